@@ -10,7 +10,8 @@ packages=(
   libcurl4-openssl-dev libssl-dev libkrb5-dev libmicrohttpd-dev libjansson-dev
   libsqlite3-dev libyaml-dev libcyaml-dev libcmocka-dev
   # the lab and the integration tests
-  python3 python3-impacket python3-gssapi krb5-kdc krb5-user openssl curl
+  python3 python3-impacket python3-gssapi python3-cryptography python3-yaml
+  krb5-kdc krb5-user openssl curl util-linux
   iproute2 procps
 )
 
