@@ -5,6 +5,7 @@
 #ifndef OAPROBE_CLI_H
 #define OAPROBE_CLI_H
 
+int cmd_check(int argc, char **argv);
 int cmd_validports(int argc, char **argv);
 
 #endif /* OAPROBE_CLI_H */

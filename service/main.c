@@ -15,6 +15,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"check", cmd_check, "check an Outlook Anywhere endpoint end to end"},
     {"validports", cmd_validports,
      "parse, check and correct an RpcProxy ValidPorts value"},
 };

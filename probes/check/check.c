@@ -1,0 +1,454 @@
+/*
+ * check.c: the engine object, its transfers, the pipeline state machine and
+ * the dispatch of finished transfers (see check.h, check_int.h).
+ *
+ * Pipeline (docs/internals/check-engine.md):
+ *
+ *   CONNECT   connect step || unauthenticated echo || direct ports
+ *      |        (both of the first two must end before deciding)
+ *   AUTH_ECHO authenticated echo || NTLM name discovery
+ *      |
+ *   TUNNELS   one IN+OUT tunnel and bind per server x port, all at once
+ *      |
+ *   DRAIN     the pipeline is decided, direct-port checks still run
+ *   DONE      diagnoses computed
+ *
+ * Only check_set_state() changes c->state; it traces every transition.
+ */
+#include "probes/check/check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "probes/check/check_connect.h"
+#include "probes/check/check_diag.h"
+#include "probes/check/check_echo.h"
+#include "probes/check/check_gss.h"
+#include "probes/check/check_http.h"
+#include "probes/check/check_int.h"
+#include "probes/check/check_opts.h"
+#include "probes/check/check_tls.h"
+#include "probes/check/check_tunnel.h"
+
+#define CHECK_GRACE_MS 500
+
+static const char *const state_names[] = {
+#define CHECK_STATE_NAME(id, name) name,
+    CHECK_STATES(CHECK_STATE_NAME)
+#undef CHECK_STATE_NAME
+};
+
+const char *check_state_name(enum check_state s)
+{
+    return (unsigned)s < CHECK_ST_COUNT ? state_names[s] : "unknown";
+}
+
+const char *check_xfer_kind_name(enum check_xfer_kind k)
+{
+    switch (k) {
+    case CHECK_XK_CONNECT:
+        return "connect";
+    case CHECK_XK_DIRECT:
+        return "direct";
+    case CHECK_XK_ECHO_UNAUTH:
+        return "echo";
+    case CHECK_XK_ECHO_AUTH:
+        return "echo-auth";
+    case CHECK_XK_NTLM_INFO:
+        return "ntlm-info";
+    case CHECK_XK_TUN_IN:
+        return "in";
+    case CHECK_XK_TUN_OUT:
+        return "out";
+    }
+    return "unknown";
+}
+
+int64_t check_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void check_tracef(struct check *c, const char *fmt, ...)
+{
+    if (c == NULL || c->trace == NULL || c->verbose < 1)
+        return;
+    char line[512];
+    int64_t at = c->t0_ms > 0 ? check_now_ms() - c->t0_ms : 0;
+    int n = snprintf(line, sizeof line, "[%6lld ms] ", (long long)at);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n > 0 && (size_t)n < sizeof line)
+        vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    c->trace(c->trace_arg, line);
+}
+
+void check_set_state(struct check *c, enum check_state to)
+{
+    if (c->state == to)
+        return;
+    check_tracef(c, "check %s: %s -> %s", c->host, check_state_name(c->state),
+                 check_state_name(to));
+    c->state = to;
+}
+
+int64_t check_remaining_ms(const struct check *c)
+{
+    int64_t r = c->deadline_ms - check_now_ms();
+    return r > 0 ? r : 0;
+}
+
+struct check_xfer *check_xfer_new(struct check *c, enum check_xfer_kind kind,
+                                  struct check_xfer_obs *obs)
+{
+    struct check_xfer *x = calloc(1, sizeof *x);
+    if (x == NULL)
+        return NULL;
+    x->magic = CHECK_XFER_MAGIC;
+    x->chk = c;
+    x->kind = kind;
+    x->obs = obs;
+    x->easy = curl_easy_init();
+    if (x->easy == NULL || chttp_common(x) < 0) {
+        check_xfer_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+int check_xfer_add(struct check_xfer *x)
+{
+    struct check *c = x->chk;
+    int64_t left = check_remaining_ms(c);
+    x->obs->ran = true;
+    x->obs->t_start_ms = check_now_ms() - c->t0_ms;
+    if (left <= 0) {
+        x->obs->fail = CHECK_FAIL_TIMEOUT;
+        x->obs->done = true;
+        snprintf(x->obs->detail, sizeof x->obs->detail,
+                 "no time left of the %u ms deadline to start", c->timeout_ms);
+        return -1;
+    }
+    if (x->stage_cap_ms > 0 && left > (int64_t)x->stage_cap_ms)
+        left = x->stage_cap_ms;
+    x->deadline_ms = check_now_ms() + left;
+    if (curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)left) != CURLE_OK ||
+        curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)left) != CURLE_OK ||
+        curl_multi_add_handle(c->multi, x->easy) != CURLM_OK) {
+        x->obs->fail = CHECK_FAIL_INTERNAL;
+        x->obs->done = true;
+        snprintf(x->obs->detail, sizeof x->obs->detail, "libcurl refused the transfer");
+        return -1;
+    }
+    x->in_multi = true;
+    c->running++;
+    check_tracef(c, "start %s (%lld ms left)", check_xfer_kind_name(x->kind), (long long)left);
+    return 0;
+}
+
+void check_xfer_free(struct check_xfer *x)
+{
+    if (x == NULL)
+        return;
+    if (x->in_multi) {
+        curl_multi_remove_handle(x->chk->multi, x->easy);
+        x->in_multi = false;
+        x->chk->running--;
+    }
+    if (x->easy != NULL)
+        curl_easy_cleanup(x->easy);
+    curl_slist_free_all(x->headers);
+    chttp_capture_free(x);
+    x->magic = CHECK_DEAD_MAGIC;
+    free(x);
+}
+
+void check_xfer_stop(struct check_xfer *x, enum check_fail why, const char *detail)
+{
+    if (x == NULL)
+        return;
+    if (!x->obs->done) {
+        if (x->obs->fail == CHECK_FAIL_NONE)
+            x->obs->fail = why;
+        if (detail != NULL && x->obs->detail[0] == '\0')
+            snprintf(x->obs->detail, sizeof x->obs->detail, "%s", detail);
+        enum check_fail keep = x->obs->fail;
+        chttp_collect(x, why == CHECK_FAIL_TIMEOUT ? CURLE_OPERATION_TIMEDOUT
+                                                   : CURLE_ABORTED_BY_CALLBACK);
+        x->obs->fail = keep;
+        x->obs->t_end_ms = check_now_ms() - x->chk->t0_ms;
+    }
+    check_xfer_free(x);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Pipeline                                                                 */
+
+static void finish(struct check *c)
+{
+    c->obs.elapsed_ms = check_now_ms() - c->t0_ms;
+    struct check_diag_cfg cfg = {
+        .auth = c->auth,
+        .user = c->user,
+        .insecure = c->insecure,
+        .tls = check_tls_verdict(c),
+        .tls_why = c->tls_verdict_why,
+        .started_at_ms = c->started_wall_ms,
+        .expect_wait_ms = check_expect_wait_ms(c),
+    };
+    c->result = check_diag(&c->obs, &cfg);
+    if (c->result == NULL)
+        check_tracef(c, "out of memory building the result");
+    check_set_state(c, CHECK_ST_DONE);
+}
+
+/* The pipeline has decided; wait for side transfers (direct ports). */
+static void end_pipeline(struct check *c)
+{
+    if (c->state == CHECK_ST_DONE)
+        return;
+    check_set_state(c, CHECK_ST_DRAIN);
+    if (c->running == 0)
+        finish(c);
+}
+
+static void advance(struct check *c)
+{
+    switch (c->state) {
+    case CHECK_ST_CONNECT:
+        if (c->connect != NULL || c->echo_unauth != NULL)
+            return;
+        if (!check_echo_may_authenticate(c)) {
+            end_pipeline(c);
+            return;
+        }
+        check_set_state(c, CHECK_ST_AUTH_ECHO);
+        if (check_echo_start_auth(c) < 0)
+            end_pipeline(c);
+        return;
+    case CHECK_ST_AUTH_ECHO:
+        if (c->echo_auth != NULL || c->ntlm_info != NULL)
+            return;
+        if (!check_echo_may_tunnel(c)) {
+            end_pipeline(c);
+            return;
+        }
+        check_set_state(c, CHECK_ST_TUNNELS);
+        if (check_tunnels_start(c) < 0 || check_tunnels_done(c))
+            end_pipeline(c);
+        return;
+    case CHECK_ST_TUNNELS:
+        if (check_tunnels_done(c))
+            end_pipeline(c);
+        return;
+    case CHECK_ST_DRAIN:
+        if (c->running == 0)
+            finish(c);
+        return;
+    default:
+        return;
+    }
+}
+
+static struct check_xfer *xfer_of(CURL *easy)
+{
+    char *p = NULL;
+    if (easy == NULL || curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p) != CURLE_OK || p == NULL)
+        return NULL;
+    struct check_xfer *x = (struct check_xfer *)(void *)p;
+    if (x->magic != CHECK_XFER_MAGIC || x->chk == NULL || x->chk->magic != CHECK_MAGIC)
+        return NULL;
+    return x;
+}
+
+int check_dispatch(const CURLMsg *msg, struct check **finished)
+{
+    if (finished != NULL)
+        *finished = NULL;
+    if (msg == NULL)
+        return CHECK_DISPATCH_FOREIGN;
+    struct check_xfer *x = xfer_of(msg->easy_handle);
+    if (x == NULL)
+        return CHECK_DISPATCH_FOREIGN;
+    if (msg->msg != CURLMSG_DONE)
+        return CHECK_DISPATCH_OK;
+    struct check *c = x->chk;
+    if (x->in_multi) {
+        curl_multi_remove_handle(c->multi, x->easy);
+        x->in_multi = false;
+        c->running--;
+    }
+    chttp_collect(x, msg->data.result);
+    x->obs->t_end_ms = check_now_ms() - c->t0_ms;
+    check_tracef(c, "end %s: %s%s%s (status %u)", check_xfer_kind_name(x->kind),
+                 check_fail_name(x->obs->fail), x->obs->error[0] ? ", " : "", x->obs->error,
+                 x->obs->status);
+    switch (x->kind) {
+    case CHECK_XK_CONNECT:
+        check_connect_done(x);
+        c->connect = NULL;
+        break;
+    case CHECK_XK_DIRECT:
+        check_direct_done(x);
+        c->direct[x->index] = NULL;
+        break;
+    case CHECK_XK_ECHO_UNAUTH:
+        check_echo_done(x);
+        c->echo_unauth = NULL;
+        break;
+    case CHECK_XK_ECHO_AUTH:
+        check_echo_done(x);
+        c->echo_auth = NULL;
+        break;
+    case CHECK_XK_NTLM_INFO:
+        check_echo_done(x);
+        c->ntlm_info = NULL;
+        break;
+    case CHECK_XK_TUN_IN:
+    case CHECK_XK_TUN_OUT:
+        check_tunnel_xfer_done(x); /* frees x and maybe its sibling */
+        x = NULL;
+        break;
+    }
+    check_xfer_free(x);
+    advance(c);
+    if (c->state == CHECK_ST_DONE && finished != NULL)
+        *finished = c;
+    return CHECK_DISPATCH_OK;
+}
+
+/* Stop everything still running, recording why. */
+static void stop_all(struct check *c, enum check_fail why, const char *detail)
+{
+    check_tunnels_stop(c, why, detail);
+    struct check_xfer **slots[] = {&c->connect, &c->echo_unauth, &c->echo_auth, &c->ntlm_info};
+    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
+        check_xfer_stop(*slots[i], why, detail);
+        *slots[i] = NULL;
+    }
+    for (size_t i = 0; i < CHECK_MAX_PORTS; i++) {
+        check_xfer_stop(c->direct[i], why, detail);
+        c->direct[i] = NULL;
+    }
+}
+
+bool check_expire(struct check *c)
+{
+    if (c == NULL || c->magic != CHECK_MAGIC)
+        return true;
+    if (c->state == CHECK_ST_DONE || c->state == CHECK_ST_INIT)
+        return c->state == CHECK_ST_DONE;
+    if (check_now_ms() < c->deadline_ms + CHECK_GRACE_MS)
+        return false;
+    char why[96];
+    snprintf(why, sizeof why, "stopped at the %u ms deadline", c->timeout_ms);
+    c->obs.deadline_hit = true;
+    stop_all(c, CHECK_FAIL_TIMEOUT, why);
+    end_pipeline(c);
+    return true;
+}
+
+void check_cancel(struct check *c)
+{
+    if (c == NULL || c->magic != CHECK_MAGIC || c->state == CHECK_ST_DONE ||
+        c->state == CHECK_ST_INIT)
+        return;
+    stop_all(c, CHECK_FAIL_ABORTED, "cancelled");
+    end_pipeline(c);
+}
+
+int check_start(struct check *c, CURLM *multi)
+{
+    if (c == NULL || c->magic != CHECK_MAGIC || multi == NULL || c->state != CHECK_ST_INIT)
+        return -1;
+    c->multi = multi;
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    c->started_wall_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
+    c->t0_ms = check_now_ms();
+    c->deadline_ms = c->t0_ms + c->timeout_ms;
+    check_set_state(c, CHECK_ST_CONNECT);
+    int rc = 0;
+    if (c->auth == CHECK_AUTH_NEGOTIATE && check_gss_prepare(c) < 0)
+        rc = -1; /* recorded in obs; the unauthenticated stages still run */
+    if (check_connect_start(c) < 0 || check_echo_start_unauth(c) < 0)
+        rc = -1;
+    if (c->direct_ports)
+        (void)check_direct_start(c);
+    advance(c);
+    if (c->running == 0 && c->state != CHECK_ST_DONE)
+        end_pipeline(c);
+    return rc;
+}
+
+bool check_done(const struct check *c)
+{
+    return c != NULL && c->magic == CHECK_MAGIC && c->state == CHECK_ST_DONE;
+}
+
+int64_t check_deadline_ms(const struct check *c)
+{
+    return c != NULL && c->magic == CHECK_MAGIC ? c->deadline_ms : 0;
+}
+
+const struct oa_result *check_result(const struct check *c)
+{
+    return check_done(c) ? c->result : NULL;
+}
+
+const struct check_obs *check_observations(const struct check *c)
+{
+    return c != NULL && c->magic == CHECK_MAGIC ? &c->obs : NULL;
+}
+
+const char *check_auth_name(enum check_auth a)
+{
+    switch (a) {
+    case CHECK_AUTH_NTLM:
+        return "ntlm";
+    case CHECK_AUTH_BASIC:
+        return "basic";
+    case CHECK_AUTH_NEGOTIATE:
+        return "negotiate";
+    }
+    return "unknown";
+}
+
+struct check *check_new(const struct check_opts *opts, char *err, size_t len)
+{
+    struct check *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        if (err != NULL && len > 0)
+            snprintf(err, len, "out of memory");
+        return NULL;
+    }
+    c->magic = CHECK_MAGIC;
+    c->state = CHECK_ST_INIT;
+    if (check_opts_copy(c, opts, err, len) < 0) {
+        check_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void check_free(struct check *c)
+{
+    if (c == NULL || c->magic != CHECK_MAGIC)
+        return;
+    if (c->multi != NULL)
+        stop_all(c, CHECK_FAIL_ABORTED, "freed");
+    check_tunnels_free(c);
+    check_connect_free(c);
+    check_gss_free(c->gss);
+    c->gss = NULL;
+    check_diag_free(c->result);
+    check_opts_free(c);
+    c->magic = CHECK_DEAD_MAGIC;
+    free(c);
+}

@@ -1,0 +1,167 @@
+/*
+ * check.h: the Outlook Anywhere check engine.
+ *
+ * One struct check per check of one RPC proxy host. The engine runs the
+ * pipeline of docs/internals/check-engine.md on the libcurl multi interface:
+ *
+ *   connect (DNS, TCP, TLS, chain)  ||  unauthenticated echo  ||  direct ports
+ *     -> authenticated echo (learns the server names from NTLM)
+ *       -> one RPC over HTTP tunnel + bind per server x port, all in parallel
+ *
+ * and turns what it saw into a struct oa_result with diagnoses.
+ *
+ * Two ways to drive it:
+ *  - check_run(): blocking, for the CLI. Owns a multi handle and polls it
+ *    until the check is done (bounded by the deadline).
+ *  - check_start() + check_dispatch(): event-driven, for the service. The
+ *    caller owns one CURLM shared by any number of checks, runs
+ *    curl_multi_perform/curl_multi_socket_action as it likes, and passes every
+ *    CURLMSG_DONE message to check_dispatch(); check_expire() is a safety net
+ *    for the deadline. Everything happens on the caller's thread.
+ *
+ * Secrets: the password is copied into engine memory, handed to libcurl or
+ * GSSAPI only, wiped with explicit_bzero when the check is freed, and never
+ * appears in traces, observations or results. (libcurl keeps its own copy in
+ * the easy handle until the handle is cleaned up; see check-engine.md.)
+ */
+#ifndef OAPROBE_CHECK_CHECK_H
+#define OAPROBE_CHECK_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "probes/check/check_obs.h"
+
+struct oa_result;
+
+enum check_auth {
+    CHECK_AUTH_NTLM = 0,
+    CHECK_AUTH_BASIC,
+    CHECK_AUTH_NEGOTIATE,
+};
+
+#define CHECK_MAX_RESOLVE       16u
+#define CHECK_DEFAULT_TIMEOUT_MS 15000u
+#define CHECK_DEFAULT_WARN_DAYS  14u
+
+/* A trace sink for -v: one line without newline. Never sees a secret. */
+typedef void (*check_trace_fn)(void *arg, const char *line);
+
+/*
+ * The options of one check. check_new() copies everything it keeps, so the
+ * caller may free or wipe these after the call.
+ */
+struct check_opts {
+    const char *host;                          /* public name of the RPC proxy */
+    const char *servers[CHECK_MAX_SERVERS];    /* RPC server names; none: learn */
+    size_t n_servers;
+    uint16_t ports[CHECK_MAX_PORTS];           /* none: 6001, 6002, 6004 */
+    size_t n_ports;
+    const char *user;                          /* "DOMAIN\user", "user@REALM"; NULL: none */
+    const char *password;                      /* NULL: none (Negotiate: ccache/keytab) */
+    enum check_auth auth;
+    const char *resolve[CHECK_MAX_RESOLVE];    /* "HOST:PORT:ADDR", as curl's --resolve */
+    size_t n_resolve;
+    const char *cacert;                        /* PEM bundle; NULL: the system store */
+    const char *keytab;                        /* Negotiate: a client keytab; NULL: none */
+    bool insecure;                             /* do not judge chain trust and name */
+    bool http;                                 /* plain HTTP on port 80 */
+    bool direct_ports;                         /* also TCP-check the ports on the host */
+    unsigned timeout_ms;                       /* overall deadline; 0: 15 s */
+    unsigned cert_warn_days;                   /* 0: 14 */
+    int verbose;                               /* 1: states; 2: + redacted HTTP headers */
+    check_trace_fn trace;                      /* NULL: no tracing */
+    void *trace_arg;
+};
+
+struct check;
+
+/*
+ * check_new: validate opts and build an engine object (nothing is sent yet).
+ *   opts     [in]  the options (copied)
+ *   err, len [out] a one-line reason on failure
+ * Returns the check (free with check_free), or NULL on bad options or out of
+ * memory.
+ */
+struct check *check_new(const struct check_opts *opts, char *err, size_t len);
+
+/*
+ * check_start: stamp the start time and add the first transfers to multi.
+ * The check keeps using multi until it is done or freed; multi must outlive
+ * it. Negotiate with a password acquires Kerberos credentials here, which
+ * blocks for the AS exchange with the KDC.
+ * Returns 0, or -1 (already started, NULL argument, the first transfers could
+ * not be created: the check is then done with an internal diagnosis).
+ */
+int check_start(struct check *c, CURLM *multi);
+
+#define CHECK_DISPATCH_FOREIGN 0 /* not one of the engine's transfers */
+#define CHECK_DISPATCH_OK      1 /* handled */
+
+/*
+ * check_dispatch: hand a message from curl_multi_info_read() to the check
+ * that owns its easy handle. The engine removes and cleans up its handle
+ * and may add new ones to the same multi, and may remove other handles of
+ * the same check (whose queued messages libcurl then drops): pass each
+ * message as soon as it is read, never from a list collected earlier.
+ *   msg      [in]  the message (only CURLMSG_DONE is acted on)
+ *   finished [out] set to the check when this message completed it, else
+ *                  NULL; may be NULL
+ * Returns CHECK_DISPATCH_OK or CHECK_DISPATCH_FOREIGN.
+ */
+int check_dispatch(const CURLMsg *msg, struct check **finished);
+
+/*
+ * check_expire: the deadline safety net. If now is past the check's deadline
+ * plus a grace of 500 ms (libcurl's own timeouts should have fired), stop all
+ * its transfers and record them as timeouts. Cheap; call it as often as you
+ * like (check_run calls it on every loop).
+ * Returns true when the check is (now) done.
+ */
+bool check_expire(struct check *c);
+
+/*
+ * check_cancel: stop every transfer now; the stages still running end as
+ * CHECK_FAIL_ABORTED and the check is done. No-op on NULL or a done check.
+ */
+void check_cancel(struct check *c);
+
+/* check_done: true once the result is final. false for NULL. */
+bool check_done(const struct check *c);
+
+/* check_deadline_ms: the deadline on CLOCK_MONOTONIC in ms (0 before start). */
+int64_t check_deadline_ms(const struct check *c);
+
+/*
+ * check_result: the result (steps, diagnoses, perfdata) once done, else NULL.
+ * Owned by the check; valid until check_free.
+ */
+const struct oa_result *check_result(const struct check *c);
+
+/* check_observations: the raw observations (valid until check_free), or NULL. */
+const struct check_obs *check_observations(const struct check *c);
+
+/*
+ * check_free: remove any transfer still in the multi, wipe the password and
+ * free everything. NULL is a no-op.
+ */
+void check_free(struct check *c);
+
+/*
+ * check_run: the blocking convenience for the CLI: check_new, a private
+ * multi, check_start, poll until done (never longer than the deadline plus
+ * one second), clean the multi up.
+ *   opts     [in]  the options
+ *   err, len [out] reason when NULL is returned
+ * Returns the finished check (read check_result, then check_free), or NULL on
+ * bad options or when libcurl could not be set up.
+ */
+struct check *check_run(const struct check_opts *opts, char *err, size_t len);
+
+/* check_auth_name: "ntlm", "basic", "negotiate"; "unknown" out of range. */
+const char *check_auth_name(enum check_auth a);
+
+#endif /* OAPROBE_CHECK_CHECK_H */

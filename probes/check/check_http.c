@@ -1,0 +1,451 @@
+/*
+ * check_http.c: common request setup and header capture (see check_http.h).
+ */
+#include "probes/check/check_http.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "probes/check/check_int.h"
+#include "probes/rpcerr/rpcerr.h"
+
+const uint8_t chttp_echo_body[4] = {0xf8, 0xe8, 0x18, 0x08};
+
+/* libcurl's own NEGOTIATE_MESSAGE (flags 0x00088206), no names, no secret. */
+static const char ntlm_negotiate_b64[] = "TlRMTVNTUAABAAAABoIIAAAAAAAAAAAAAAAAAAAAAAA=";
+
+/* Case-insensitive "does line start with name followed by ':'". */
+static const char *header_value(const char *line, size_t len, const char *name, size_t *vlen)
+{
+    size_t n = strlen(name);
+    if (len <= n || strncasecmp(line, name, n) != 0 || line[n] != ':')
+        return NULL;
+    size_t i = n + 1;
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    size_t end = len;
+    while (end > i && (line[end - 1] == '\r' || line[end - 1] == '\n' || line[end - 1] == ' ' ||
+                       line[end - 1] == '\t'))
+        end--;
+    *vlen = end - i;
+    return line + i;
+}
+
+static void copy_line(char *dst, size_t cap, const char *src, size_t len)
+{
+    while (len > 0 && (src[len - 1] == '\r' || src[len - 1] == '\n'))
+        len--;
+    if (len >= cap)
+        len = cap - 1;
+    for (size_t i = 0; i < len; i++)
+        dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+    dst[len] = '\0';
+}
+
+/* A status line starts a header block. */
+static void on_status_line(struct check_xfer *x, const char *line, size_t len)
+{
+    struct check_capture *cap = &x->cap;
+    struct rpcerr_line rl;
+    unsigned status = 0;
+    if (rpcerr_parse_line(line, len, &rl, NULL) >= 0)
+        status = rl.status;
+    else if (len >= 12 && isdigit((unsigned char)line[9]) && isdigit((unsigned char)line[10]) &&
+             isdigit((unsigned char)line[11]))
+        status = (unsigned)(line[9] - '0') * 100u + (unsigned)(line[10] - '0') * 10u +
+                 (unsigned)(line[11] - '0');
+    cap->in_headers = true;
+    cap->header_bytes = len;
+    cap->status = status;
+    cap->interim = status >= 100 && status < 200;
+    cap->is_401 = status == 401;
+    cap->block_challenge = false;
+    cap->block_close = false;
+    copy_line(cap->line, sizeof cap->line, line, len);
+    if (cap->interim && status == 100)
+        x->obs->saw_continue = true;
+    if (cap->is_401 && cap->last401 != NULL)
+        wwwauth_init(cap->last401);
+}
+
+static void on_header_line(struct check_xfer *x, const char *line, size_t len)
+{
+    struct check_capture *cap = &x->cap;
+    size_t vlen;
+    const char *v;
+    if (cap->is_401) {
+        if ((v = header_value(line, len, "WWW-Authenticate", &vlen)) != NULL) {
+            if (vlen > 5 && strncasecmp(v, "NTLM ", 5) == 0) {
+                cap->block_challenge = true;
+                x->obs->ntlm_challenge = true;
+            }
+            if (vlen > 10 && strncasecmp(v, "Negotiate ", 10) == 0)
+                cap->block_challenge = true;
+            if (cap->offer != NULL && !cap->offer_done)
+                (void)wwwauth_add_line(cap->offer, line, len, NULL);
+            if (cap->last401 != NULL)
+                (void)wwwauth_add_line(cap->last401, line, len, NULL);
+        }
+        if ((v = header_value(line, len, "Connection", &vlen)) != NULL && vlen >= 5 &&
+            strncasecmp(v, "close", 5) == 0)
+            cap->block_close = true;
+    }
+    if (x->ctype != NULL && (v = header_value(line, len, "Content-Type", &vlen)) != NULL)
+        copy_line(x->ctype, x->ctype_cap, v, vlen);
+}
+
+/* Returns false when the transfer should stop here. */
+static bool on_block_end(struct check_xfer *x)
+{
+    struct check_capture *cap = &x->cap;
+    cap->in_headers = false;
+    if (cap->block_challenge && cap->block_close)
+        x->obs->close_after_challenge = true;
+    if (cap->is_401 && cap->offer != NULL)
+        cap->offer_done = true;
+    if (cap->interim)
+        return true;
+    x->obs->responses++;
+    if (cap->is_401 && cap->block_challenge && ++cap->challenges > 1) {
+        /* a second challenge: libcurl had to start the handshake over on a
+         * new connection because the last one was closed after the challenge
+         * (it would loop until the deadline) */
+        x->obs->close_after_challenge = true;
+        x->obs->fail = CHECK_FAIL_CONN_LOST;
+        snprintf(x->obs->detail, sizeof x->obs->detail,
+                 "the connection was closed after the authentication challenge; the "
+                 "handshake started over on connection %u",
+                 cap->challenges);
+        return false;
+    }
+    /* a 401 carrying a challenge token on an open connection is an auth leg:
+     * libcurl answers it; it is not the transfer's final response */
+    if (cap->is_401 && cap->block_challenge && !cap->block_close)
+        return true;
+    x->obs->status = cap->status;
+    memcpy(x->obs->status_line, cap->line, sizeof x->obs->status_line);
+    cap->final_done = true;
+    return x->on_headers != NULL ? x->on_headers(x) : true;
+}
+
+static size_t header_cb(char *buf, size_t size, size_t n, void *ud)
+{
+    return chttp_header_line(ud, buf, size * n);
+}
+
+size_t chttp_header_line(struct check_xfer *x, const char *buf, size_t len)
+{
+    if (x == NULL || x->magic != CHECK_XFER_MAGIC || (buf == NULL && len > 0))
+        return 0;
+    if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+        on_status_line(x, buf, len);
+    } else if (len <= 2 && (len == 0 || buf[0] == '\r' || buf[0] == '\n')) {
+        return on_block_end(x) ? len : 0;
+    } else {
+        on_header_line(x, buf, len);
+    }
+    x->cap.header_bytes += len;
+    if (x->cap.header_bytes > CHECK_HEADER_CAP) {
+        x->obs->headers_too_big = true;
+        snprintf(x->obs->detail, sizeof x->obs->detail, "response headers exceed %u bytes",
+                 CHECK_HEADER_CAP);
+        return 0; /* CURLE_WRITE_ERROR: stop reading */
+    }
+    return len;
+}
+
+/* libcurl closes a socket: note whether it had been connected. libcurl's
+ * CONNECT_TIME stays 0 until the whole filter chain (TLS included) is up, so
+ * this is how a TLS tarpit is told from a filtered port. */
+static int closesocket_cb(void *ud, curl_socket_t fd)
+{
+    struct check_xfer *x = ud;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (x != NULL && x->magic == CHECK_XFER_MAGIC &&
+        getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+        x->obs->tcp_connected = true;
+    return close(fd);
+}
+
+/* -vv: libcurl's trace with Authorization values redacted. */
+static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *ud)
+{
+    struct check_xfer *x = ud;
+    (void)h;
+    if (x == NULL || x->magic != CHECK_XFER_MAGIC || x->chk->trace == NULL)
+        return 0;
+    const char *dir = type == CURLINFO_HEADER_OUT  ? "> "
+                      : type == CURLINFO_HEADER_IN ? "< "
+                      : type == CURLINFO_TEXT      ? "* "
+                                                   : NULL;
+    if (dir == NULL)
+        return 0;
+    size_t i = 0;
+    while (i < size) {
+        size_t e = i;
+        while (e < size && data[e] != '\n')
+            e++;
+        size_t l = e - i;
+        while (l > 0 && (data[i + l - 1] == '\r'))
+            l--;
+        if (l > 0) {
+            const char *line = data + i;
+            int shown = (int)(l > 300 ? 300 : l);
+            if ((l > 14 && strncasecmp(line, "Authorization:", 14) == 0) ||
+                (l > 20 && strncasecmp(line, "Proxy-Authorization:", 20) == 0)) {
+                const char *sp = memchr(line, ':', l);
+                int name_len = (int)(sp - line);
+                check_tracef(x->chk, "[%s] %s%.*s: <redacted, %zu bytes>",
+                             check_xfer_kind_name(x->kind), dir, name_len, line, l);
+            } else {
+                check_tracef(x->chk, "[%s] %s%.*s%s", check_xfer_kind_name(x->kind), dir, shown,
+                             line, l > 300 ? "..." : "");
+            }
+        }
+        i = e + 1;
+    }
+    return 0;
+}
+
+int chttp_common(struct check_xfer *x)
+{
+    struct check *c = x->chk;
+    CURL *h = x->easy;
+    CURLcode rc = CURLE_OK;
+#define SET(opt, val)                                                                              \
+    do {                                                                                           \
+        if (rc == CURLE_OK)                                                                        \
+            rc = curl_easy_setopt(h, opt, val);                                                    \
+    } while (0)
+    SET(CURLOPT_PRIVATE, (void *)x);
+    SET(CURLOPT_ERRORBUFFER, x->errbuf);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_NOPROGRESS, 1L);
+    SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_PROXY, ""); /* never an http(s)_proxy from the environment */
+    SET(CURLOPT_FRESH_CONNECT, 1L);
+    SET(CURLOPT_FORBID_REUSE, 1L);
+    SET(CURLOPT_SSL_VERIFYPEER, 0L);
+    SET(CURLOPT_SSL_VERIFYHOST, 0L);
+    SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);
+    SET(CURLOPT_TCP_NODELAY, 1L);
+    SET(CURLOPT_CLOSESOCKETFUNCTION, closesocket_cb);
+    SET(CURLOPT_CLOSESOCKETDATA, (void *)x);
+    SET(CURLOPT_HEADERFUNCTION, header_cb);
+    SET(CURLOPT_HEADERDATA, (void *)x);
+    if (x->kind == CHECK_XK_DIRECT) {
+        if (c->resolve_direct != NULL)
+            SET(CURLOPT_RESOLVE, c->resolve_direct);
+    } else if (c->resolve != NULL) {
+        SET(CURLOPT_RESOLVE, c->resolve);
+    }
+    if (c->verbose >= 2 && c->trace != NULL) {
+        SET(CURLOPT_DEBUGFUNCTION, debug_cb);
+        SET(CURLOPT_DEBUGDATA, (void *)x);
+        SET(CURLOPT_VERBOSE, 1L);
+    }
+#undef SET
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+int chttp_url(const struct check *c, const char *server, unsigned port, char *buf, size_t cap)
+{
+    const char *scheme = c->http ? "http" : "https";
+    bool v6 = strchr(c->host, ':') != NULL;
+    unsigned dflt = c->http ? 80u : 443u;
+    char portpart[8] = "";
+    if (c->obs.port != dflt)
+        snprintf(portpart, sizeof portpart, ":%u", c->obs.port);
+    int n;
+    if (server == NULL)
+        n = snprintf(buf, cap, "%s://%s%s%s%s/", scheme, v6 ? "[" : "", c->host, v6 ? "]" : "",
+                     portpart);
+    else
+        n = snprintf(buf, cap, "%s://%s%s%s%s/rpc/rpcproxy.dll?%s:%u", scheme, v6 ? "[" : "",
+                     c->host, v6 ? "]" : "", portpart, server, port);
+    return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+}
+
+/* The MS-RPCH headers (rpc-over-http.md 1.2, 1.4); no Content-Type. */
+static int rpc_headers(struct check_xfer *x, bool expect)
+{
+    static const char *const hdrs[] = {
+        "Accept: application/rpc", "Cache-Control: no-cache", "Connection: Keep-Alive",
+        "Pragma: No-cache",        "User-Agent: MSRPC",       "Content-Type:",
+    };
+    struct curl_slist *l = NULL;
+    for (size_t i = 0; i < sizeof hdrs / sizeof hdrs[0]; i++) {
+        struct curl_slist *t = curl_slist_append(l, hdrs[i]);
+        if (t == NULL)
+            goto fail;
+        l = t;
+    }
+    if (!expect) {
+        /* libcurl adds Expect: 100-continue above 1 MB only; say so explicitly */
+        struct curl_slist *t = curl_slist_append(l, "Expect:");
+        if (t == NULL)
+            goto fail;
+        l = t;
+    }
+    curl_slist_free_all(x->headers);
+    x->headers = l;
+    return curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, l) == CURLE_OK ? 0 : -1;
+fail:
+    curl_slist_free_all(l);
+    return -1;
+}
+
+int chttp_rpc_request(struct check_xfer *x, const char *method, const char *url,
+                      const uint8_t *body, size_t body_len)
+{
+    if (body_len > sizeof x->post)
+        return -1;
+    if (body_len > 0)
+        memcpy(x->post, body, body_len);
+    x->post_len = body_len;
+    if (rpc_headers(x, false) < 0)
+        return -1;
+    CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_URL, url);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, (void *)x->post);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, method);
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+int chttp_rpc_stream(struct check_xfer *x, const char *url, curl_off_t content_length,
+                     curl_read_callback read_cb, void *arg)
+{
+    if (rpc_headers(x, true) < 0)
+        return -1;
+    CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_URL, url);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, content_length);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(x->easy, CURLOPT_READFUNCTION, read_cb);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(x->easy, CURLOPT_READDATA, arg);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, "RPC_IN_DATA");
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+int chttp_auth(struct check_xfer *x)
+{
+    struct check *c = x->chk;
+    long scheme = c->auth == CHECK_AUTH_BASIC       ? (long)CURLAUTH_BASIC
+                  : c->auth == CHECK_AUTH_NEGOTIATE ? (long)CURLAUTH_NEGOTIATE
+                                                    : (long)CURLAUTH_NTLM;
+    CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH, scheme);
+    if (c->auth == CHECK_AUTH_NEGOTIATE) {
+        /* GSS-API takes the identity from the credential cache check_gss set up */
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(x->easy, CURLOPT_USERNAME, "");
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(x->easy, CURLOPT_PASSWORD, "");
+    } else {
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(x->easy, CURLOPT_USERNAME, c->user != NULL ? c->user : "");
+        if (rc == CURLE_OK)
+            rc =
+                curl_easy_setopt(x->easy, CURLOPT_PASSWORD, c->password != NULL ? c->password : "");
+    }
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+int chttp_ntlm_negotiate(struct check_xfer *x)
+{
+    char line[96];
+    snprintf(line, sizeof line, "Authorization: NTLM %s", ntlm_negotiate_b64);
+    struct curl_slist *t = curl_slist_append(x->headers, line);
+    if (t == NULL)
+        return -1;
+    x->headers = t;
+    return curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, t) == CURLE_OK ? 0 : -1;
+}
+
+void chttp_collect(struct check_xfer *x, CURLcode rc)
+{
+    struct check_xfer_obs *o = x->obs;
+    CURL *h = x->easy;
+    curl_off_t t = 0;
+    long l = 0;
+    char *ip = NULL;
+    o->rc = rc;
+    if (x->errbuf[0] != '\0' && o->error[0] == '\0')
+        copy_line(o->error, sizeof o->error, x->errbuf, strlen(x->errbuf));
+    else if (rc != CURLE_OK && o->error[0] == '\0')
+        snprintf(o->error, sizeof o->error, "%s", curl_easy_strerror(rc));
+    if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &l) == CURLE_OK)
+        o->os_errno = l;
+    if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &l) == CURLE_OK)
+        o->num_connects = l;
+    if (curl_easy_getinfo(h, CURLINFO_NAMELOOKUP_TIME_T, &t) == CURLE_OK)
+        o->t_dns_us = (long long)t;
+    if (curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &t) == CURLE_OK)
+        o->t_connect_us = (long long)t;
+    if (curl_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &t) == CURLE_OK)
+        o->t_tls_us = (long long)t;
+    if (curl_easy_getinfo(h, CURLINFO_STARTTRANSFER_TIME_T, &t) == CURLE_OK)
+        o->t_first_byte_us = (long long)t;
+    if (curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &t) == CURLE_OK)
+        o->t_total_us = (long long)t;
+    if (curl_easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL)
+        snprintf(o->ip, sizeof o->ip, "%s", ip);
+    struct check_curl_end end = {
+        .rc = rc,
+        .os_errno = o->os_errno,
+        .tls = !x->chk->http,
+        .t_dns_us = o->t_dns_us,
+        .t_connect_us = o->t_connect_us > 0 ? o->t_connect_us
+                        : o->tcp_connected  ? 1
+                                            : 0,
+        .t_tls_us = o->t_tls_us > 0 ? o->t_tls_us
+                    : o->tls_done   ? 1
+                                    : 0,
+        .http_code = (long)o->status,
+    };
+    if (o->headers_too_big)
+        o->fail = CHECK_FAIL_TOO_BIG;
+    else if (o->fail == CHECK_FAIL_NONE)
+        o->fail = check_map_curl(&end);
+    o->phase = check_phase_of(&end);
+    o->done = true;
+}
+
+int chttp_capture_init(struct check_xfer *x, bool offer, bool last401)
+{
+    if (offer) {
+        x->cap.offer = malloc(sizeof *x->cap.offer);
+        if (x->cap.offer == NULL)
+            return -1;
+        wwwauth_init(x->cap.offer);
+    }
+    if (last401) {
+        x->cap.last401 = malloc(sizeof *x->cap.last401);
+        if (x->cap.last401 == NULL)
+            return -1;
+        wwwauth_init(x->cap.last401);
+    }
+    return 0;
+}
+
+void chttp_capture_free(struct check_xfer *x)
+{
+    free(x->cap.offer);
+    free(x->cap.last401);
+    x->cap.offer = NULL;
+    x->cap.last401 = NULL;
+}

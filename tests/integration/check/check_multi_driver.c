@@ -1,0 +1,144 @@
+/*
+ * check_multi_driver.c: the event-driven engine API as the service uses it:
+ * many checks on ONE caller-owned CURLM, driven by curl_multi_perform /
+ * curl_multi_poll, every CURLMSG_DONE handed to check_dispatch(), and
+ * check_expire() as the deadline safety net. Half of the checks start at
+ * once, the others each time one finishes (a busy multi gets new handles).
+ *
+ *   check_multi_driver --cacert FILE --user 'DOMAIN\user' [--timeout S]
+ *                      HOST=ADDR [HOST=ADDR ...]
+ *
+ * The password comes from OAPROBE_PASSWORD. For each check, one line:
+ *   <host> <status> <code,code,...|->
+ * Exit 0 when every check finished, 1 otherwise, 2 for bad usage.
+ * Test helper only (tests/integration/check/test_check_lab.py runs it).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "probes/check/check.h"
+#include "probes/result/result.h"
+
+#define MAX_CHECKS 64
+
+struct job {
+    char host[256];
+    char resolve[300];
+    struct check *c;
+    bool started, reported;
+};
+
+static void report(struct job *j)
+{
+    const struct oa_result *r = check_result(j->c);
+    char codes[1024] = "";
+    size_t used = 0;
+    for (size_t i = 0; r != NULL && i < r->ndiags; i++) {
+        const char *code = oa_diag_code_name(r->diags[i].code);
+        if (strstr(codes, code) != NULL)
+            continue;
+        int n = snprintf(codes + used, sizeof codes - used, "%s%s", used ? "," : "", code);
+        if (n < 0 || (size_t)n >= sizeof codes - used)
+            break;
+        used += (size_t)n;
+    }
+    printf("%s %s %s\n", j->host, oa_state_name(oa_result_status(r)), used ? codes : "-");
+    j->reported = true;
+}
+
+static int start(struct job *j, CURLM *multi, const char *cacert, const char *user,
+                 const char *password, unsigned timeout_ms)
+{
+    struct check_opts o;
+    memset(&o, 0, sizeof o);
+    o.host = j->host;
+    o.resolve[0] = j->resolve;
+    o.n_resolve = 1;
+    o.cacert = cacert;
+    o.user = user;
+    o.password = password;
+    o.timeout_ms = timeout_ms;
+    char err[256];
+    j->c = check_new(&o, err, sizeof err);
+    if (j->c == NULL) {
+        fprintf(stderr, "check_new %s: %s\n", j->host, err);
+        return -1;
+    }
+    j->started = true;
+    (void)check_start(j->c, multi);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cacert = NULL, *user = NULL;
+    unsigned timeout_ms = 15000;
+    struct job *jobs = calloc(MAX_CHECKS, sizeof *jobs);
+    size_t n = 0;
+    if (jobs == NULL)
+        return 2;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--cacert") == 0 && i + 1 < argc) {
+            cacert = argv[++i];
+        } else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc) {
+            user = argv[++i];
+        } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+            timeout_ms = (unsigned)strtoul(argv[++i], NULL, 10) * 1000u;
+        } else {
+            const char *eq = strchr(argv[i], '=');
+            if (eq == NULL || n >= MAX_CHECKS || (size_t)(eq - argv[i]) >= sizeof jobs[n].host) {
+                fprintf(stderr, "usage: check_multi_driver --cacert F --user U HOST=ADDR...\n");
+                free(jobs);
+                return 2;
+            }
+            snprintf(jobs[n].host, sizeof jobs[n].host, "%.*s", (int)(eq - argv[i]), argv[i]);
+            snprintf(jobs[n].resolve, sizeof jobs[n].resolve, "%s:443:%s", jobs[n].host, eq + 1);
+            n++;
+        }
+    }
+    const char *password = getenv("OAPROBE_PASSWORD");
+    if (n == 0 || cacert == NULL || user == NULL || password == NULL) {
+        fprintf(stderr, "check_multi_driver: need --cacert, --user, OAPROBE_PASSWORD, HOST=ADDR\n");
+        free(jobs);
+        return 2;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    CURLM *multi = curl_multi_init();
+    size_t next = 0, first = (n + 1) / 2, done = 0;
+    for (; next < first; next++)
+        start(&jobs[next], multi, cacert, user, password, timeout_ms);
+    for (int spins = 0; done < n && spins < 100000; spins++) {
+        int running = 0;
+        curl_multi_perform(multi, &running);
+        CURLMsg *msg;
+        int queued;
+        while ((msg = curl_multi_info_read(multi, &queued)) != NULL) {
+            struct check *fin = NULL;
+            if (check_dispatch(msg, &fin) == CHECK_DISPATCH_FOREIGN)
+                fprintf(stderr, "foreign message\n");
+        }
+        for (size_t i = 0; i < next; i++) {
+            (void)check_expire(jobs[i].c);
+            if (!jobs[i].reported && check_done(jobs[i].c)) {
+                report(&jobs[i]);
+                done++;
+                if (next < n) { /* a slot is free: start the next check now */
+                    start(&jobs[next], multi, cacert, user, password, timeout_ms);
+                    next++;
+                }
+            }
+        }
+        if (done < n)
+            curl_multi_poll(multi, NULL, 0, 100, NULL);
+    }
+    int rc = done == n ? 0 : 1;
+    for (size_t i = 0; i < n; i++)
+        check_free(jobs[i].c); /* removes anything still in the multi */
+    curl_multi_cleanup(multi);
+    curl_global_cleanup();
+    free(jobs);
+    return rc;
+}
