@@ -338,6 +338,11 @@ class Frontend:
             except OSError:
                 return
             self.stats["connections"] += 1
+            # http.sys writes each response in one go; Python's ssl module
+            # writes TLS records (session tickets, headers, CONN/A3) one by
+            # one, and Nagle would hold the later ones for the client's
+            # delayed ACK: a round trip no IIS client ever pays.
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.rt.track(conn)
             if mode == "tarpit":
                 self.rt.spawn(self._hold, "fe-tarpit", conn)
