@@ -112,6 +112,7 @@ enum oa_detail_type {
     X(CERT_SUBJECT, "cert_subject", STR)                    \
     X(CERT_ISSUER, "cert_issuer", STR)                      \
     X(CERT_SAN, "cert_san", STRLIST)                        \
+    X(CERT_SAN_COUNT, "cert_san_count", INT)                \
     X(CERT_NOT_BEFORE, "cert_not_before", TIME)             \
     X(CERT_NOT_AFTER, "cert_not_after", TIME)               \
     X(CERT_DAYS_LEFT, "cert_days_left", INT)                \

@@ -11,6 +11,7 @@
 #include "probes/result/timefmt.h"
 
 #define LIST_MAX 384
+#define TLS_REPORT_SAN_MAX 16 /* SAN entries recorded as step details */
 
 static const char *plural(int64_t n)
 {
@@ -44,8 +45,12 @@ static void add_details(const struct tls_verdict *v, struct oa_result *r,
     const struct tls_cert_summary *l = &v->leaf;
     oa_step_add_str(r, st, OA_DETAIL_CERT_SUBJECT, l->subject);
     oa_step_add_str(r, st, OA_DETAIL_CERT_ISSUER, l->issuer);
-    for (size_t i = 0; i < l->san_count; i++)
+    /* Each SAN takes a detail slot: keep the first TLS_REPORT_SAN_MAX and
+     * say how many the certificate has, so a certificate with dozens of
+     * names cannot crowd out the details after it. */
+    for (size_t i = 0; i < l->san_count && i < TLS_REPORT_SAN_MAX; i++)
         oa_step_add_str(r, st, OA_DETAIL_CERT_SAN, l->san[i]);
+    oa_step_add_int(r, st, OA_DETAIL_CERT_SAN_COUNT, (int64_t)l->san_total);
     if (l->dates_ok) {
         oa_step_add_time(r, st, OA_DETAIL_CERT_NOT_BEFORE, l->not_before);
         oa_step_add_time(r, st, OA_DETAIL_CERT_NOT_AFTER, l->not_after);

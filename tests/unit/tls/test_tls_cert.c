@@ -19,6 +19,7 @@
 #include "certgen.h"
 #include "probes/common/wire.h"
 #include "probes/tls/tls_cert.h"
+#include "probes/tls/tls_report.h"
 #include "probes/tls/tls_verdict.h"
 
 #define NOW 1767225600LL
@@ -376,10 +377,38 @@ static void test_error_queue(void **unused)
     assert_int_equal(ERR_get_error(), 0);
 }
 
+/* A certificate with 40 names records the first 16 as cert_san details
+ * plus the true count, and leaves room for the details after them. */
+static void test_report_many_sans(void **unused)
+{
+    (void)unused;
+    struct tls_verdict v;
+    memset(&v, 0, sizeof v);
+    assert_int_equal(tls_cert_summarize(many_san, &v.leaf), 0);
+    v.earliest_depth = -1;
+    struct oa_result *r = oa_result_new("many.contoso.com", 0);
+    assert_non_null(r);
+    struct oa_step *st = oa_result_add_step(r, OA_STEP_TLS, "many.contoso.com", 443);
+    assert_non_null(st);
+    tls_report_verdict(&v, r, st);
+    size_t sans = 0;
+    for (size_t i = 0; i < st->ndetails; i++)
+        if (st->details[i].key == OA_DETAIL_CERT_SAN)
+            sans++;
+    assert_int_equal(sans, 16);
+    const struct oa_detail *d = oa_step_find_detail(st, OA_DETAIL_CERT_SAN_COUNT);
+    assert_non_null(d);
+    assert_int_equal(d->i, 40);
+    assert_non_null(oa_step_find_detail(st, OA_DETAIL_TRUST));
+    assert_int_equal(st->details_dropped, 0);
+    oa_result_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary),  cmocka_unit_test(test_time),
+        cmocka_unit_test(test_report_many_sans),
         cmocka_unit_test(test_match),    cmocka_unit_test(test_pem),
         cmocka_unit_test(test_der),      cmocka_unit_test(test_store_file),
         cmocka_unit_test(test_error_queue),
