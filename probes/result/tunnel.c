@@ -211,7 +211,7 @@ static int add_unreachable(struct oa_result *r, const struct cell *c, size_t n,
     }
     size_t before = r->ndiags;
     struct oa_diag *dg = oa_result_add_diag(
-        r, OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, first->server, port,
+        r, OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, "", port,
         "the RPC proxy refuses port %u under every name tried (%s; %s); %s",
         (unsigned)port, names, ev, why);
     if (r->ndiags > before) {

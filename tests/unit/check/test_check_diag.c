@@ -348,6 +348,12 @@ static void test_validports_vs_backend(void **state)
     assert_int_equal(count_code(r, "backend_unreachable"), 1);
     assert_int_equal(count_code(r, "validports_missing_entry"), 0);
     assert_non_null(strstr(r->diags[0].message, "cannot be told apart"));
+    /* it concerns the port under every name: each refused tunnel is critical */
+    assert_string_equal(r->diags[0].server, "");
+    assert_int_equal(step(r, OA_STEP_TUNNEL, "EXCH01", 6004)->status, OA_STATE_CRITICAL);
+    assert_int_equal(step(r, OA_STEP_TUNNEL, "exch01.contoso.lab", 6004)->status,
+                     OA_STATE_CRITICAL);
+    assert_int_equal(step(r, OA_STEP_TUNNEL, "EXCH01", 6001)->status, OA_STATE_OK);
     check_diag_free(r);
     free(f);
 }

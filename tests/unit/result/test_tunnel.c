@@ -66,14 +66,14 @@ static const struct tcase cases[] = {
 
     {"refused under both names, no direct check",
      {REFUSED(NB, 6001), REFUSED(FQDN, 6001)}, 2, {{0}}, 0,
-     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, NB, 6001,
+     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, "", 6001,
        {"under every name tried (EXCH01, exch01.contoso.local;",
         "cannot be told apart from outside", "check port 6001 directly"},
        "other name", "ValidPorts has an entry at all"}}, 1},
 
     {"refused under the only name tried suggests the other name",
      {REFUSED(NB, 6002)}, 1, {{0}}, 0,
-     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, NB, 6002,
+     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, "", 6002,
        {"(EXCH01;", "other name (NetBIOS vs FQDN)", "cannot be told apart"}, NULL,
        NULL}}, 1},
 
@@ -90,28 +90,28 @@ static const struct tcase cases[] = {
     {"refused everywhere and refused directly: dead backend",
      {REFUSED(NB, 6004), REFUSED(FQDN, 6004)}, 2,
      {{PUB, 6004, OA_DIRECT_REFUSED}}, 1,
-     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, NB, 6004,
+     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, "", 6004,
        {"mail.contoso.com:6004 is refused too", "nothing listens"},
        "cannot be told apart", "start the Exchange service"}}, 1},
 
     {"direct check timed out separates nothing",
      {REFUSED(NB, 6004), REFUSED(FQDN, 6004)}, 2,
      {{PUB, 6004, OA_DIRECT_TIMEOUT}}, 1,
-     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, NB, 6004,
+     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, "", 6004,
        {"timed out (filtered from here)", "does not tell ACL deny from a dead backend"},
        NULL, "ValidPorts has an entry at all"}}, 1},
 
     {"direct check finds another listener",
      {REFUSED(NB, 6002), REFUSED(FQDN, 6002)}, 2,
      {{PUB, 6002, OA_DIRECT_OPEN_OTHER}}, 1,
-     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, NB, 6002,
+     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, "", 6002,
        {"connects but does not answer ncacn_http/1.0"}, NULL,
        "register the Exchange endpoint for ncacn_http"}}, 1},
 
     {"direct check of another port is not evidence",
      {REFUSED(NB, 6002), REFUSED(FQDN, 6002)}, 2,
      {{PUB, 6001, OA_DIRECT_NCACN_HTTP}, {PUB, 6004, OA_DIRECT_REFUSED}}, 2,
-     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, NB, 6002,
+     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, "", 6002,
        {"cannot be told apart from outside"}, "6001", NULL}}, 1},
 
     {"the most telling direct result wins",
@@ -124,7 +124,7 @@ static const struct tcase cases[] = {
     {"three ports, three stories",
      {OK(NB, 6001), OK(FQDN, 6001), REFUSED(NB, 6002), REFUSED(FQDN, 6002),
       OK(NB, 6004), REFUSED(FQDN, 6004)}, 6, {{0}}, 0,
-     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, NB, 6002, {"port 6002"}, NULL, NULL},
+     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, "", 6002, {"port 6002"}, NULL, NULL},
       {OA_DIAG_VALIDPORTS_MISSING_ENTRY, OA_STEP_TUNNEL, FQDN, 6004,
        {"while EXCH01:6004 works"}, NULL, NULL}}, 2},
 
@@ -139,7 +139,7 @@ static const struct tcase cases[] = {
     {"6ba without a status line rebuilds the evidence",
      {{.server = NB, .port = 6001, .kind = OA_TUNNEL_RPC_ERROR, .rpc_error = 0x6ba}}, 1,
      {{0}}, 0,
-     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, NB, 6001,
+     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, "", 6001,
        {"503 RPC Error: 6ba"}, NULL, NULL}}, 1},
 
     {"unknown RPC error without a name",
@@ -258,7 +258,7 @@ static const struct tcase cases[] = {
     {"6ba and a timeout under the other name",
      {REFUSED(NB, 6001), {.server = FQDN, .port = 6001, .kind = OA_TUNNEL_TIMEOUT,
                           .elapsed_us = 15000000}}, 2, {{0}}, 0,
-     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, NB, 6001, {"(EXCH01;", "other name"},
+     {{OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL, "", 6001, {"(EXCH01;", "other name"},
        NULL, NULL},
       {OA_DIAG_TIMEOUT, OA_STEP_TUNNEL, FQDN, 6001, {"15.000 s"}, NULL, NULL}}, 2},
 
@@ -362,10 +362,23 @@ static void test_long_names_are_cut(void **unused)
     static char a[300], b[300];
     memset(a, 'a', sizeof a - 1);
     memset(b, 'b', sizeof b - 1);
+    /* refused under every name: the diagnosis names no single server */
     struct oa_tunnel_outcome t[] = {REFUSED(a, 6001), REFUSED(b, 6001)};
     assert_int_equal(oa_tunnel_verdict(r, t, 2, NULL, 0), 1);
-    assert_int_equal(strlen(r->diags[0].server), OA_SERVER_MAX - 1);
+    assert_int_equal(r->diags[0].code, OA_DIAG_BACKEND_UNREACHABLE);
+    assert_string_equal(r->diags[0].server, "");
     assert_true(strlen(r->diags[0].message) < OA_MESSAGE_MAX);
+    assert_memory_equal(r->diags[0].message + strlen(r->diags[0].message) - 3, "...", 3);
+    oa_result_free(r);
+    /* refused under one name only: that name, cut to the field's size */
+    r = oa_result_new(PUB, 0);
+    assert_non_null(r);
+    struct oa_tunnel_outcome u[] = {REFUSED(a, 6001), OK(b, 6001)};
+    assert_int_equal(oa_tunnel_verdict(r, u, 2, NULL, 0), 1);
+    assert_int_equal(r->diags[0].code, OA_DIAG_VALIDPORTS_MISSING_ENTRY);
+    assert_int_equal(strlen(r->diags[0].server), OA_SERVER_MAX - 1);
+    assert_memory_equal(r->diags[0].server, a, OA_SERVER_MAX - 4);
+    assert_string_equal(r->diags[0].server + OA_SERVER_MAX - 4, "...");
     assert_memory_equal(r->diags[0].message + strlen(r->diags[0].message) - 3, "...", 3);
     oa_result_free(r);
 }
