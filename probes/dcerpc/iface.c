@@ -4,6 +4,7 @@
  * tests/unit/dcerpc/test_iface.c.
  */
 #include "probes/dcerpc/iface.h"
+#include "probes/common/ascii.h"
 
 #include <string.h>
 
@@ -132,17 +133,6 @@ int iface_syntax_decode(const uint8_t in[IFACE_SYNTAX_WIRE_LEN], struct iface_sy
     return 0;
 }
 
-static int iface_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int iface_uuid_parse(const char *text, size_t len, struct iface_uuid *u, const char **why)
 {
     uint8_t b[16];
@@ -170,8 +160,8 @@ int iface_uuid_parse(const char *text, size_t len, struct iface_uuid *u, const c
             i++;
             continue;
         }
-        hi = iface_hex(text[i]);
-        lo = iface_hex(text[i + 1]);
+        hi = ascii_hex_value(text[i]);
+        lo = ascii_hex_value(text[i + 1]);
         if (hi < 0 || lo < 0) {
             if (why != NULL)
                 *why = "UUID text has a character that is not a hex digit";

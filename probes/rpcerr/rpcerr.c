@@ -3,6 +3,7 @@
  * its "RPC EEInfo:" body. Grammar and sources in rpcerr.h.
  */
 #include "probes/rpcerr/rpcerr.h"
+#include "probes/common/ascii.h"
 
 #include <string.h>
 
@@ -23,17 +24,6 @@ static void rpcerr_set_why(const char **why, const char *msg)
 static bool rpcerr_is_digit(unsigned char c)
 {
     return c >= '0' && c <= '9';
-}
-
-static int rpcerr_hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static bool rpcerr_is_b64(unsigned char c)
@@ -114,12 +104,12 @@ static int rpcerr_parse_rpc_reason(const char *r, size_t n, struct rpcerr_line *
     size_t start = i;
     uint32_t code = 0;
 
-    while (i < n && rpcerr_hex_value((unsigned char)r[i]) >= 0) {
+    while (i < n && ascii_hex_value((unsigned char)r[i]) >= 0) {
         if (i - start == RPCERR_CODE_DIGITS_MAX) {
             rpcerr_set_why(why, "RPC Error code has more than 8 hex digits");
             return WIRE_INVALID;
         }
-        code = code << 4 | (uint32_t)rpcerr_hex_value((unsigned char)r[i]);
+        code = code << 4 | (uint32_t)ascii_hex_value((unsigned char)r[i]);
         i++;
     }
     if (i == start) {
