@@ -11,7 +11,7 @@ packages=(
   libsqlite3-dev libyaml-dev libcyaml-dev libcmocka-dev
   # the lab and the integration tests
   python3 python3-impacket python3-gssapi python3-cryptography python3-yaml
-  krb5-kdc krb5-user openssl curl util-linux iptables
+  krb5-kdc krb5-admin-server krb5-user openssl curl util-linux iptables
   iproute2 procps
 )
 
