@@ -195,6 +195,7 @@ static void finish(struct check *c)
     c->obs.elapsed_ms = check_now_ms() - c->t0_ms;
     struct check_diag_cfg cfg = {
         .auth = c->auth,
+        .depth = c->depth,
         .user = c->user,
         .insecure = c->insecure,
         .tls = check_tls_verdict(c),
@@ -224,7 +225,7 @@ static void advance(struct check *c)
     case CHECK_ST_CONNECT:
         if (c->connect != NULL || c->echo_unauth != NULL)
             return;
-        if (!check_echo_may_authenticate(c)) {
+        if (!check_depth_runs(c->depth, CHECK_DEPTH_AUTH) || !check_echo_may_authenticate(c)) {
             end_pipeline(c);
             return;
         }
@@ -235,7 +236,7 @@ static void advance(struct check *c)
     case CHECK_ST_AUTH_ECHO:
         if (c->echo_auth != NULL || c->ntlm_info != NULL)
             return;
-        if (!check_echo_may_tunnel(c)) {
+        if (!check_depth_runs(c->depth, CHECK_DEPTH_TUNNEL) || !check_echo_may_tunnel(c)) {
             end_pipeline(c);
             return;
         }
@@ -375,9 +376,12 @@ int check_start(struct check *c, CURLM *multi)
     c->deadline_ms = c->t0_ms + c->timeout_ms;
     check_set_state(c, CHECK_ST_CONNECT);
     int rc = 0;
-    if (c->auth == CHECK_AUTH_NEGOTIATE && check_gss_prepare(c) < 0)
+    if (c->auth == CHECK_AUTH_NEGOTIATE && check_depth_runs(c->depth, CHECK_DEPTH_AUTH) &&
+        check_gss_prepare(c) < 0)
         rc = -1; /* recorded in obs; the unauthenticated stages still run */
-    if (check_connect_start(c) < 0 || check_echo_start_unauth(c) < 0)
+    if (check_connect_start(c) < 0)
+        rc = -1;
+    if (check_depth_runs(c->depth, CHECK_DEPTH_ECHO) && check_echo_start_unauth(c) < 0)
         rc = -1;
     if (c->direct_ports)
         (void)check_direct_start(c);

@@ -25,6 +25,8 @@ static const char usage_text[] =
     "  --password-file FILE   read the password from FILE (or OAPROBE_PASSWORD)\n"
     "  --auth SCHEME          ntlm (default), basic or negotiate\n"
     "  --keytab FILE          negotiate: client keytab for --user\n"
+    "  --depth LAYER          stop after a layer: tls, echo (no credentials\n"
+    "                         needed), auth, tunnel (default: every layer)\n"
     "  --resolve H:P:ADDR     use ADDR for H:P (repeatable, like curl)\n"
     "  --cacert FILE          trust the CAs in FILE instead of the system store\n"
     "  --insecure             do not judge certificate trust and name\n"
@@ -136,6 +138,7 @@ enum opt_id {
     O_PASSWORD_FILE,
     O_AUTH,
     O_KEYTAB,
+    O_DEPTH,
     O_RESOLVE,
     O_CACERT,
     O_TIMEOUT,
@@ -158,6 +161,7 @@ static const struct {
     {"--password-file", O_PASSWORD_FILE, true},
     {"--auth", O_AUTH, true},
     {"--keytab", O_KEYTAB, true},
+    {"--depth", O_DEPTH, true},
     {"--resolve", O_RESOLVE, true},
     {"--cacert", O_CACERT, true},
     {"--timeout", O_TIMEOUT, true},
@@ -214,6 +218,10 @@ static int apply(struct check_args *a, enum opt_id id, const char *name, const c
         return 0;
     case O_KEYTAB:
         o->keytab = v;
+        return 0;
+    case O_DEPTH:
+        if (check_depth_parse(v, &o->depth) < 0)
+            return fail(err, len, "%s: unknown depth '%s' (tls, echo, auth or tunnel)", name, v);
         return 0;
     case O_RESOLVE:
         if (o->n_resolve >= CHECK_MAX_RESOLVE)

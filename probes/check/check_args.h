@@ -14,6 +14,7 @@
  *     --password-file FILE the password (first line); or OAPROBE_PASSWORD
  *     --auth ntlm|basic|negotiate (default ntlm)
  *     --keytab FILE        Negotiate: a client keytab for --user
+ *     --depth LAYER        tls, echo, auth or tunnel (default): the last layer run
  *     --resolve HOST:PORT:ADDR  as curl's (repeatable, <= 16)
  *     --cacert FILE        trust these CAs instead of the system store
  *     --insecure           do not judge chain trust and host name

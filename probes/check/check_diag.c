@@ -345,6 +345,18 @@ bool cdiag_direct_open(const struct check_direct_obs *d)
     return d->x.tcp_connected || d->x.t_connect_us > 0 || d->banner[0] != '\0';
 }
 
+/* ---- depth ---------------------------------------------------------------- */
+
+/* A stage past the check's depth: a skipped step that says so. */
+static void not_run(struct oa_result *r, enum oa_step_kind kind, enum check_depth d)
+{
+    struct oa_step *st = oa_result_add_step(r, kind, NULL, 0);
+    char why[64];
+    snprintf(why, sizeof why, "not run: the check depth is %s", check_depth_name(d));
+    oa_step_add_str(r, st, OA_DETAIL_ERROR, why);
+    oa_step_finish(st, OA_STATE_SKIPPED, 0);
+}
+
 /* ---- the whole result ------------------------------------------------------ */
 
 /* Raise every step to the worst severity of the diagnoses about it. */
@@ -380,12 +392,24 @@ struct oa_result *check_diag(const struct check_obs *o, const struct check_diag_
     oa_result_set_duration(r, o->elapsed_ms * 1000);
     connect_steps(r, o, cfg);
     bool below_ok = o->connect.x.ran && o->connect.x.fail == CHECK_FAIL_NONE;
-    bool go = echo_unauth(r, o, cfg, below_ok);
-    go = echo_auth(r, o, cfg) && go;
+    bool go = false;
+    if (check_depth_runs(cfg->depth, CHECK_DEPTH_ECHO))
+        go = echo_unauth(r, o, cfg, below_ok);
+    else
+        not_run(r, OA_STEP_ECHO_UNAUTH, cfg->depth);
+    if (check_depth_runs(cfg->depth, CHECK_DEPTH_AUTH))
+        go = echo_auth(r, o, cfg) && go;
+    else
+        not_run(r, OA_STEP_ECHO_AUTH, cfg->depth);
     if (o->no_servers)
         oa_result_add_diag(r, OA_DIAG_INTERNAL_ERROR, OA_STEP_ECHO_AUTH, NULL, 0,
                            "no RPC server name to test: %s; give --server", o->no_servers_why);
-    cdiag_tunnels(r, o, cfg, below_ok);
+    if (check_depth_runs(cfg->depth, CHECK_DEPTH_TUNNEL)) {
+        cdiag_tunnels(r, o, cfg, below_ok);
+    } else {
+        not_run(r, OA_STEP_TUNNEL, cfg->depth);
+        not_run(r, OA_STEP_BIND, cfg->depth);
+    }
     direct_steps(r, o);
     raise_steps(r);
     (void)go;

@@ -42,6 +42,7 @@ struct tls_verdict;
 /* What check_diag needs besides the observations. */
 struct check_diag_cfg {
     enum check_auth auth;
+    enum check_depth depth;        /* stages past it were not run on purpose */
     const char *user;              /* for messages ("CONTOSO\oaprobe"), may be NULL */
     bool insecure;
     const struct tls_verdict *tls; /* the certificate verdict, NULL if none */

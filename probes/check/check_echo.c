@@ -252,6 +252,7 @@ int check_echo_start_auth(struct check *c)
 {
     int rc = echo_add(c, CHECK_XK_ECHO_AUTH, &c->obs.echo_auth, &c->echo_auth);
     if (rc == 0 && c->n_servers_given == 0 && c->auth != CHECK_AUTH_NTLM &&
+        check_depth_runs(c->depth, CHECK_DEPTH_TUNNEL) &&
         c->obs.echo_unauth.offers_ntlm) {
         /* the NEGOTIATE_MESSAGE carries no secret; its 401 names the server */
         if (echo_add(c, CHECK_XK_NTLM_INFO, &c->ntlm_info_obs, &c->ntlm_info) < 0)

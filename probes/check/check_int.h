@@ -142,6 +142,7 @@ struct check {
     char *password;             /* wiped and freed in check_free */
     size_t password_len;
     enum check_auth auth;
+    enum check_depth depth;     /* the last layer run */
     struct curl_slist *resolve; /* CURLOPT_RESOLVE list */
     struct curl_slist *resolve_direct; /* + host:port:addr for the direct ports */
     char *cacert;

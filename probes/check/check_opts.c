@@ -208,7 +208,10 @@ int check_opts_copy(struct check *c, const struct check_opts *o, char *err, size
         return fail(err, len, "unknown authentication scheme");
     if (o->user != NULL && (o->user[0] == '\0' || strlen(o->user) >= CHECK_NAME_MAX))
         return fail(err, len, "bad user name");
-    if (o->user != NULL && o->password == NULL && o->auth != CHECK_AUTH_NEGOTIATE)
+    if ((unsigned)o->depth > CHECK_DEPTH_TLS)
+        return fail(err, len, "unknown check depth");
+    if (o->user != NULL && o->password == NULL && o->auth != CHECK_AUTH_NEGOTIATE &&
+        check_depth_runs(o->depth, CHECK_DEPTH_AUTH))
         return fail(err, len,
                     "a password is needed for %s (use --password-file or "
                     "OAPROBE_PASSWORD)",
@@ -241,6 +244,7 @@ int check_opts_copy(struct check *c, const struct check_opts *o, char *err, size
             memcpy(c->password, o->password, c->password_len + 1);
     }
     c->auth = o->auth;
+    c->depth = o->depth;
     for (size_t i = 0; i < o->n_resolve && ok; i++)
         if (add_resolve(&c->resolve, o->resolve[i]) < 0)
             ok = false;

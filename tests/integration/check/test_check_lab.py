@@ -252,6 +252,63 @@ class LabCheck(unittest.TestCase):
         self.assertNotIn(b64, p.stdout + p.stderr)
         self.assertIn("Authorization: <redacted", p.stderr)
 
+    # ------------------------------------------------------------ depth
+
+    def assert_depth(self, doc, depth, not_run):
+        steps = {}
+        for st in doc["steps"]:
+            steps.setdefault(st["name"], []).append(st)
+        for name in not_run:
+            self.assertIn(name, steps, "%s: no %s step" % (depth, name))
+            for st in steps[name]:
+                self.assertEqual(st["status"], "skipped", st)
+                self.assertEqual(st["details"]["error"], "not run: the check depth is " + depth)
+        for name in ("dns", "tcp", "tls"):
+            self.assertEqual(steps[name][0]["status"], "ok")
+
+    def test_depth_tls(self):
+        # no credentials at all: nothing past TLS is attempted
+        p, doc, _ = self.run_probe("healthy", ["--depth", "tls"], user=False, password=False)
+        self.assert_codes("healthy/tls", doc, p, [])
+        self.assert_depth(doc, "tls", ["echo_unauth", "echo_auth", "tunnel", "bind"])
+        # a missing RPC proxy is below the depth's sight; a bad certificate is not
+        p, doc, _ = self.run_probe("no_rpcproxy", ["--depth", "tls"], user=False, password=False)
+        self.assert_codes("no_rpcproxy/tls", doc, p, [])
+        p, doc, _ = self.run_probe("cert_expired", ["--depth", "tls"], user=False, password=False)
+        self.assert_codes("cert_expired/tls", doc, p, ["cert_expired"])
+
+    def test_depth_echo(self):
+        p, doc, _ = self.run_probe("healthy", ["--depth", "echo"], user=False, password=False)
+        self.assert_codes("healthy/echo", doc, p, [])
+        self.assert_depth(doc, "echo", ["echo_auth", "tunnel", "bind"])
+        echo = [st for st in doc["steps"] if st["name"] == "echo_unauth"][0]
+        self.assertEqual(echo["status"], "ok")
+        self.assertIn("NTLM", echo["details"]["auth_schemes"])
+        p, doc, _ = self.run_probe("no_rpcproxy", ["--depth", "echo"], user=False,
+                                   password=False)
+        self.assert_codes("no_rpcproxy/echo", doc, p, ["rpcproxy_missing"])
+        # a user with no password is fine below the auth depth
+        p, doc, _ = self.run_probe("healthy", ["--depth", "echo"], password=False)
+        self.assert_codes("healthy/echo-user", doc, p, [])
+
+    def test_depth_auth(self):
+        p, doc, _ = self.run_probe("healthy", ["--depth", "auth"])
+        self.assert_codes("healthy/auth", doc, p, [])
+        self.assert_depth(doc, "auth", ["tunnel", "bind"])
+        echo = [st for st in doc["steps"] if st["name"] == "echo_auth"][0]
+        self.assertEqual(echo["status"], "ok")
+        p, doc, _ = self.run_probe("auth_rejected", ["--depth", "auth"])
+        self.assert_codes("auth_rejected/auth", doc, p, ["auth_rejected"])
+        if self.lab.data.get("kdc"):
+            p, doc, _ = self.run_probe("healthy", ["--depth", "auth", "--auth", "negotiate"])
+            self.assert_codes("healthy/auth-negotiate", doc, p, [])
+            self.assert_depth(doc, "auth", ["tunnel", "bind"])
+
+    def test_depth_tunnel(self):
+        p, doc, _ = self.run_probe("healthy", ["--depth", "tunnel"])
+        self.assert_codes("healthy/tunnel", doc, p, [])
+        self.assert_all_tunnels(doc)
+
     # ------------------------------------------------------------ failures
 
     def test_many_checks_one_multi(self):

@@ -33,6 +33,11 @@ static void test_defaults(void **state)
     assert_false(a.json);
     assert_false(a.opts.insecure);
     assert_null(a.opts.password);
+    assert_int_equal(a.opts.depth, CHECK_DEPTH_TUNNEL);
+    assert_int_equal(PARSE(&a, err, "--depth", "echo", "h"), CHECK_ARGS_OK);
+    assert_int_equal(a.opts.depth, CHECK_DEPTH_ECHO);
+    assert_int_equal(PARSE(&a, err, "--depth=tls", "h"), CHECK_ARGS_OK);
+    assert_int_equal(a.opts.depth, CHECK_DEPTH_TLS);
 }
 
 static void test_everything(void **state)
@@ -117,6 +122,8 @@ static void test_errors(void **state)
         {{"bad/host"}, "bad HOST"},
         {{"host:0"}, "bad HOST"},
         {{"--keytab", "/k", "h"}, "--keytab needs --auth negotiate"},
+        {{"--depth", "bind", "h"}, "--depth: unknown depth 'bind'"},
+        {{"--depth", "", "h"}, "--depth: unknown depth"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *argv[8] = {"check"};

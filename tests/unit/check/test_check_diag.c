@@ -514,6 +514,117 @@ static void test_combined_cert_and_acl(void **state)
     free(f);
 }
 
+/* A stage past the depth is a skipped step that says so, never a failure. */
+static void assert_not_run(const struct oa_result *r, enum oa_step_kind k, const char *depth)
+{
+    const struct oa_step *st = step(r, k, NULL, 0);
+    assert_non_null(st);
+    assert_int_equal(st->status, OA_STATE_SKIPPED);
+    const struct oa_detail *d = oa_step_find_detail(st, OA_DETAIL_ERROR);
+    assert_non_null(d);
+    char want[64];
+    snprintf(want, sizeof want, "not run: the check depth is %s", depth);
+    assert_string_equal(oa_result_detail_str(r, d), want);
+}
+
+static void test_depth(void **state)
+{
+    (void)state;
+    /* tls: what the engine observes at that depth (no echo, no tunnels) */
+    struct fx *f = healthy();
+    f->cfg.depth = CHECK_DEPTH_TLS;
+    memset(&f->o.echo_unauth, 0, sizeof f->o.echo_unauth);
+    memset(&f->o.echo_auth, 0, sizeof f->o.echo_auth);
+    f->o.n_tunnels = 0;
+    f->o.n_servers = 0;
+    struct oa_result *r = run(f);
+    assert_int_equal(r->ndiags, 0);
+    assert_int_equal(oa_result_status(r), OA_STATE_OK);
+    assert_int_equal(r->nsteps, 7); /* dns tcp tls + 4 not run */
+    assert_int_equal(step(r, OA_STEP_TLS, NULL, 443)->status, OA_STATE_OK);
+    assert_not_run(r, OA_STEP_ECHO_UNAUTH, "tls");
+    assert_not_run(r, OA_STEP_ECHO_AUTH, "tls");
+    assert_not_run(r, OA_STEP_TUNNEL, "tls");
+    assert_not_run(r, OA_STEP_BIND, "tls");
+    assert_int_equal(r->nperf, 0); /* no tunnels_ok=0 that would read as a failure */
+    check_diag_free(r);
+
+    /* echo: the unauthenticated echo judged, no credentials needed */
+    f->cfg.depth = CHECK_DEPTH_ECHO;
+    f->cfg.user = NULL;
+    xfer_ok(&f->o.echo_unauth.x, 401, "HTTP/1.1 401 Unauthorized");
+    snprintf(f->o.echo_unauth.schemes, sizeof f->o.echo_unauth.schemes, "NTLM");
+    f->o.echo_unauth.n_challenges = 1;
+    f->o.echo_unauth.offers_ntlm = true;
+    r = run(f);
+    assert_int_equal(r->ndiags, 0);
+    assert_int_equal(oa_result_status(r), OA_STATE_OK);
+    assert_int_equal(step(r, OA_STEP_ECHO_UNAUTH, NULL, 0)->status, OA_STATE_OK);
+    assert_not_run(r, OA_STEP_ECHO_AUTH, "echo");
+    assert_not_run(r, OA_STEP_TUNNEL, "echo");
+    check_diag_free(r);
+
+    /* echo still finds what the echo finds (a 404) */
+    f->o.echo_unauth.x.status = 404;
+    snprintf(f->o.echo_unauth.x.status_line, sizeof f->o.echo_unauth.x.status_line,
+             "HTTP/1.1 404 Not Found");
+    r = run(f);
+    assert_int_equal(count_code(r, "rpcproxy_missing"), 1);
+    assert_int_equal(oa_result_status(r), OA_STATE_CRITICAL);
+    check_diag_free(r);
+
+    /* auth: the authenticated echo judged, tunnels not run */
+    free(f);
+    f = healthy();
+    f->cfg.depth = CHECK_DEPTH_AUTH;
+    f->o.n_tunnels = 0;
+    r = run(f);
+    assert_int_equal(r->ndiags, 0);
+    assert_int_equal(oa_result_status(r), OA_STATE_OK);
+    assert_int_equal(step(r, OA_STEP_ECHO_AUTH, NULL, 0)->status, OA_STATE_OK);
+    assert_not_run(r, OA_STEP_TUNNEL, "auth");
+    assert_not_run(r, OA_STEP_BIND, "auth");
+    check_diag_free(r);
+
+    /* auth: a refused password is still a failure of what ran */
+    f->o.echo_auth.x.status = 401;
+    f->o.echo_auth.echo_ok = false;
+    snprintf(f->o.echo_auth.x.status_line, sizeof f->o.echo_auth.x.status_line,
+             "HTTP/1.1 401 Unauthorized");
+    r = run(f);
+    assert_int_equal(count_code(r, "auth_rejected"), 1);
+    assert_int_equal(oa_result_status(r), OA_STATE_CRITICAL);
+    check_diag_free(r);
+    free(f);
+}
+
+static void test_depth_names(void **state)
+{
+    (void)state;
+    const char *names[] = {"tunnel", "auth", "echo", "tls"};
+    for (unsigned i = 0; i < 4; i++) {
+        enum check_depth d = CHECK_DEPTH_TLS;
+        assert_int_equal(check_depth_parse(names[i], &d), 0);
+        assert_int_equal(d, (enum check_depth)i);
+        assert_string_equal(check_depth_name(d), names[i]);
+    }
+    enum check_depth d = CHECK_DEPTH_AUTH;
+    assert_int_equal(check_depth_parse("TLS", &d), -1);
+    assert_int_equal(check_depth_parse("", &d), -1);
+    assert_int_equal(check_depth_parse("tunnels", &d), -1);
+    assert_int_equal(check_depth_parse(NULL, &d), -1);
+    assert_int_equal(check_depth_parse("tls", NULL), -1);
+    assert_int_equal(d, CHECK_DEPTH_AUTH);
+    assert_string_equal(check_depth_name((enum check_depth)7), "unknown");
+    assert_true(check_depth_runs(CHECK_DEPTH_TUNNEL, CHECK_DEPTH_TUNNEL));
+    assert_true(check_depth_runs(CHECK_DEPTH_TUNNEL, CHECK_DEPTH_TLS));
+    assert_true(check_depth_runs(CHECK_DEPTH_ECHO, CHECK_DEPTH_ECHO));
+    assert_true(check_depth_runs(CHECK_DEPTH_ECHO, CHECK_DEPTH_TLS));
+    assert_false(check_depth_runs(CHECK_DEPTH_ECHO, CHECK_DEPTH_AUTH));
+    assert_false(check_depth_runs(CHECK_DEPTH_TLS, CHECK_DEPTH_ECHO));
+    assert_false(check_depth_runs(CHECK_DEPTH_AUTH, CHECK_DEPTH_TUNNEL));
+}
+
 static void test_null(void **state)
 {
     (void)state;
@@ -545,6 +656,8 @@ int main(void)
         cmocka_unit_test(test_direct_ports),
         cmocka_unit_test(test_no_servers),
         cmocka_unit_test(test_combined_cert_and_acl),
+        cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_depth_names),
         cmocka_unit_test(test_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,6 +92,20 @@ static void test_new_validation(void **state)
     c = check_new(&n, err, sizeof err);
     assert_non_null(c);
     check_free(c);
+    /* below the auth depth no password is needed; an unknown depth is refused */
+    struct check_opts d = good_opts();
+    d.password = NULL;
+    d.depth = CHECK_DEPTH_ECHO;
+    c = check_new(&d, err, sizeof err);
+    assert_non_null(c);
+    check_free(c);
+    d.depth = CHECK_DEPTH_AUTH;
+    assert_null(check_new(&d, err, sizeof err));
+    assert_non_null(strstr(err, "a password is needed"));
+    d.depth = (enum check_depth)9;
+    d.password = "p";
+    assert_null(check_new(&d, err, sizeof err));
+    assert_non_null(strstr(err, "unknown check depth"));
     /* counts over the caps */
     struct check_opts m = good_opts();
     m.n_servers = CHECK_MAX_SERVERS + 1;
