@@ -1,0 +1,227 @@
+/*
+ * view.h: the read-only view of the service's state that the renderers of
+ * web/ read (the API's JSON bodies, the text lines, /metrics and /probe, the
+ * Alertmanager and webhook payloads, the badges).
+ *
+ * Who fills it: helper "daemon" (service/serve*.c). The daemon owns every
+ * byte the view points at; a view is built (or kept up to date) on the
+ * loop thread and handed to a renderer for the duration of one call. The
+ * renderers never write through it, never keep a pointer after they
+ * return, read no clock (the time is a parameter, `now_ms`) and do no I/O.
+ *
+ * Times are wall-clock milliseconds since the Unix epoch (0 = never /
+ * unknown); durations are microseconds; ratios are 0..1.
+ *
+ * Secrets: a view never needs a password, a token or a key. The one place a
+ * secret could be reachable is view_target.opts->password (the engine's
+ * options may hold it while a check is built): the renderers never read
+ * that field, and the tests render every output of a view whose opts carry
+ * a password and assert that it appears nowhere.
+ */
+#ifndef OAPROBE_WEB_VIEW_H
+#define OAPROBE_WEB_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probes/result/diag.h"
+#include "probes/result/result.h"
+#include "probes/result/state.h"
+
+struct check_opts; /* probes/check/check.h */
+
+/* ---- uptime windows -------------------------------------------------- */
+
+/* X(ENUM, "name", seconds): the uptime windows, in this order everywhere
+ * (view_target.uptime[], JSON "uptime" keys, badge routes). */
+#define VIEW_WINDOWS(X)              \
+    X(24H, "24h", 86400)             \
+    X(7D, "7d", 7 * 86400)           \
+    X(30D, "30d", 30 * 86400)        \
+    X(90D, "90d", 90 * 86400)
+
+enum view_window {
+#define VIEW_WINDOW_ENUM_(e, name, sec) VIEW_WINDOW_##e,
+    VIEW_WINDOWS(VIEW_WINDOW_ENUM_)
+#undef VIEW_WINDOW_ENUM_
+    VIEW_WINDOW__COUNT
+};
+
+/* view_window_name: "24h", "7d", "30d", "90d"; NULL when out of range. */
+const char *view_window_name(enum view_window w);
+
+/* view_window_from_name: 0 and *out set for "24h".."90d", else -1. */
+int view_window_from_name(const char *name, enum view_window *out);
+
+/* ---- hook deliveries (issue 9) --------------------------------------- */
+
+/* X(ENUM, "kind label") */
+#define VIEW_HOOK_KINDS(X)              \
+    X(ALERTMANAGER, "alertmanager")     \
+    X(WEBHOOK, "webhook")               \
+    X(EXEC, "exec")
+
+enum view_hook_kind {
+#define VIEW_HOOK_KIND_ENUM_(e, name) VIEW_HOOK_##e,
+    VIEW_HOOK_KINDS(VIEW_HOOK_KIND_ENUM_)
+#undef VIEW_HOOK_KIND_ENUM_
+    VIEW_HOOK__COUNT
+};
+
+/*
+ * X(ENUM, "outcome label"): what one delivery attempt came to.
+ *   success  delivered (2xx from a receiver, exit status 0 of an exec hook)
+ *   retry    this attempt failed; another one is scheduled
+ *   failure  the last attempt failed; the delivery was given up
+ *   dropped  never attempted (queue full, hook removed by a reload)
+ */
+#define VIEW_OUTCOMES(X)      \
+    X(SUCCESS, "success")     \
+    X(RETRY, "retry")         \
+    X(FAILURE, "failure")     \
+    X(DROPPED, "dropped")
+
+enum view_outcome {
+#define VIEW_OUTCOME_ENUM_(e, name) VIEW_OUTCOME_##e,
+    VIEW_OUTCOMES(VIEW_OUTCOME_ENUM_)
+#undef VIEW_OUTCOME_ENUM_
+    VIEW_OUTCOME__COUNT
+};
+
+/* view_hook_kind_name / view_outcome_name: the label values above; NULL
+ * when out of range. Static strings. */
+const char *view_hook_kind_name(enum view_hook_kind k);
+const char *view_outcome_name(enum view_outcome o);
+
+/* ---- schedule lag histogram ------------------------------------------ */
+
+/* Upper bounds (seconds) of the schedule lag histogram buckets; a last,
+ * implicit bucket holds everything above the largest bound (+Inf). */
+#define VIEW_LAG_NBOUNDS 12
+extern const double view_lag_bounds[VIEW_LAG_NBOUNDS];
+
+/*
+ * A histogram the daemon updates with view_hist_observe() and the metrics
+ * renderer prints as oaprobe_schedule_lag_seconds (cumulative buckets).
+ * Zero-initialise it; it holds no pointers.
+ */
+struct view_hist {
+    uint64_t counts[VIEW_LAG_NBOUNDS + 1]; /* per bucket, NOT cumulative;
+                                            * [VIEW_LAG_NBOUNDS] = above all */
+    uint64_t count;                        /* observations */
+    double sum;                            /* seconds, sum of observations */
+};
+
+/* view_hist_observe: count one observation of `seconds` (negative and NaN
+ * count as 0) in h. No-op on NULL. */
+void view_hist_observe(struct view_hist *h, double seconds);
+
+/* ---- one target ------------------------------------------------------ */
+
+/* A configured label (YAML `labels:` map), in configuration order. The
+ * renderers escape values for their format; names that are not valid
+ * Prometheus label names are sanitised by the metrics renderer. */
+struct view_label {
+    const char *name;  /* as configured */
+    const char *value; /* as configured; never a secret (config rule) */
+};
+
+/* Where a target's definition lives: the YAML file (read-only through the
+ * API: PUT/DELETE answer 409) or the API (persisted in SQLite). */
+enum view_source {
+    VIEW_SOURCE_FILE = 0,
+    VIEW_SOURCE_API,
+};
+
+/*
+ * One target. Identity and settings come from the configuration, state and
+ * counters from the scheduler; the daemon fills every field. Pointers are
+ * borrowed and must stay valid during a render call; a NULL string is
+ * rendered as absent/null.
+ */
+struct view_target {
+    /* identity and settings (from struct cfg_target) */
+    const char *name;             /* unique, [a-z0-9._-]{1,64} */
+    const char *host;             /* the public name checked (opts->host) */
+    const char *location;         /* `location:`; NULL or "" when none */
+    const char *depth;            /* "tls", "echo", "auth" or "tunnel" */
+    enum view_source source;      /* file or API target */
+    const struct view_label *labels; /* `labels:`, nlabels entries */
+    size_t nlabels;
+    const struct check_opts *opts;/* the check's settings, may be NULL; the
+                                   * renderers read servers, ports, auth,
+                                   * user, insecure, http, direct_ports,
+                                   * timeout_ms, cert_warn_days; NEVER
+                                   * password (nor keytab contents) */
+    int64_t interval_ms;          /* run interval */
+    int64_t timeout_ms;           /* effective check deadline */
+    unsigned failure_threshold;   /* consecutive bad runs before "down" */
+    unsigned success_threshold;   /* consecutive good runs before "up" */
+
+    /* state (from the scheduler, after thresholds) */
+    enum oa_state status;         /* the target's state: ok, warning,
+                                   * critical or unknown; a target that never
+                                   * ran is rendered "pending" (last_run_ms 0
+                                   * and latest NULL and latest_json NULL) */
+    int64_t since_ms;             /* when `status` began; 0 unknown */
+    enum oa_state last_status;    /* raw status of the latest run */
+    int64_t last_run_ms;          /* start of the latest completed run; 0 */
+    int64_t latency_us;           /* duration of the latest run (without
+                                   * schedule lag) */
+    int64_t next_run_ms;          /* when the next run is due; 0 unknown */
+    int running;                  /* 1 while a run is in flight */
+    int maintenance;              /* 1 inside a maintenance window now */
+    unsigned consecutive_failures;/* bad runs in a row (0 after a good one) */
+    unsigned consecutive_successes;/* good runs in a row */
+    int64_t incident_started_ms;  /* start of the open incident; 0 none */
+    double uptime[VIEW_WINDOW__COUNT]; /* ratio up/(up+down) per window,
+                                   * maintenance excluded; < 0: no data */
+    const enum oa_diag_code *codes; /* diagnosis codes of the latest run,
+                                   * each once, ncodes entries */
+    size_t ncodes;
+    const struct oa_result *latest; /* the latest result in memory, or NULL
+                                   * (not yet run, or restored from the store
+                                   * without the record) */
+    const char *latest_json;      /* when latest is NULL: the stored JSON
+                                   * document of the latest result (as
+                                   * render_json wrote it), or NULL */
+
+    /* counters since the process started (Prometheus counters) */
+    uint64_t runs[OA_STATE__COUNT]; /* completed runs by raw status, indexed
+                                   * by enum oa_state (SKIPPED stays 0) */
+    uint64_t overruns;            /* runs still in flight when due again */
+};
+
+/* ---- the service ----------------------------------------------------- */
+
+/*
+ * The whole service. `targets` is an array of ntargets pointers (the
+ * daemon may embed a struct view_target in its own per-target state), in
+ * configuration order (file targets, then API targets).
+ */
+struct view_service {
+    const char *version;          /* oaprobe's version string */
+    int64_t started_at_ms;        /* process start */
+    int reload_ok;                /* 1: the last (re)load of the config
+                                   * succeeded; 0: it failed and the previous
+                                   * config runs */
+    int64_t reload_success_ms;    /* last successful (re)load (the start
+                                   * counts as one) */
+    const char *reload_error;     /* why the last reload failed; NULL/"" ok.
+                                   * Names a file/line/key, never a secret */
+    struct view_hist lag;         /* schedule lag of every run start */
+    uint64_t hooks[VIEW_HOOK__COUNT][VIEW_OUTCOME__COUNT];
+                                  /* hook deliveries by kind and outcome */
+    const struct view_target *const *targets;
+    size_t ntargets;
+};
+
+/* view_target_pending: 1 when t has never completed a run (nothing known
+ * about it yet), else 0. */
+int view_target_pending(const struct view_target *t);
+
+/* view_target_find: the target named `name` in s, or NULL. */
+const struct view_target *view_target_find(const struct view_service *s,
+                                           const char *name);
+
+#endif /* OAPROBE_WEB_VIEW_H */
