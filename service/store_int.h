@@ -1,0 +1,104 @@
+/*
+ * store_int.h: what the store*.c files share and nothing else sees: the
+ * connection struct, the statement cache, transactions, validation helpers.
+ */
+#ifndef OAPROBE_SERVICE_STORE_INT_H
+#define OAPROBE_SERVICE_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdarg.h>
+
+#include "service/store.h"
+
+/* One slot per cached statement (prepared once, reset after each use). */
+enum store_stmt {
+    SS_NAME_GET, SS_NAME_ADD,
+    SS_RUN_ADD, SS_LATEST_GET, SS_LATEST_SET, SS_RESULT_DROP,
+    SS_ROLL_HOUR, SS_ROLL_DAY,
+    SS_LATEST_ROW, SS_LATEST_ALL,
+    SS_SERIES_HOUR, SS_SERIES_DAY,
+    SS_INC_CLOSE, SS_INC_ADD,
+    SS_RESULTS,
+    SS_INC_LIST_T, SS_INC_LIST_ALL,
+    SS_API_GET, SS_API_INS, SS_API_UPD, SS_API_DEL, SS_API_ONE, SS_API_LIST,
+    SS_JSON_OBJECT,
+    SS_DLV_ADD, SS_DLV_LIST_T, SS_DLV_LIST_ALL,
+    SS_COUNT
+};
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    int in_batch;             /* the writer holds an outer transaction */
+    sqlite3_stmt *stmts[SS_COUNT];
+    char err[256];
+};
+
+/* store_seterr: formats st->err (printf-like) and returns code. */
+int store_seterr(struct store *st, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* store_dberr: st->err = "what: sqlite message"; returns STORE_EDB (or
+ * STORE_ENOMEM when SQLite ran out of memory). */
+int store_dberr(struct store *st, const char *what);
+
+/* store_stmt: the cached statement of slot, prepared from sql on first use
+ * (NULL on failure, st->err set). The caller resets it after use. */
+sqlite3_stmt *store_stmt(struct store *st, enum store_stmt slot, const char *sql);
+
+/* store_txn_begin/end: one write transaction (BEGIN IMMEDIATE/COMMIT), or a
+ * savepoint inside the writer's batch. end(ok=0) rolls back. Return 0 or
+ * STORE_EDB. */
+int store_txn_begin(struct store *st);
+int store_txn_end(struct store *st, int ok);
+
+/* store_check_name: STORE_EINVAL with "field: ..." unless a valid name. */
+int store_check_name(struct store *st, const char *field, const char *name);
+
+/* store_check_text: STORE_EINVAL unless s is NULL-or-text of <= max bytes
+ * (nullable says whether NULL is allowed). */
+int store_check_text(struct store *st, const char *field, const char *s,
+                     size_t max, int nullable);
+
+/* store_codes_json: validates codes (<= STORE_CODES_MAX, each 1..64 bytes
+ * [a-z0-9_.-]) and writes the JSON array text into buf. Returns 0 or
+ * STORE_EINVAL. buf must hold STORE_CODES_JSON_MAX bytes. */
+#define STORE_CODES_JSON_MAX (STORE_CODES_MAX * (STORE_CODE_MAX + 3) + 3)
+int store_codes_json(struct store *st, const char *const *codes, size_t ncodes,
+                     char *buf);
+
+/* store_name_id: the id of target name in the names table; create adds it
+ * when absent. Returns 0 (*id set), STORE_ENOTFOUND (absent, !create),
+ * STORE_EDB. */
+int store_name_id(struct store *st, const char *name, int create, int64_t *id);
+
+/* store_page_limit: 0 -> default, capped at STORE_PAGE_MAX. */
+size_t store_page_limit(size_t limit);
+
+/* Cursor kinds (bind a cursor to the listing that issued it). */
+enum store_cursor_kind { SC_RESULTS = 'r', SC_INCIDENTS = 'i', SC_DELIVERIES = 'd' };
+
+/* store_cursor_encode: base64url text of (kind, scope, t, id) into out
+ * (len >= STORE_CURSOR_MAX). scope: the target name or "" for all. */
+void store_cursor_encode(enum store_cursor_kind kind, const char *scope, int64_t t,
+                         int64_t id, char *out, size_t len);
+
+/* store_cursor_decode: parses text; STORE_ECURSOR (message set) unless it
+ * is a cursor of this kind and scope. */
+int store_cursor_decode(struct store *st, enum store_cursor_kind kind,
+                        const char *scope, const char *text, int64_t *t, int64_t *id);
+
+/* The columns of a struct store_row, for "SELECT " STORE_ROW_COLS " FROM
+ * runs r JOIN names n ON n.id = r.tid ..." */
+#define STORE_ROW_COLS                                                         \
+    "r.id, n.name, r.started_at, r.duration_ms, r.status, r.codes, r.steps,"  \
+    " r.result, r.lag_ms, r.flags"
+
+/* store_row_from: fills row from a statement whose first columns are
+ * STORE_ROW_COLS (strings point into the statement). */
+void store_row_from(sqlite3_stmt *s, struct store_row *row);
+
+/* store_col_text: column text or NULL (never an empty-string stand-in). */
+const char *store_col_text(sqlite3_stmt *s, int col);
+
+#endif /* OAPROBE_SERVICE_STORE_INT_H */

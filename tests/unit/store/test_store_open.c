@@ -1,0 +1,181 @@
+/*
+ * test_store_open.c: store_open on an empty file (every migration, WAL and
+ * pragmas), reopening, a database of a newer schema version, a file that is
+ * not a database, and bad arguments.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store_fixture.h"
+
+static int64_t query_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+static void exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_migrations_from_empty(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
+    assert_string_equal(store_path(f->st), f->path);
+    /* Every table of the schema exists. */
+    const char *tables[] = {"names", "runs", "latest", "rollup_hour", "rollup_day",
+                            "incidents", "api_targets", "deliveries"};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM sqlite_schema WHERE type='table' AND name='%s'",
+                 tables[i]);
+        assert_int_equal(query_int(f->path, sql), 1);
+    }
+    assert_int_equal(query_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    /* WAL is persistent: a fresh connection sees it. */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+static void test_reopen_keeps_data(void **state)
+{
+    struct fx *f = *state;
+    assert_true(fx_run(f->st, "a", T0, 10, 0, 0) > 0);
+    store_close(f->st);
+    f->st = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(f->path, &f->st, err, sizeof err), 0);
+    assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
+    char *json = NULL;
+    assert_int_equal(store_latest_json(f->st, "a", &json), 0);
+    assert_string_equal(json, "{\"status\":\"x\"}");
+    free(json);
+}
+
+static void test_newer_version_refused(void **state)
+{
+    struct fx *f = *state;
+    store_close(f->st);
+    f->st = NULL;
+    exec_sql(f->path, "PRAGMA user_version = 7");
+    struct store *st = (struct store *)0x1;
+    char err[256] = "";
+    assert_int_equal(store_open(f->path, &st, err, sizeof err), STORE_EVERSION);
+    assert_null(st);
+    assert_non_null(strstr(err, "version 7 is newer than this oaprobe's 1"));
+    assert_non_null(strstr(err, f->path));
+    /* Nothing was changed: still version 7, still no WAL switch needed. */
+    assert_int_equal(query_int(f->path, "PRAGMA user_version"), 7);
+    /* Without an err buffer the code is the same. */
+    assert_int_equal(store_open(f->path, &st, NULL, 0), STORE_EVERSION);
+}
+
+static void test_negative_version_refused(void **state)
+{
+    struct fx *f = *state;
+    store_close(f->st);
+    f->st = NULL;
+    exec_sql(f->path, "PRAGMA user_version = -3");
+    struct store *st = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(f->path, &st, err, sizeof err), STORE_EVERSION);
+    assert_non_null(strstr(err, "-3"));
+}
+
+static void test_not_a_database(void **state)
+{
+    struct fx *f = *state;
+    char p[160];
+    snprintf(p, sizeof p, "%s/other.db", f->dir);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    for (int i = 0; i < 200; i++)
+        fputs("this is a text file, not SQLite\n", fp);
+    fclose(fp);
+    struct store *st = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(p, &st, err, sizeof err), STORE_ENOTDB);
+    assert_null(st);
+    assert_non_null(strstr(err, "not a SQLite database"));
+    /* The file is untouched. */
+    fp = fopen(p, "r");
+    char line[64];
+    assert_non_null(fgets(line, sizeof line, fp));
+    assert_string_equal(line, "this is a text file, not SQLite\n");
+    fclose(fp);
+}
+
+static void test_directory_path(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = NULL;
+    char err[256] = "";
+    int rc = store_open(f->dir, &st, err, sizeof err);
+    assert_true(rc == STORE_EDB || rc == STORE_ENOTDB);
+    assert_null(st);
+    assert_non_null(strstr(err, f->dir));
+}
+
+static void test_bad_arguments(void **state)
+{
+    (void)state;
+    struct store *st = NULL;
+    char err[128] = "";
+    assert_int_equal(store_open(NULL, &st, err, sizeof err), STORE_EINVAL);
+    assert_non_null(strstr(err, "path"));
+    assert_int_equal(store_open("", &st, err, sizeof err), STORE_EINVAL);
+    assert_int_equal(store_open("/tmp/x.db", NULL, err, sizeof err), STORE_EINVAL);
+    store_close(NULL);
+    assert_non_null(store_errmsg(NULL));
+    assert_null(store_path(NULL));
+    assert_int_equal(store_schema_version(NULL), -1);
+}
+
+static void test_memory_database(void **state)
+{
+    (void)state;
+    struct store *st = NULL;
+    assert_int_equal(store_open(":memory:", &st, NULL, 0), 0);
+    assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+    assert_true(fx_run(st, "m", T0, 1, 0, 0) > 0);
+    store_close(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_migrations_from_empty, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_newer_version_refused, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_negative_version_refused, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_database, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_directory_path, fx_setup, fx_teardown),
+        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_memory_database),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
