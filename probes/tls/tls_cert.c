@@ -177,21 +177,6 @@ static enum tls_name_match match_host(X509 *cert, const char *host, char *matche
     return has_dns_san ? TLS_NAME_SAN : TLS_NAME_CN;
 }
 
-const char *tls_name_match_name(enum tls_name_match m)
-{
-    switch (m) {
-    case TLS_NAME_SAN:
-        return "san";
-    case TLS_NAME_CN:
-        return "cn";
-    case TLS_NAME_MISMATCH:
-        return "mismatch";
-    case TLS_NAME_NOT_CHECKED:
-    default:
-        return "not_checked";
-    }
-}
-
 static int no_password(char *buf, int size, int rwflag, void *u)
 {
     (void)buf;

@@ -4,7 +4,8 @@
  * name match; and reading a presented chain from PEM or DER bytes (for
  * example libcurl's CURLINFO_CERTINFO "Cert:" fields).
  *
- * Only this module and tls_verdict include OpenSSL headers.
+ * Only this module and tls_verdict include OpenSSL headers; the facts they
+ * produce are plain data (tls_facts.h).
  *
  * Chain input formats (the presented chain, leaf first):
  *
@@ -29,33 +30,10 @@
 
 #include <openssl/x509.h>
 
-#define TLS_NAME_MAX   256          /* one name, NUL included */
-#define TLS_SAN_MAX    32           /* SAN entries kept */
+#include "probes/tls/tls_facts.h"
+
 #define TLS_CHAIN_MAX  16           /* certificates read from PEM/DER */
 #define TLS_INPUT_MAX  (256 * 1024) /* bytes of PEM/DER input */
-
-/* What a certificate says, as bounded, valid UTF-8 text. */
-struct tls_cert_summary {
-    char subject[TLS_NAME_MAX];     /* RFC 2253 form: "CN=mail.contoso.com,O=Contoso" */
-    char issuer[TLS_NAME_MAX];
-    char common_name[TLS_NAME_MAX]; /* the last (most specific) CN, "" if none */
-    char san[TLS_SAN_MAX][TLS_NAME_MAX]; /* DNS names and IP addresses, in order */
-    size_t san_count;               /* entries in san[] */
-    size_t san_total;               /* DNS + IP entries in the certificate */
-    size_t san_dns;                 /* DNS entries in the certificate */
-    int dates_ok;                   /* 1 when both dates parsed */
-    int64_t not_before, not_after;  /* Unix seconds (when dates_ok) */
-    int self_issued;                /* subject = issuer (X509_self_signed, no sig check) */
-    int is_ca;                      /* basicConstraints CA or a v1 root */
-};
-
-/* How the host name matched. */
-enum tls_name_match {
-    TLS_NAME_NOT_CHECKED = 0, /* no host name given */
-    TLS_NAME_SAN,             /* a DNS (or IP) SAN entry matches */
-    TLS_NAME_CN,              /* no DNS SAN at all, and the CN matches */
-    TLS_NAME_MISMATCH,
-};
 
 /*
  * tls_cert_summarize: fill *out from cert.
@@ -90,9 +68,6 @@ int tls_cert_time(const ASN1_TIME *t, int64_t *out);
  */
 enum tls_name_match tls_cert_match_host(X509 *cert, const char *host,
                                         char *matched, size_t cap);
-
-/* tls_name_match_name: "san", "cn", "mismatch", "not_checked". */
-const char *tls_name_match_name(enum tls_name_match m);
 
 /*
  * tls_chain_from_pem: read every "-----BEGIN CERTIFICATE-----" block of

@@ -184,7 +184,7 @@ static int add_trust(const struct tls_verdict *v, struct oa_result *r,
                            "the certificate '%s' is self-signed", l->subject);
         break;
     case TLS_TRUST_UNKNOWN_CA:
-        if (v->verify_code == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN)
+        if (v->verify_code == TLS_VERIFY_SELF_SIGNED_IN_CHAIN)
             oa_result_add_diag(r, OA_DIAG_CERT_UNTRUSTED, st->kind, v->host, st->port,
                                "the chain ends at the root '%s', which is not a trusted "
                                "CA",

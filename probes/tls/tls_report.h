@@ -6,7 +6,7 @@
 #define OAPROBE_TLS_REPORT_H
 
 #include "probes/result/result.h"
-#include "probes/tls/tls_verdict.h"
+#include "probes/tls/tls_facts.h"
 
 /*
  * tls_report_verdict: add to step st of r (normally an OA_STEP_TLS step)

@@ -14,6 +14,9 @@
 #include "probes/result/text.h"
 #include "probes/result/timefmt.h"
 
+_Static_assert(TLS_VERIFY_SELF_SIGNED_IN_CHAIN == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+               "tls_facts.h copies OpenSSL's value");
+
 #define VERR_MAX 8
 
 /* One verification error, with what we need of the certificate it names
@@ -37,25 +40,6 @@ struct vstate {
     int failed;             /* X509_verify_cert itself failed (no callback) */
     char from_pool[TLS_NAME_MAX]; /* first chain cert taken from pool */
 };
-
-const char *tls_trust_name(enum tls_trust t)
-{
-    switch (t) {
-    case TLS_TRUST_OK:
-        return "ok";
-    case TLS_TRUST_SELF_SIGNED:
-        return "self_signed";
-    case TLS_TRUST_UNKNOWN_CA:
-        return "unknown_ca";
-    case TLS_TRUST_CHAIN_INCOMPLETE:
-        return "chain_incomplete";
-    case TLS_TRUST_INVALID:
-        return "invalid";
-    case TLS_TRUST_NOT_CHECKED:
-    default:
-        return "not_checked";
-    }
-}
 
 static int in_stack(STACK_OF(X509) *sk, X509 *c)
 {

@@ -44,15 +44,7 @@
 #include <openssl/x509.h>
 
 #include "probes/tls/tls_cert.h"
-
-enum tls_trust {
-    TLS_TRUST_NOT_CHECKED = 0, /* no store and no handshake result */
-    TLS_TRUST_OK,
-    TLS_TRUST_SELF_SIGNED,
-    TLS_TRUST_UNKNOWN_CA,
-    TLS_TRUST_CHAIN_INCOMPLETE,
-    TLS_TRUST_INVALID,
-};
+#include "probes/tls/tls_facts.h"
 
 struct tls_verdict_params {
     STACK_OF(X509) *chain;        /* presented chain, leaf first (borrowed) */
@@ -67,42 +59,6 @@ struct tls_verdict_params {
     int warn_days;                /* cert_expiring window; 0: none */
 };
 
-struct tls_verdict {
-    char host[TLS_NAME_MAX];
-    int64_t now;
-    int warn_days;
-    size_t chain_len;                  /* certificates presented */
-    struct tls_cert_summary leaf;
-    int64_t leaf_days_left;            /* floor((notAfter - now) / 1 day) */
-    /* the earliest notAfter among presented certs that are not roots
-     * (self-issued certificates above the leaf); the leaf always counts */
-    int64_t earliest_not_after;
-    int64_t earliest_days_left;
-    int earliest_depth;                /* 0: the leaf */
-    char earliest_subject[TLS_NAME_MAX];
-    /* dates */
-    int leaf_expired;
-    int leaf_not_yet_valid;
-    int chain_expired;                 /* a non-leaf certificate expired */
-    int chain_expired_presented;       /* 1: sent by the server; 0: anchor */
-    char chain_expired_subject[TLS_NAME_MAX];
-    int64_t chain_expired_not_after;
-    int expiring;                      /* nothing expired, earliest in window */
-    /* name */
-    enum tls_name_match name_match;
-    char matched_name[TLS_NAME_MAX];
-    /* trust */
-    enum tls_trust trust;
-    int verify_code;                   /* X509_V_* behind the class; 0 if ok */
-    int verify_depth;                  /* depth of that error, -1 unknown */
-    char verify_text[128];             /* X509_verify_cert_error_string */
-    char untrusted_subject[TLS_NAME_MAX]; /* the cert whose issuer is unknown,
-                                           * or the untrusted root */
-    char missing_issuer[TLS_NAME_MAX]; /* issuer name not found */
-    int incomplete_certain;            /* proven with params.intermediates */
-    int wrong_intermediate;            /* other certs sent, none issued the leaf */
-};
-
 /*
  * tls_verdict_compute: judge the presented chain.
  *   p   [in]  parameters (nothing is kept after the call)
@@ -113,10 +69,6 @@ struct tls_verdict {
  */
 int tls_verdict_compute(const struct tls_verdict_params *p, struct tls_verdict *v,
                         const char **why);
-
-/* tls_trust_name: "ok", "self_signed", "unknown_ca", "chain_incomplete",
- * "invalid", "not_checked". */
-const char *tls_trust_name(enum tls_trust t);
 
 /*
  * tls_store_from_file: a trust store with the certificates of a PEM CA
