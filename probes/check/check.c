@@ -24,7 +24,6 @@
 #include <time.h>
 
 #include "probes/check/check_connect.h"
-#include "probes/check/check_diag.h"
 #include "probes/check/check_echo.h"
 #include "probes/check/check_gss.h"
 #include "probes/check/check_http.h"
@@ -32,6 +31,7 @@
 #include "probes/check/check_opts.h"
 #include "probes/check/check_tls.h"
 #include "probes/check/check_tunnel.h"
+#include "probes/verdict/check_diag.h"
 
 #define CHECK_GRACE_MS 500
 
@@ -409,19 +409,6 @@ const struct oa_result *check_result(const struct check *c)
 const struct check_obs *check_observations(const struct check *c)
 {
     return c != NULL && c->magic == CHECK_MAGIC ? &c->obs : NULL;
-}
-
-const char *check_auth_name(enum check_auth a)
-{
-    switch (a) {
-    case CHECK_AUTH_NTLM:
-        return "ntlm";
-    case CHECK_AUTH_BASIC:
-        return "basic";
-    case CHECK_AUTH_NEGOTIATE:
-        return "negotiate";
-    }
-    return "unknown";
 }
 
 struct check *check_new(const struct check_opts *opts, char *err, size_t len)

@@ -33,32 +33,9 @@
 
 #include <curl/curl.h>
 
-#include "probes/check/check_obs.h"
+#include "probes/verdict/check_obs.h"
 
 struct oa_result;
-
-enum check_auth {
-    CHECK_AUTH_NTLM = 0,
-    CHECK_AUTH_BASIC,
-    CHECK_AUTH_NEGOTIATE,
-};
-
-/*
- * How deep a check goes. Each depth runs the layers of the ones before it:
- *   tls     DNS, TCP, TLS and the certificate verdict only
- *   echo    + the unauthenticated echo (rpcproxy.dll present, offered
- *           schemes); needs no credentials
- *   auth    + the authenticated echo (the credentials work)
- *   tunnel  + one tunnel and bind per server x port: everything (default)
- * Stages past the depth are not run; they appear as skipped steps saying so,
- * never as failures, and the status is judged on what ran.
- */
-enum check_depth {
-    CHECK_DEPTH_TUNNEL = 0,
-    CHECK_DEPTH_AUTH,
-    CHECK_DEPTH_ECHO,
-    CHECK_DEPTH_TLS,
-};
 
 #define CHECK_MAX_RESOLVE       16u
 #define CHECK_DEFAULT_TIMEOUT_MS 15000u
@@ -178,23 +155,5 @@ void check_free(struct check *c);
  * bad options or when libcurl could not be set up.
  */
 struct check *check_run(const struct check_opts *opts, char *err, size_t len);
-
-/* check_auth_name: "ntlm", "basic", "negotiate"; "unknown" out of range. */
-const char *check_auth_name(enum check_auth a);
-
-/* check_depth_name: "tunnel", "auth", "echo", "tls"; "unknown" out of range.
- * Static string. */
-const char *check_depth_name(enum check_depth d);
-
-/*
- * check_depth_parse: "tunnel", "auth", "echo" or "tls" (exact, lower case)
- * into *out. Returns 0, or -1 (unknown name, NULL argument; *out unchanged).
- */
-int check_depth_parse(const char *name, enum check_depth *out);
-
-/* check_depth_runs: true when a check of depth d runs the layer of depth
- * layer (CHECK_DEPTH_TLS always runs; CHECK_DEPTH_TUNNEL only at the default
- * depth). Pure. */
-bool check_depth_runs(enum check_depth d, enum check_depth layer);
 
 #endif /* OAPROBE_CHECK_CHECK_H */

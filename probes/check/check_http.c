@@ -14,6 +14,8 @@
 #include "probes/check/check_int.h"
 #include "probes/rpcerr/rpcerr.h"
 
+_Static_assert(CHECK_ERROR_MAX >= CURL_ERROR_SIZE, "obs.error holds libcurl's error buffer");
+
 const uint8_t chttp_echo_body[4] = {0xf8, 0xe8, 0x18, 0x08};
 
 /* libcurl's own NEGOTIATE_MESSAGE (flags 0x00088206), no names, no secret. */

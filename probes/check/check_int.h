@@ -17,9 +17,9 @@
 
 #include "probes/auth/www_auth.h"
 #include "probes/check/check.h"
-#include "probes/check/check_obs.h"
 #include "probes/rpch/pdu_stream.h"
 #include "probes/rpch/rts_cmd.h"
+#include "probes/verdict/check_obs.h"
 
 #define CHECK_MAGIC      0x4f414348u /* "OACH" */
 #define CHECK_XFER_MAGIC 0x4f415846u /* "OAXF" */

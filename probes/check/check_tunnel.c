@@ -17,7 +17,6 @@
 
 #include "probes/check/check_http.h"
 #include "probes/check/check_int.h"
-#include "probes/check/check_tunjudge.h"
 #include "probes/dcerpc/dcerpc_ack.h"
 #include "probes/dcerpc/dcerpc_bind.h"
 #include "probes/dcerpc/dcerpc_verdict.h"
@@ -28,6 +27,7 @@
 #include "probes/rpch/rts.h"
 #include "probes/rpch/rts_classify.h"
 #include "probes/rpch/rts_encode.h"
+#include "probes/verdict/check_tunjudge.h"
 
 #define TUN_CHANNEL_LIFETIME 0x40000000u /* 1 GB, as Outlook */
 #define TUN_CLIENT_KEEPALIVE 300000u     /* ms, as Outlook */
@@ -36,28 +36,6 @@
 #define TUN_EXPECT_WAIT_MS 5000          /* the cloud migration client's patience */
 #define TUN_BIND_CALL_ID 1u
 #define TUN_STREAM_MAX_FRAG DCERPC_RESPONSE_FRAG_MAX
-
-static const char *const tun_state_names[] = {
-#define TUN_STATE_NAME(id, name) name,
-    CHECK_TUN_STATES(TUN_STATE_NAME)
-#undef TUN_STATE_NAME
-};
-
-static const char *const tun_end_names[] = {
-#define TUN_END_NAME(id, name) name,
-    CHECK_TUN_ENDS(TUN_END_NAME)
-#undef TUN_END_NAME
-};
-
-const char *check_tun_state_name(enum check_tun_state s)
-{
-    return (unsigned)s < CHECK_TUN_STATE_COUNT ? tun_state_names[s] : "unknown";
-}
-
-const char *check_tun_end_name(enum check_tun_end e)
-{
-    return (unsigned)e < CHECK_TUN_END_COUNT ? tun_end_names[e] : "unknown";
-}
 
 /* The only way to change a tunnel's state. */
 static void tun_set_state(struct check_tunnel *t, enum check_tun_state to)

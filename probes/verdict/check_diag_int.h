@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probes/check/check_diag.h"
 #include "probes/result/result.h"
+#include "probes/verdict/check_diag.h"
 
 /* "NTLM", "Basic", "Negotiate". */
 const char *cdiag_scheme(enum check_auth a);

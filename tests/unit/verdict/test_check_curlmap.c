@@ -10,13 +10,15 @@
 
 #include <cmocka.h>
 
-#include "probes/check/check_curlmap.h"
+#include <curl/curl.h> /* CURLE_* constants only; libcurl is not linked */
+
+#include "probes/verdict/check_curlmap.h"
 
 static void test_map_table(void **state)
 {
     (void)state;
     static const struct {
-        CURLcode rc;
+        int rc; /* a CURLcode */
         long os_errno;
         long long dns, conn, tls;
         bool is_tls;

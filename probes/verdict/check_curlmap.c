@@ -1,10 +1,12 @@
 /*
  * check_curlmap.c: CURLcode + phase -> enum check_fail (see check_curlmap.h).
  */
-#include "probes/check/check_curlmap.h"
+#include "probes/verdict/check_curlmap.h"
 
 #include <errno.h>
 #include <stddef.h>
+
+#include <curl/curl.h> /* CURLE_* constants only; nothing is linked */
 
 static const char *const fail_names[] = {
 #define CHECK_FAIL_NAME(id, name) name,

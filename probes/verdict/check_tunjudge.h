@@ -34,7 +34,7 @@
 
 #include <stddef.h>
 
-#include "probes/check/check_obs.h"
+#include "probes/verdict/check_obs.h"
 
 /*
  * check_tunnel_judge: set t->end, t->on_out, t->detail (and t->rpc_error,

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "probes/check/check_tunjudge.h"
+#include "probes/verdict/check_tunjudge.h"
 
 static void chan(struct check_xfer_obs *x, enum check_fail fail, unsigned status, const char *line)
 {

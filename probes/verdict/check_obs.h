@@ -1,10 +1,12 @@
 /*
  * check_obs.h: what one check observed, stage by stage, as plain data.
  *
- * The engine (check.c and the stage files) fills a struct check_obs while
- * the transfers run; check_diag() turns it into a struct oa_result with
- * diagnoses. Nothing here refers to a curl handle or a socket, so the
- * diagnosis logic is unit-tested from hand-built observations.
+ * The engine (probes/check) fills a struct check_obs while the transfers
+ * run; check_diag() (probes/verdict) turns it into a struct oa_result with
+ * diagnoses. Nothing here includes a curl header or refers to a handle or a
+ * socket: the engine copies libcurl's values in as plain numbers and text
+ * (its CURLcode as an int), so the diagnosis logic links without libcurl
+ * and is unit-tested from hand-built observations.
  *
  * Times: *_ms fields are milliseconds since the check started (monotonic
  * clock); *_us fields are libcurl's per-transfer phase times (microseconds
@@ -17,9 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <curl/curl.h>
-
-#include "probes/check/check_curlmap.h"
+#include "probes/verdict/check_curlmap.h"
 
 #define CHECK_MAX_SERVERS    4u   /* server names tested (given or learned) */
 #define CHECK_MAX_PORTS      8u   /* backend ports per server */
@@ -29,6 +29,31 @@
 #define CHECK_DETAIL_MAX     240u /* one sentence of evidence */
 #define CHECK_SCHEMES_MAX    96u  /* "Negotiate, NTLM, Basic" */
 #define CHECK_BODY_KEEP      64u  /* response body bytes kept as evidence */
+#define CHECK_ERROR_MAX      256u /* libcurl's error text (CURL_ERROR_SIZE) */
+
+/* The authentication scheme a check uses. */
+enum check_auth {
+    CHECK_AUTH_NTLM = 0,
+    CHECK_AUTH_BASIC,
+    CHECK_AUTH_NEGOTIATE,
+};
+
+/*
+ * How deep a check goes. Each depth runs the layers of the ones before it:
+ *   tls     DNS, TCP, TLS and the certificate verdict only
+ *   echo    + the unauthenticated echo (rpcproxy.dll present, offered
+ *           schemes); needs no credentials
+ *   auth    + the authenticated echo (the credentials work)
+ *   tunnel  + one tunnel and bind per server x port: everything (default)
+ * Stages past the depth are not run; they appear as skipped steps saying so,
+ * never as failures, and the status is judged on what ran.
+ */
+enum check_depth {
+    CHECK_DEPTH_TUNNEL = 0,
+    CHECK_DEPTH_AUTH,
+    CHECK_DEPTH_ECHO,
+    CHECK_DEPTH_TLS,
+};
 
 /* One transfer (one easy handle, one connection), as it ended. */
 struct check_xfer_obs {
@@ -36,9 +61,10 @@ struct check_xfer_obs {
     bool done;                  /* ... and has ended */
     enum check_fail fail;       /* CHECK_FAIL_NONE when it ended as expected */
     enum check_phase phase;     /* how far it got (check_phase_of) */
-    CURLcode rc;                /* libcurl's result */
+    int rc;                     /* libcurl's CURLcode, as an int: read by the
+                                 * engine only, never by the diagnosis */
     long os_errno;
-    char error[CURL_ERROR_SIZE]; /* libcurl's error text, "" if none */
+    char error[CHECK_ERROR_MAX]; /* libcurl's error text, "" if none */
     unsigned status;            /* status of the final response (0: none) */
     char status_line[CHECK_LINE_MAX]; /* its status line, CR LF removed */
     unsigned responses;         /* non-1xx responses on this transfer (auth legs) */
@@ -193,6 +219,24 @@ struct check_obs {
     size_t n_direct;
     struct check_direct_obs direct[CHECK_MAX_PORTS];
 };
+
+/* check_auth_name: "ntlm", "basic", "negotiate"; "unknown" out of range. */
+const char *check_auth_name(enum check_auth a);
+
+/* check_depth_name: "tunnel", "auth", "echo", "tls"; "unknown" out of range.
+ * Static string. */
+const char *check_depth_name(enum check_depth d);
+
+/*
+ * check_depth_parse: "tunnel", "auth", "echo" or "tls" (exact, lower case)
+ * into *out. Returns 0, or -1 (unknown name, NULL argument; *out unchanged).
+ */
+int check_depth_parse(const char *name, enum check_depth *out);
+
+/* check_depth_runs: true when a check of depth d runs the layer of depth
+ * layer (CHECK_DEPTH_TLS always runs; CHECK_DEPTH_TUNNEL only at the default
+ * depth). Pure. */
+bool check_depth_runs(enum check_depth d, enum check_depth layer);
 
 /* check_tun_state_name / check_tun_end_name: printable names; "unknown" out of range. */
 const char *check_tun_state_name(enum check_tun_state s);

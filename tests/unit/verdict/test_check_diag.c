@@ -13,10 +13,10 @@
 
 #include <cmocka.h>
 
-#include "probes/check/check_diag.h"
-#include "probes/check/check_obs.h"
 #include "probes/result/result.h"
-#include "probes/tls/tls_verdict.h"
+#include "probes/tls/tls_facts.h"
+#include "probes/verdict/check_diag.h"
+#include "probes/verdict/check_obs.h"
 
 #define NPORTS 3
 static const uint16_t ports[NPORTS] = {6001, 6002, 6004};

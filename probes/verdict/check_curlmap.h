@@ -6,13 +6,13 @@
  * rest of the engine reasons about enum check_fail only (style.md habit 4:
  * failure causes are an enum, mapped at the library boundary). Pure code: no
  * I/O, no clock; the caller reads the CURLINFO values and passes them in.
+ * The header needs no curl header; check_curlmap.c reads curl's for the
+ * CURLE_* constants only (nothing here links libcurl).
  */
 #ifndef OAPROBE_CHECK_CURLMAP_H
 #define OAPROBE_CHECK_CURLMAP_H
 
 #include <stdbool.h>
-
-#include <curl/curl.h>
 
 /* X(enum suffix, printable name) */
 #define CHECK_FAILS(X)                                                                      \
@@ -55,7 +55,7 @@ enum check_phase {
  * Times are CURLINFO_*_TIME_T values in microseconds (0 = phase not reached).
  */
 struct check_curl_end {
-    CURLcode rc;        /* the CURLMsg result */
+    int rc;             /* the CURLMsg result: a CURLcode, as an int */
     long os_errno;      /* CURLINFO_OS_ERRNO */
     bool tls;           /* the scheme was https */
     long long t_dns_us;     /* CURLINFO_NAMELOOKUP_TIME_T */

@@ -1,15 +1,15 @@
 /*
  * check_tunjudge.c: a tunnel's end from its channels (see check_tunjudge.h).
  */
-#include "probes/check/check_tunjudge.h"
+#include "probes/verdict/check_tunjudge.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "probes/result/text.h"
 #include "probes/rpcerr/rpcerr.h"
 #include "probes/rpcerr/winerr.h"
-#include "probes/result/text.h"
 
 const char *check_tunnel_where(enum check_tun_state s)
 {

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probes/check/check_diag_int.h"
-#include "probes/check/check_tunjudge.h"
 #include "probes/dcerpc/dcerpc_ack.h"
 #include "probes/dcerpc/iface.h"
 #include "probes/result/tunnel.h"
+#include "probes/verdict/check_diag_int.h"
+#include "probes/verdict/check_tunjudge.h"
 
 static int64_t tunnel_start_ms(const struct check_tunnel_obs *t)
 {

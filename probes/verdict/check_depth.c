@@ -1,10 +1,10 @@
 /*
- * check_depth.c: names of the check depths (see check.h). Pure: no I/O, no
+ * check_depth.c: names of the check depths (see check_obs.h). Pure: no I/O, no
  * libcurl call, so the diagnosis code can name the depth.
  */
 #include <string.h>
 
-#include "probes/check/check.h"
+#include "probes/verdict/check_obs.h"
 
 static const char *const depth_names[] = {
     [CHECK_DEPTH_TUNNEL] = "tunnel",

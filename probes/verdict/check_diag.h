@@ -33,8 +33,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "probes/check/check.h"
-#include "probes/check/check_obs.h"
+#include "probes/verdict/check_obs.h"
 
 struct oa_result;
 struct tls_verdict;

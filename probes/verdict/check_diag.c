@@ -2,17 +2,17 @@
  * check_diag.c: observations -> result record, for the connect step, the
  * echoes and the direct ports (tunnels: check_diag_tun.c). See check_diag.h.
  */
-#include "probes/check/check_diag.h"
+#include "probes/verdict/check_diag.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "probes/check/check_diag_int.h"
 #include "probes/result/result.h"
 #include "probes/result/text.h"
+#include "probes/tls/tls_facts.h"
 #include "probes/tls/tls_report.h"
-#include "probes/tls/tls_verdict.h"
+#include "probes/verdict/check_diag_int.h"
 
 static int64_t us_between(long long from_us, long long to_us)
 {
