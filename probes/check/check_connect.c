@@ -13,6 +13,7 @@
 #include "probes/check/check_http.h"
 #include "probes/check/check_int.h"
 #include "probes/check/check_tls.h"
+#include "probes/check/check_xfer.h"
 
 static pthread_once_t ex_once = PTHREAD_ONCE_INIT;
 static int ex_index = -1;
@@ -109,11 +110,6 @@ void check_connect_done(struct check_xfer *x)
     if (c->http || x->obs->fail != CHECK_FAIL_NONE)
         return;
     check_tls_judge(c);
-}
-
-bool check_connect_cert_ok(const struct check *c)
-{
-    return c->http || check_tls_trustworthy(c);
 }
 
 /*

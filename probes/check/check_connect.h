@@ -22,13 +22,6 @@ int check_connect_start(struct check *c);
 /* check_connect_done: the connect step ended (x->obs already collected). */
 void check_connect_done(struct check_xfer *x);
 
-/*
- * check_connect_cert_ok: false when the certificate failed a check that makes
- * the channel untrustworthy (chain not trusted, name mismatch, expired; with
- * --insecure only the dates count). true for plain HTTP.
- */
-bool check_connect_cert_ok(const struct check *c);
-
 /* How long a direct check waits for the connection and the banner. */
 #define CHECK_DIRECT_WAIT_MS 3000
 

@@ -10,10 +10,11 @@
 
 #include "probes/auth/ntlm_challenge.h"
 #include "probes/auth/www_auth.h"
-#include "probes/check/check_connect.h"
 #include "probes/check/check_http.h"
 #include "probes/check/check_int.h"
 #include "probes/check/check_opts.h"
+#include "probes/check/check_tls.h"
+#include "probes/check/check_xfer.h"
 #include "probes/result/text.h"
 #include "probes/rpch/rts.h"
 #include "probes/rpch/rts_classify.h"
@@ -238,7 +239,7 @@ bool check_echo_may_authenticate(struct check *c)
                  "(--insecure overrides)");
         return false;
     }
-    if (c->auth == CHECK_AUTH_BASIC && !check_connect_cert_ok(c)) {
+    if (c->auth == CHECK_AUTH_BASIC && !check_tls_trustworthy(c)) {
         c->obs.auth_skipped = true;
         snprintf(c->obs.auth_skip_why, sizeof c->obs.auth_skip_why,
                  "not sending a Basic password over TLS whose certificate failed "

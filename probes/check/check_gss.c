@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "probes/check/check_int.h"
+#include "probes/check/check_xfer.h"
 
 struct check_gss {
     char ccname[48];  /* "MEMORY:oaprobe-<hex>", "" when the default cache is used */

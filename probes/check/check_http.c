@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "probes/check/check_int.h"
+#include "probes/check/check_xfer.h"
 #include "probes/rpcerr/rpcerr.h"
 
 _Static_assert(CHECK_ERROR_MAX >= CURL_ERROR_SIZE, "obs.error holds libcurl's error buffer");

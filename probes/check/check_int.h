@@ -171,24 +171,8 @@ struct check {
     struct oa_result *result;
 };
 
-/* check.c */
-int64_t check_now_ms(void);
+/* check.c: the pipeline's state (only check_set_state changes it; traced). */
 void check_set_state(struct check *c, enum check_state to);
 const char *check_state_name(enum check_state s);
-void check_tracef(struct check *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Remaining budget in ms (>= 0) before the overall deadline. */
-int64_t check_remaining_ms(const struct check *c);
-/* Allocate a transfer of kind (with its easy handle, common options set). */
-struct check_xfer *check_xfer_new(struct check *c, enum check_xfer_kind kind,
-                                  struct check_xfer_obs *obs);
-/* Add x to the multi (stamps its start). Returns 0 or -1 (obs records why). */
-int check_xfer_add(struct check_xfer *x);
-/* Remove x from the multi if needed, free headers, clean the handle up, free x. */
-void check_xfer_free(struct check_xfer *x);
-/* Record a transfer the engine stops itself (not through a CURLMsg), then free it. */
-void check_xfer_stop(struct check_xfer *x, enum check_fail why, const char *detail);
-/* check_xfer_kind_name: "connect", "echo", "in", "out"... Static string. */
-const char *check_xfer_kind_name(enum check_xfer_kind k);
 
 #endif /* OAPROBE_CHECK_INT_H */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "probes/check/check_int.h"
+#include "probes/check/check_xfer.h"
 
 #define RUN_POLL_MAX_MS 200   /* longest single wait */
 #define RUN_HARD_SLACK_MS 900 /* give up on the loop this long after the deadline */

@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include "probes/check/check_int.h"
+#include "probes/check/check_xfer.h"
 #include "probes/tls/tls_verdict.h"
 
 void check_tls_judge(struct check *c)

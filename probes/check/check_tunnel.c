@@ -17,6 +17,7 @@
 
 #include "probes/check/check_http.h"
 #include "probes/check/check_int.h"
+#include "probes/check/check_xfer.h"
 #include "probes/dcerpc/dcerpc_ack.h"
 #include "probes/dcerpc/dcerpc_bind.h"
 #include "probes/dcerpc/dcerpc_verdict.h"

@@ -17,6 +17,7 @@
 #include "probes/check/check_gss.h"
 #include "probes/check/check_int.h"
 #include "probes/check/check_opts.h"
+#include "probes/check/check_xfer.h"
 
 static struct check_opts good_opts(void)
 {
