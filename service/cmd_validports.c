@@ -8,8 +8,9 @@
  * entries, the corrected value and the remedy; or all of it as JSON
  * (--json; schema in docs/validports.md). The probes/validports module does
  * the work and returns structs; this file parses the options, reads the
- * input, runs the module and decides the exit code. The human output is
- * rendered by validports_render.c, the JSON by validports_json.c.
+ * input, runs the module, decides the exit code and prints what the
+ * renderers return: the human output from web/validports_render.c, the JSON
+ * from web/validports_json.c.
  *
  * Exit: 0 complete (or parsed, without --names), 1 something missing,
  * 2 syntax errors in the value, 3 bad usage or unreadable input.
@@ -27,8 +28,8 @@
 #include "probes/validports/vp_parse.h"
 #include "probes/validports/vp_reg.h"
 #include "service/cli.h"
-#include "service/validports_json.h"
-#include "service/validports_render.h"
+#include "web/validports_json.h"
+#include "web/validports_render.h"
 
 struct opts {
     const char *value_arg;    /* positional value, or "-" */
@@ -275,7 +276,10 @@ int cmd_validports(int argc, char **argv)
     if (irc != 0) {
         rc = VPR_EXIT_SYNTAX;
         if (o.json) {
-            vpj_render_input_error(&r, &in, why);
+            char *doc = vpj_render_input_error(&r, &in, why);
+            if (doc)
+                puts(doc);
+            free(doc);
             goto out;
         }
         if (in.err_line)
@@ -308,7 +312,18 @@ int cmd_validports(int argc, char **argv)
         r.exit_code = VPR_EXIT_MISSING;
     else
         r.exit_code = VPR_EXIT_COMPLETE;
-    rc = o.json ? vpj_render(&r) : vpr_render_text(&r);
+    char *text = o.json ? vpj_render(&r) : vpr_render_text(&r);
+    if (!text) {
+        fprintf(stderr, "oaprobe validports: out of memory\n");
+        rc = VPR_EXIT_USAGE;
+        goto out;
+    }
+    if (o.json)
+        puts(text); /* the document ends without a newline */
+    else
+        fputs(text, stdout);
+    free(text);
+    rc = r.exit_code;
 out:
     vp_lint_free(lint);
     vp_list_free(list);

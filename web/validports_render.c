@@ -1,7 +1,8 @@
 /*
- * validports_render.c: the human output of `oaprobe validports`, and the
- * pieces it shares with the JSON output (validports_json.c): diagnostics as
- * sentences, entries and port ranges as text, and the remedy.
+ * validports_render.c: the human output of `oaprobe validports` as a
+ * string, and the pieces it shares with the JSON output (validports_json.c):
+ * diagnostics as sentences, entries and port ranges as text, and the remedy.
+ * The text is written into memory (open_memstream); nothing is printed.
  *
  * Text taken from the value as given (the value line, the names under
  * "Allowed", entries and tokens quoted in diagnostics) goes through
@@ -20,7 +21,7 @@
 #include "probes/validports/vp_match.h"
 #include "probes/validports/vp_parse.h"
 #include "probes/validports/vp_reg.h"
-#include "service/validports_render.h"
+#include "web/validports_render.h"
 
 #define SHOW_MAX 60 /* characters of an entry or token shown in a message */
 
@@ -262,31 +263,31 @@ static const char *input_desc(const struct vpr_report *r, char *buf, size_t size
     return buf;
 }
 
-static void text_diags(const struct vp_list *l, enum vp_severity sev, const char *title)
+static void text_diags(FILE *f, const struct vp_list *l, enum vp_severity sev, const char *title)
 {
     size_t total = sev == VP_SEV_ERROR ? l->n_errors : l->n_warnings;
     if (total == 0)
         return;
-    printf("\n%s (%zu):\n", title, total);
+    fprintf(f, "\n%s (%zu):\n", title, total);
     char msg[1024];
     size_t shown = 0;
     for (size_t i = 0; i < l->n_diags; i++) {
         if (l->diags[i].severity != sev)
             continue;
         vpr_diag_message(l, &l->diags[i], msg, sizeof msg, true);
-        printf("  %s\n", msg);
+        fprintf(f, "  %s\n", msg);
         shown++;
     }
     if (shown < total)
-        printf("  ... and %zu more\n", total - shown);
+        fprintf(f, "  ... and %zu more\n", total - shown);
 }
 
 /* "Allowed:" one line per distinct name, its ranges and the entries. */
-static void text_allowed(const struct vp_list *l)
+static void text_allowed(FILE *f, const struct vp_list *l)
 {
-    printf("\nAllowed (%zu entr%s):\n", l->n_entries, l->n_entries == 1 ? "y" : "ies");
+    fprintf(f, "\nAllowed (%zu entr%s):\n", l->n_entries, l->n_entries == 1 ? "y" : "ies");
     if (l->n_entries == 0) {
-        printf("  nothing: the proxy can reach only RPC over HTTP servers on itself\n");
+        fprintf(f, "  nothing: the proxy can reach only RPC over HTTP servers on itself\n");
         return;
     }
     bool *done = calloc(l->n_entries, sizeof *done);
@@ -309,36 +310,36 @@ static void text_allowed(const struct vp_list *l)
         esc_append(name, sizeof name, &pos, e->name, e->name_len, false);
         if (e->wildcard)
             cat(name, sizeof name, &pos, "*");
-        printf("  %-*s ", (int)width, name);
+        fprintf(f, "  %-*s ", (int)width, name);
         const char *sep = "";
         for (size_t j = i; j < l->n_entries; j++) {
-            const struct vp_entry *f = &l->entries[j];
-            if (done[j] || f->wildcard != e->wildcard ||
-                !vp_name_ieq(f->name, f->name_len, e->name, e->name_len))
+            const struct vp_entry *g = &l->entries[j];
+            if (done[j] || g->wildcard != e->wildcard ||
+                !vp_name_ieq(g->name, g->name_len, e->name, e->name_len))
                 continue;
             done[j] = true;
             char rt[16];
-            vpr_range_text(f->low, f->high, rt, sizeof rt);
-            printf("%s%s (entry %u)", sep, rt, f->index);
+            vpr_range_text(g->low, g->high, rt, sizeof rt);
+            fprintf(f, "%s%s (entry %u)", sep, rt, g->index);
             sep = ", ";
         }
         if (e->wildcard && e->name_len == 0)
-            printf("  [wildcard: every server name]");
+            fprintf(f, "  [wildcard: every server name]");
         else if (e->wildcard)
-            printf("  [wildcard: every name that starts with '%.*s']", (int)(pos - 1), name);
+            fprintf(f, "  [wildcard: every name that starts with '%.*s']", (int)(pos - 1), name);
         else if (e->kind == VP_NAME_IPV4)
-            printf("  [IPv4 address: only clients that use this address]");
-        printf("\n");
+            fprintf(f, "  [IPv4 address: only clients that use this address]");
+        fprintf(f, "\n");
     }
     free(done);
 }
 
-static void text_checks(const struct vpr_report *r)
+static void text_checks(FILE *f, const struct vpr_report *r)
 {
     const struct vp_lint *L = r->lint;
     char pt[2048];
     ports_text(L->ports, L->n_ports, pt, sizeof pt);
-    printf("\nCheck (%zu name%s x ports %s):\n", L->n_names, L->n_names == 1 ? "" : "s", pt);
+    fprintf(f, "\nCheck (%zu name%s x ports %s):\n", L->n_names, L->n_names == 1 ? "" : "s", pt);
     size_t width = 0;
     for (size_t i = 0; i < L->n_names; i++)
         if (strlen(L->names[i]) > width)
@@ -354,162 +355,177 @@ static void text_checks(const struct vpr_report *r)
                          : ok == L->n_ports        ? "ok"
                          : ok == 0                 ? "MISSING"
                                                    : "PARTIAL";
-        printf("  %-*s %-8s", (int)width, L->names[i], st);
+        fprintf(f, "  %-*s %-8s", (int)width, L->names[i], st);
         const char *sep = " ";
         for (size_t k = 0; k < L->n_ports; k++)
             if (c[k].entry) {
-                printf("%s%u entry %u", sep, c[k].port, c[k].entry->index);
+                fprintf(f, "%s%u entry %u", sep, c[k].port, c[k].entry->index);
                 sep = ", ";
             }
         if (ok < L->n_ports) {
-            printf("%s", ok ? "; missing " : " ");
+            fprintf(f, "%s", ok ? "; missing " : " ");
             sep = "";
             for (size_t k = 0; k < L->n_ports; k++)
                 if (!c[k].entry) {
-                    printf("%s%u", sep, c[k].port);
+                    fprintf(f, "%s%u", sep, c[k].port);
                     sep = ", ";
                 }
         }
-        printf("\n");
+        fprintf(f, "\n");
     }
 }
 
-static void text_missing(const struct vpr_report *r)
+static void text_missing(FILE *f, const struct vpr_report *r)
 {
     const struct vp_lint *L = r->lint;
     if (L->n_missing == 0)
         return;
-    printf("\nMissing (%zu of %zu name:port pairs not allowed); entries to add:\n", L->n_missing,
+    fprintf(f, "\nMissing (%zu of %zu name:port pairs not allowed); entries to add:\n", L->n_missing,
            L->n_checks);
     for (size_t i = 0; i < L->n_added; i++) {
         char rt[16];
         vpr_range_text(L->added[i].low, L->added[i].high, rt, sizeof rt);
-        printf("  %s:%s\n", L->names[L->added[i].name], rt);
+        fprintf(f, "  %s:%s\n", L->names[L->added[i].name], rt);
     }
     for (size_t i = 0; i < L->n_names; i++)
         if (L->ipv6_names >> i & 1u)
-            printf("  %s: an IPv6 address; ValidPorts cannot allow it (clients must use a "
+            fprintf(f, "  %s: an IPv6 address; ValidPorts cannot allow it (clients must use a "
                    "host name)\n",
                    L->names[i]);
 }
 
-static void text_findings(const struct vpr_report *r)
+static void text_findings(FILE *f, const struct vpr_report *r)
 {
     const struct vp_lint *L = r->lint;
     char a[VP_NAME_MAX + 16], b[VP_NAME_MAX + 16], rt[16];
     if (L->n_overlaps_total) {
-        printf("\nOverlapping entries (same name, shared ports):\n");
+        fprintf(f, "\nOverlapping entries (same name, shared ports):\n");
         for (size_t i = 0; i < L->n_overlaps; i++) {
             const struct vp_overlap *o = &L->overlaps[i];
             vpr_entry_text(o->a, a, sizeof a);
             vpr_entry_text(o->b, b, sizeof b);
             vpr_range_text(o->low, o->high, rt, sizeof rt);
-            printf("  entries %u '%s' and %u '%s' both allow port%s %s\n", o->a->index, a,
+            fprintf(f, "  entries %u '%s' and %u '%s' both allow port%s %s\n", o->a->index, a,
                    o->b->index, b, o->low == o->high ? "" : "s", rt);
         }
         if (L->n_overlaps < L->n_overlaps_total)
-            printf("  ... and %zu more\n", L->n_overlaps_total - L->n_overlaps);
+            fprintf(f, "  ... and %zu more\n", L->n_overlaps_total - L->n_overlaps);
     }
     if (L->n_redundant) {
-        printf("\nRedundant entries (other entries allow everything they allow; kept in the "
+        fprintf(f, "\nRedundant entries (other entries allow everything they allow; kept in the "
                "corrected value, remove them if you like):\n");
         for (size_t i = 0; i < L->n_redundant; i++) {
             vpr_entry_text(L->redundant[i].entry, a, sizeof a);
-            printf("  entry %u '%s', covered by entr%s", L->redundant[i].entry->index, a,
+            fprintf(f, "  entry %u '%s', covered by entr%s", L->redundant[i].entry->index, a,
                    L->redundant[i].n_by == 1 ? "y" : "ies");
             for (size_t k = 0; k < L->redundant[i].n_by; k++)
-                printf("%s%u", k ? ", " : " ", L->redundant[i].by[k]->index);
-            printf("\n");
+                fprintf(f, "%s%u", k ? ", " : " ", L->redundant[i].by[k]->index);
+            fprintf(f, "\n");
         }
     }
     if (L->n_unlisted) {
-        printf("\nEntries for names not in --names (informational: another server, or a name "
+        fprintf(f, "\nEntries for names not in --names (informational: another server, or a name "
                "from before a rename?):\n");
         for (size_t i = 0; i < L->n_unlisted; i++) {
             vpr_entry_text(L->unlisted[i], a, sizeof a);
-            printf("  entry %u '%s'\n", L->unlisted[i]->index, a);
+            fprintf(f, "  entry %u '%s'\n", L->unlisted[i]->index, a);
         }
     }
     if (L->n_wildcards) {
-        printf("\nWildcards that match the names (broad: they allow every name with that "
+        fprintf(f, "\nWildcards that match the names (broad: they allow every name with that "
                "prefix):\n");
         for (size_t i = 0; i < L->n_wildcards; i++) {
             const struct vp_wildcard_note *w = &L->wildcards[i];
             vpr_entry_text(w->entry, a, sizeof a);
-            printf("  entry %u '%s' matches", w->entry->index, a);
+            fprintf(f, "  entry %u '%s' matches", w->entry->index, a);
             const char *sep = " ";
             for (size_t k = 0; k < L->n_names; k++)
                 if (w->names >> k & 1u) {
-                    printf("%s%s", sep, L->names[k]);
+                    fprintf(f, "%s%s", sep, L->names[k]);
                     sep = ", ";
                 }
-            printf("\n");
+            fprintf(f, "\n");
         }
     }
 }
 
-int vpr_render_text(const struct vpr_report *r)
+static void render_text(FILE *f, const struct vpr_report *r)
 {
-    if (!r || !r->source || !r->in || !r->found || !r->list || !r->lint)
-        return VPR_EXIT_USAGE;
     const struct vp_list *l = r->list;
     const struct vp_lint *L = r->lint;
     char desc[512];
-    printf("%s: %u entr%s\n", input_desc(r, desc, sizeof desc), l->n_pieces,
+    fprintf(f, "%s: %u entr%s\n", input_desc(r, desc, sizeof desc), l->n_pieces,
            l->n_pieces == 1 ? "y" : "ies");
     if (r->in->n_found > 1 || r->in->n_ignored) {
-        printf("  (also in the input:");
+        fprintf(f, "  (also in the input:");
         for (size_t i = 0; i < r->in->n_found; i++)
             if (&r->in->found[i] != r->found)
-                printf(" %s line %zu;", vp_value_name_str(r->in->found[i].which),
+                fprintf(f, " %s line %zu;", vp_value_name_str(r->in->found[i].which),
                        r->in->found[i].line);
-        printf(" pick one with --value NAME)\n");
+        fprintf(f, " pick one with --value NAME)\n");
     }
     char *shown = malloc(l->text_len * 4 + 8);
     if (shown) {
         size_t pos = 0;
         esc_append(shown, l->text_len * 4 + 8, &pos, l->text, l->text_len, false);
-        printf("  %s\n", shown);
+        fprintf(f, "  %s\n", shown);
         free(shown);
     }
-    text_diags(l, VP_SEV_ERROR, "Errors");
-    text_diags(l, VP_SEV_WARNING, "Warnings");
-    text_allowed(l);
+    text_diags(f, l, VP_SEV_ERROR, "Errors");
+    text_diags(f, l, VP_SEV_WARNING, "Warnings");
+    text_allowed(f, l);
     if (L->n_names) {
-        text_checks(r);
-        text_missing(r);
+        text_checks(f, r);
+        text_missing(f, r);
     }
-    text_findings(r);
+    text_findings(f, r);
     if (L->changed || l->n_errors) {
-        printf("\nCorrected value:\n%s\n", L->corrected);
+        fprintf(f, "\nCorrected value:\n%s\n", L->corrected);
         if (l->n_broken)
-            printf("(%u broken entr%s left out: fix %s by hand if %s meant to allow "
+            fprintf(f, "(%u broken entr%s left out: fix %s by hand if %s meant to allow "
                    "something)\n",
                    l->n_broken, l->n_broken == 1 ? "y" : "ies", l->n_broken == 1 ? "it" : "them",
                    l->n_broken == 1 ? "it was" : "they were");
         if (!L->corrected_fits)
-            printf("(longer than oaprobe's own limits of %u bytes / %u entries; check it "
+            fprintf(f, "(longer than oaprobe's own limits of %u bytes / %u entries; check it "
                    "again in parts)\n",
                    VP_VALUE_MAX, VP_ENTRIES_MAX);
     } else if (L->n_names) {
-        printf("\nNo change needed.\n");
+        fprintf(f, "\nNo change needed.\n");
     }
     if (vpr_needs_remedy(r)) {
-        struct sink s = {stdout, NULL};
-        printf("\nRemedy:\n");
+        struct sink s = {f, NULL};
+        fprintf(f, "\nRemedy:\n");
         remedy(r, &s);
     }
-    printf("\nResult: ");
+    fprintf(f, "\nResult: ");
     if (r->exit_code == VPR_EXIT_SYNTAX)
-        printf("INVALID: the value has %zu error%s (exit 2)\n", l->n_errors,
+        fprintf(f, "INVALID: the value has %zu error%s (exit 2)\n", l->n_errors,
                l->n_errors == 1 ? "" : "s");
     else if (r->exit_code == VPR_EXIT_MISSING)
-        printf("INCOMPLETE: %zu of %zu name:port pairs are not allowed (exit 1)\n", L->n_missing,
+        fprintf(f, "INCOMPLETE: %zu of %zu name:port pairs are not allowed (exit 1)\n", L->n_missing,
                L->n_checks);
     else if (L->n_names)
-        printf("COMPLETE: all %zu name:port pairs are allowed (exit 0)\n", L->n_checks);
+        fprintf(f, "COMPLETE: all %zu name:port pairs are allowed (exit 0)\n", L->n_checks);
     else
-        printf("PARSED: %zu valid entr%s; give --names to check completeness (exit 0)\n",
+        fprintf(f, "PARSED: %zu valid entr%s; give --names to check completeness (exit 0)\n",
                l->n_entries, l->n_entries == 1 ? "y" : "ies");
-    return r->exit_code;
+}
+
+char *vpr_render_text(const struct vpr_report *r)
+{
+    if (!r || !r->source || !r->in || !r->found || !r->list || !r->lint)
+        return NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len); /* memory only: nothing is written out */
+    if (!f)
+        return NULL;
+    render_text(f, r);
+    bool bad = ferror(f) != 0;
+    if (fclose(f) != 0 || bad) {
+        free(text);
+        return NULL;
+    }
+    return text;
 }

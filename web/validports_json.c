@@ -1,6 +1,7 @@
 /*
  * validports_json.c: the --json output of `oaprobe validports`, the document
- * "oaprobe.validports/1" described in docs/validports.md.
+ * "oaprobe.validports/1" described in docs/validports.md, as a jansson
+ * object or a string (nothing is printed).
  *
  * Strings from the value go through jstr(): bytes that are not valid UTF-8
  * are replaced so that the document is always valid JSON.
@@ -15,8 +16,8 @@
 #include "probes/validports/vp_lint.h"
 #include "probes/validports/vp_parse.h"
 #include "probes/validports/vp_reg.h"
-#include "service/validports_json.h"
-#include "service/validports_render.h"
+#include "web/validports_json.h"
+#include "web/validports_render.h"
 
 /* A JSON string from bytes that may not be valid UTF-8: when they are not,
  * every non-ASCII byte becomes '?'. */
@@ -155,10 +156,11 @@ static void json_lint(const struct vpr_report *r, json_t *root)
 }
 
 /* The input could not be read as a ValidPorts value (exit 2). */
-void vpj_render_input_error(const struct vpr_report *r, const struct vp_input *in, const char *why)
+char *vpj_render_input_error(const struct vpr_report *r, const struct vp_input *in,
+                             const char *why)
 {
     if (!r || !r->source || !in || !why)
-        return;
+        return NULL;
     json_t *root = json_pack("{s:s, s:{s:s, s:o?, s:s, s:s, s:o?}, s:s, s:i, s:s}", "schema",
                              "oaprobe.validports/1", "input", "source", r->source, "file",
                              r->file && strcmp(r->source, "file") == 0 ? jcstr(r->file) : NULL,
@@ -166,16 +168,14 @@ void vpj_render_input_error(const struct vpr_report *r, const struct vp_input *i
                              vp_encoding_str(in->encoding), "line", jint0(in->err_line), "status",
                              "invalid", "exit_code", VPR_EXIT_SYNTAX, "input_error", why);
     char *out = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
-    if (out)
-        puts(out);
-    free(out);
     json_decref(root);
+    return out;
 }
 
-int vpj_render(const struct vpr_report *r)
+json_t *vpj_render_object(const struct vpr_report *r)
 {
     if (!r || !r->source || !r->in || !r->found || !r->list || !r->lint)
-        return VPR_EXIT_USAGE;
+        return NULL;
     const struct vp_list *l = r->list;
     const struct vp_lint *L = r->lint;
     json_t *others = json_array();
@@ -191,10 +191,8 @@ int vpj_render(const struct vpr_report *r)
                   vp_format_str(r->in->format), "encoding", vp_encoding_str(r->in->encoding),
                   "value_name", vp_value_name_str(r->found->which), "line", jint0(r->found->line),
                   "key", r->found->key ? jcstr(r->found->key) : NULL, "other_values", others);
-    if (!root) {
-        fprintf(stderr, "oaprobe validports: out of memory\n");
-        return VPR_EXIT_USAGE;
-    }
+    if (!root)
+        return NULL;
     json_object_set_new(root, "value", jstr(l->text, l->text_len));
     const char *status = r->exit_code == VPR_EXIT_SYNTAX    ? "invalid"
                          : r->exit_code == VPR_EXIT_MISSING ? "incomplete"
@@ -215,13 +213,13 @@ int vpj_render(const struct vpr_report *r)
     if (vpr_needs_remedy(r))
         vpr_remedy(r, NULL, rem);
     json_object_set_new(root, "remedy", rem);
-    char *out = json_dumps(root, JSON_INDENT(2));
+    return root;
+}
+
+char *vpj_render(const struct vpr_report *r)
+{
+    json_t *root = vpj_render_object(r);
+    char *out = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     json_decref(root);
-    if (!out) {
-        fprintf(stderr, "oaprobe validports: out of memory\n");
-        return VPR_EXIT_USAGE;
-    }
-    puts(out);
-    free(out);
-    return r->exit_code;
+    return out;
 }

@@ -2,17 +2,18 @@
  * validports_render.h: the report of `oaprobe validports` and its human
  * rendering.
  *
- * cmd_validports.c parses the options, reads the input and runs the
- * probes/validports module; it then fills a struct vpr_report and hands it to
- * vpr_render_text() (here) or vpj_render() (validports_json.h). The pieces
- * both outputs share (a diagnostic as a sentence, an entry or a port range as
- * text, the remedy lines) are exported here for validports_json.c.
+ * service/cmd_validports.c parses the options, reads the input and runs the
+ * probes/validports module; it then fills a struct vpr_report, hands it to
+ * vpr_render_text() (here) or vpj_render() (validports_json.h) and prints
+ * the string they return. The pieces both outputs share (a diagnostic as a
+ * sentence, an entry or a port range as text, the remedy lines) are exported
+ * here for validports_json.c.
  *
- * Nothing here reads input or decides the exit code: the renderers print to
- * stdout what the report holds and return r->exit_code.
+ * Nothing here reads input, prints or decides the exit code: the renderers
+ * return what the report holds as bytes; the caller decides r->exit_code.
  */
-#ifndef OAPROBE_SERVICE_VALIDPORTS_RENDER_H
-#define OAPROBE_SERVICE_VALIDPORTS_RENDER_H
+#ifndef OAPROBE_WEB_VALIDPORTS_RENDER_H
+#define OAPROBE_WEB_VALIDPORTS_RENDER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,15 +50,16 @@ struct vpr_report {
 };
 
 /*
- * vpr_render_text: prints the human report to stdout: the input, the value,
- * errors, warnings, what it allows, the name x port check (with --names),
- * what is missing, overlaps, redundant and unlisted entries, broad wildcards,
- * the corrected value, the remedy and the one-line result.
- * r: a complete report (no NULL member but file). Returns r->exit_code, or
- * VPR_EXIT_USAGE, printing nothing, when r or one of its members but file is
- * NULL.
+ * vpr_render_text: the human report: the input, the value, errors,
+ * warnings, what it allows, the name x port check (with --names), what is
+ * missing, overlaps, redundant and unlisted entries, broad wildcards, the
+ * corrected value, the remedy and the one-line result (which quotes
+ * r->exit_code), every line ending in "\n".
+ * r: a complete report (no NULL member but file).
+ * Returns a NUL-terminated string the caller frees with free(), or NULL when
+ * r or one of its members but file is NULL, or out of memory.
  */
-int vpr_render_text(const struct vpr_report *r);
+char *vpr_render_text(const struct vpr_report *r);
 
 /*
  * vpr_diag_message: one diagnostic as a sentence, e.g.
@@ -107,4 +109,4 @@ bool vpr_needs_remedy(const struct vpr_report *r);
  */
 void vpr_remedy(const struct vpr_report *r, FILE *f, json_t *arr);
 
-#endif /* OAPROBE_SERVICE_VALIDPORTS_RENDER_H */
+#endif /* OAPROBE_WEB_VALIDPORTS_RENDER_H */
