@@ -16,8 +16,8 @@ KRB5_KDC_PROFILE pointing into the state directory, so a missing (or unrelated)
 
 The KDC is krb5kdc from Debian's krb5-kdc, run in the foreground (-n) and bound
 to 127.0.0.1:<port> only, UDP and TCP, where port is free (chosen) or given.
-Principals are created with kadmin.local (krb5-kdc), tickets obtained with kinit
-(krb5-user). Users get +requires_preauth, as in Active Directory.
+Principals are created with kadmin.local (krb5-admin-server), tickets obtained
+with kinit (krb5-user). Users get +requires_preauth, as in Active Directory.
 """
 
 import atexit
@@ -79,6 +79,17 @@ class KinitError(KdcError):
                          % (principal, returncode, self.stderr or "no message"))
 
 
+# The Debian package shipping each program the KDC needs (dpkg -S; checked by
+# tests/lint/debian-programs.py against the installed files).
+TOOL_PACKAGES = {
+    "krb5kdc": "krb5-kdc",
+    "kdb5_util": "krb5-kdc",
+    "kadmin.local": "krb5-admin-server",
+    "kinit": "krb5-user",
+    "klist": "krb5-user",
+}
+
+
 def _tool(name):
     p = shutil.which(name)
     if p:
@@ -87,10 +98,9 @@ def _tool(name):
         c = os.path.join(d, name)
         if os.access(c, os.X_OK):
             return c
-    pkg = {"krb5kdc": "krb5-kdc", "kdb5_util": "krb5-kdc",
-           "kadmin.local": "krb5-kdc", "kinit": "krb5-user",
-           "klist": "krb5-user"}.get(name, "?")
-    raise KdcError("%s not found: install the Debian package %s" % (name, pkg))
+    pkg = TOOL_PACKAGES.get(name, "?")
+    raise KdcError("%s not found: install the Debian package %s "
+                   "(deploy/setup-debian.sh installs it)" % (name, pkg))
 
 
 def _free_port():
