@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Installs every Debian package oaprobe needs to build, run its demo and run
-# its tests. Idempotent: prints nothing and changes nothing when all are there.
-# Needs root (or sudo) only when something is missing.
+# its tests, then checks that every program it promises (below) is on PATH.
+# Idempotent: prints nothing and changes nothing when all are there.
+# Needs root (or sudo) only when something is missing. Runs without stdin
+# (DEBIAN_FRONTEND=noninteractive).
+#
+#   deploy/setup-debian.sh          install what is missing, check the programs
+#   deploy/setup-debian.sh --list   print "package NAME" and "program NAME
+#                                   PACKAGE" lines and change nothing (read by
+#                                   tests/lint/debian-programs.py)
 set -euo pipefail
 
 packages=(
@@ -12,15 +19,66 @@ packages=(
   # the lab and the integration tests
   python3 python3-impacket python3-gssapi python3-cryptography python3-yaml
   krb5-kdc krb5-admin-server krb5-user openssl curl util-linux iptables
-  iproute2 procps
+  iproute2 procps mount
+  # the lint (tests/lint/debian-programs.py parses shell scripts with shfmt)
+  shfmt
 )
 
+# Every program that the scripts, the lab, the tests and the benchmarks run,
+# as PROGRAM:PACKAGE, PACKAGE being the package above that brings it (itself
+# or through its dependencies). Programs of Debian's Essential packages
+# (coreutils, grep, sed, util-linux, ...) need no entry.
+# tests/lint/debian-programs.py finds the programs the code runs and fails
+# when one is missing here or its package (dpkg -S) is not installed above.
+programs=(
+  cmake:cmake ctest:cmake ninja:ninja-build pkg-config:pkg-config
+  cc:build-essential ld:build-essential as:build-essential clang:clang
+  python3:python3 openssl:openssl curl:curl
+  krb5kdc:krb5-kdc kdb5_util:krb5-kdc kadmin.local:krb5-admin-server
+  kinit:krb5-user klist:krb5-user
+  ip:iproute2 iptables:iptables iptables-legacy:iptables sysctl:procps
+  mount:mount
+  shfmt:shfmt
+)
+
+if [ "${1:-}" = --list ]; then
+  printf 'package %s\n' "${packages[@]}"
+  for e in "${programs[@]}"; do printf 'program %s %s\n' "${e%%:*}" "${e#*:}"; done
+  exit 0
+elif [ $# -gt 0 ]; then
+  echo "setup-debian: unknown argument $1 (usage: setup-debian.sh [--list])" >&2
+  exit 2
+fi
+
+# check_programs: says which package to install for each promised program
+# that is not on PATH (the sbin directories count: kadmin.local, krb5kdc and
+# iptables live there, and the lab looks there); 1 when one is missing.
+check_programs() {
+  local e prog pkg bad=0
+  for e in "${programs[@]}"; do
+    prog=${e%%:*} pkg=${e#*:}
+    if ! PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" command -v "$prog" >/dev/null 2>&1; then
+      echo "setup-debian: $prog is not on PATH: install the Debian package $pkg" \
+           "(apt-get install --reinstall $pkg)" >&2
+      bad=1
+    fi
+  done
+  return $bad
+}
+
+# one dpkg-query for all (it names each known package once, with its status)
+declare -A installed=()
+while IFS=$'\t' read -r p status; do
+  if [ "$status" = "install ok installed" ]; then installed[${p%%:*}]=1; fi
+done < <(dpkg-query -W -f='${binary:Package}\t${Status}\n' "${packages[@]}" 2>/dev/null || true)
 missing=()
 for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [ "$status" = "install ok installed" ] || missing+=("$p")
+  [ -n "${installed[$p]:-}" ] || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  check_programs
+  exit
+fi
 
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -33,6 +91,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "setup-debian: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+check_programs
