@@ -6,12 +6,6 @@
 
 #include "probes/common/wire.h"
 
-static void set_why(const char **why, const char *reason)
-{
-    if (why)
-        *why = reason;
-}
-
 /* Value of one base64 alphabet character, or -1. */
 static int b64_value(unsigned char c)
 {
@@ -43,11 +37,11 @@ ssize_t authcodec_b64_decode(const char *in, size_t len, uint8_t *out, size_t si
     size_t i, o = 0;
 
     if (!in || (!out && len > 0)) {
-        set_why(why, "base64: NULL argument");
+        wire_set_why(why, "base64: NULL argument");
         return WIRE_INVALID;
     }
     if (len % 4 != 0) {
-        set_why(why, "base64: length is not a multiple of 4");
+        wire_set_why(why, "base64: length is not a multiple of 4");
         return WIRE_INVALID;
     }
     for (i = 0; i < len; i += 4) {
@@ -59,17 +53,17 @@ ssize_t authcodec_b64_decode(const char *in, size_t len, uint8_t *out, size_t si
         if (q[3] == '=') {
             pad = (q[2] == '=') ? 2 : 1;
             if (!last) {
-                set_why(why, "base64: '=' padding before the last 4-character group");
+                wire_set_why(why, "base64: '=' padding before the last 4-character group");
                 return WIRE_INVALID;
             }
         } else if (q[2] == '=') {
-            set_why(why, "base64: '=' followed by a non-padding character");
+            wire_set_why(why, "base64: '=' followed by a non-padding character");
             return WIRE_INVALID;
         }
         for (k = 0; k < 4 - pad; k++) {
             v[k] = b64_value(q[k]);
             if (v[k] < 0) {
-                set_why(why, q[k] == '=' ? "base64: '=' in the middle of a group"
+                wire_set_why(why, q[k] == '=' ? "base64: '=' in the middle of a group"
                                          : "base64: character outside the base64 alphabet");
                 return WIRE_INVALID;
             }
@@ -77,16 +71,16 @@ ssize_t authcodec_b64_decode(const char *in, size_t len, uint8_t *out, size_t si
         for (; k < 4; k++)
             v[k] = 0;
         if (pad == 1 && (v[2] & 0x03)) {
-            set_why(why, "base64: non-zero bits before '=' (not canonical)");
+            wire_set_why(why, "base64: non-zero bits before '=' (not canonical)");
             return WIRE_INVALID;
         }
         if (pad == 2 && (v[1] & 0x0f)) {
-            set_why(why, "base64: non-zero bits before '==' (not canonical)");
+            wire_set_why(why, "base64: non-zero bits before '==' (not canonical)");
             return WIRE_INVALID;
         }
         n = 3 - pad;
         if (size - o < n) {
-            set_why(why, "base64: decoded data does not fit the output buffer");
+            wire_set_why(why, "base64: decoded data does not fit the output buffer");
             return WIRE_TOOBIG;
         }
         out[o] = (uint8_t)(v[0] << 2 | v[1] >> 4);
@@ -138,12 +132,12 @@ ssize_t authcodec_utf16le_to_utf8(const uint8_t *in, size_t len, char *out, size
     size_t i, o = 0;
 
     if (!out || size == 0 || (!in && len > 0)) {
-        set_why(why, "UTF-16LE: NULL argument or empty output buffer");
+        wire_set_why(why, "UTF-16LE: NULL argument or empty output buffer");
         return WIRE_INVALID;
     }
     out[0] = '\0';
     if (len % 2 != 0) {
-        set_why(why, "UTF-16LE: odd byte length");
+        wire_set_why(why, "UTF-16LE: odd byte length");
         return WIRE_INVALID;
     }
     for (i = 0; i < len; i += 2) {
@@ -153,25 +147,25 @@ ssize_t authcodec_utf16le_to_utf8(const uint8_t *in, size_t len, char *out, size
             uint32_t lo;
 
             if (i + 2 >= len) {
-                set_why(why, "UTF-16LE: high surrogate at the end of the string");
+                wire_set_why(why, "UTF-16LE: high surrogate at the end of the string");
                 goto fail;
             }
             lo = wire_get_u16le(in + i + 2);
             if (lo < 0xdc00 || lo > 0xdfff) {
-                set_why(why, "UTF-16LE: high surrogate not followed by a low surrogate");
+                wire_set_why(why, "UTF-16LE: high surrogate not followed by a low surrogate");
                 goto fail;
             }
             cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
             i += 2;
         } else if (cp >= 0xdc00 && cp <= 0xdfff) {
-            set_why(why, "UTF-16LE: low surrogate without a high surrogate");
+            wire_set_why(why, "UTF-16LE: low surrogate without a high surrogate");
             goto fail;
         } else if (cp == 0) {
-            set_why(why, "UTF-16LE: U+0000 inside the string");
+            wire_set_why(why, "UTF-16LE: U+0000 inside the string");
             goto fail;
         }
         if (utf8_put(out, size, &o, cp) != 0) {
-            set_why(why, "UTF-16LE: UTF-8 result does not fit the output buffer");
+            wire_set_why(why, "UTF-16LE: UTF-8 result does not fit the output buffer");
             out[0] = '\0';
             return WIRE_TOOBIG;
         }

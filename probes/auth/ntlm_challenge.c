@@ -90,12 +90,6 @@ static const struct av_desc {
 
 static const struct name_why target_name_why = NAME_WHY("TargetName");
 
-static void set_why(const char **why, const char *reason)
-{
-    if (why)
-        *why = reason;
-}
-
 /*
  * UTF-16LE name -> out (NTLM_NAME_BUF bytes). Trailing U+0000 units are
  * dropped. Returns 0 or a WIRE_* code with *why set from nw.
@@ -104,17 +98,17 @@ static int take_utf16_name(char *out, const uint8_t *p, size_t n, const struct n
                            const char **why)
 {
     if (n % 2 != 0) {
-        set_why(why, nw->odd);
+        wire_set_why(why, nw->odd);
         return WIRE_INVALID;
     }
     while (n >= 2 && p[n - 2] == 0 && p[n - 1] == 0)
         n -= 2;
     if (n / 2 > NTLM_NAME_MAX_UNITS) {
-        set_why(why, nw->toolong);
+        wire_set_why(why, nw->toolong);
         return WIRE_TOOBIG;
     }
     if (authcodec_utf16le_to_utf8(p, n, out, NTLM_NAME_BUF, NULL) < 0) {
-        set_why(why, nw->bad);
+        wire_set_why(why, nw->bad);
         return WIRE_INVALID;
     }
     return 0;
@@ -128,7 +122,7 @@ static int take_oem_name(struct ntlm_challenge *c, const uint8_t *p, size_t n, c
     while (n > 0 && p[n - 1] == 0)
         n--;
     if (n > NTLM_NAME_MAX_UNITS) {
-        set_why(why, "TargetName (OEM) is longer than 256 bytes");
+        wire_set_why(why, "TargetName (OEM) is longer than 256 bytes");
         return WIRE_TOOBIG;
     }
     for (i = 0; i < n; i++) {
@@ -174,7 +168,7 @@ static int take_av_value(struct ntlm_challenge *c, uint16_t id, const uint8_t *v
     if (slot)
         return take_utf16_name(slot, v, n, &d->nw, why);
     if (d->size != 0 && n != d->size) {
-        set_why(why, d->size_why);
+        wire_set_why(why, d->size_why);
         return WIRE_INVALID;
     }
     switch (id) {
@@ -205,17 +199,17 @@ static int take_target_info(struct ntlm_challenge *c, const uint8_t *buf, uint32
         int rc;
 
         if (ti_len - p < 4) {
-            set_why(why, "AV_PAIR header runs past the end of TargetInfo");
+            wire_set_why(why, "AV_PAIR header runs past the end of TargetInfo");
             return WIRE_INVALID;
         }
         id = wire_get_u16le(ti + p);
         n = wire_get_u16le(ti + p + 2);
         if (n > ti_len - p - 4) {
-            set_why(why, "AV_PAIR value runs past the end of TargetInfo");
+            wire_set_why(why, "AV_PAIR value runs past the end of TargetInfo");
             return WIRE_INVALID;
         }
         if (c->av_count >= NTLM_MAX_AV_PAIRS) {
-            set_why(why, "TargetInfo holds more than 32 AV_PAIRs");
+            wire_set_why(why, "TargetInfo holds more than 32 AV_PAIRs");
             return WIRE_TOOBIG;
         }
         c->av[c->av_count].id = id;
@@ -224,7 +218,7 @@ static int take_target_info(struct ntlm_challenge *c, const uint8_t *buf, uint32
         c->av_count++;
         if (id == NTLM_AV_EOL) {
             if (n != 0) {
-                set_why(why, "MsvAvEOL has a non-zero AvLen");
+                wire_set_why(why, "MsvAvEOL has a non-zero AvLen");
                 return WIRE_INVALID;
             }
             c->av_seen |= 1u;
@@ -233,7 +227,7 @@ static int take_target_info(struct ntlm_challenge *c, const uint8_t *buf, uint32
         }
         if (id < AV_KNOWN) {
             if (c->av_seen & (1u << id)) {
-                set_why(why, av_desc[id].dup);
+                wire_set_why(why, av_desc[id].dup);
                 return WIRE_INVALID;
             }
             c->av_seen |= 1u << id;
@@ -243,7 +237,7 @@ static int take_target_info(struct ntlm_challenge *c, const uint8_t *buf, uint32
         }
         p += 4u + n;
     }
-    set_why(why, "TargetInfo has no MsvAvEOL");
+    wire_set_why(why, "TargetInfo has no MsvAvEOL");
     return WIRE_INVALID;
 }
 
@@ -269,16 +263,16 @@ static int take_field(const uint8_t *buf, size_t len, size_t at, size_t hdr_end,
         return 0;
     }
     if (*off < hdr_end) {
-        set_why(why, fw->into_header);
+        wire_set_why(why, fw->into_header);
         return WIRE_INVALID;
     }
     end = (uint64_t)*off + *flen;
     if (end > NTLM_CHALLENGE_MAX) {
-        set_why(why, fw->past_cap);
+        wire_set_why(why, fw->past_cap);
         return WIRE_TOOBIG;
     }
     if (end > len) {
-        set_why(why, fw->past_end);
+        wire_set_why(why, fw->past_end);
         return WIRE_INCOMPLETE;
     }
     if (end > *extent)
@@ -306,29 +300,29 @@ ssize_t ntlm_challenge_decode(struct ntlm_challenge *out, const uint8_t *buf, si
     int rc;
 
     if (!out || !buf) {
-        set_why(why, "NTLM CHALLENGE_MESSAGE: NULL argument");
+        wire_set_why(why, "NTLM CHALLENGE_MESSAGE: NULL argument");
         return WIRE_INVALID;
     }
     memset(out, 0, sizeof(*out));
     if (len > NTLM_CHALLENGE_MAX) {
-        set_why(why, "CHALLENGE_MESSAGE longer than 16384 bytes");
+        wire_set_why(why, "CHALLENGE_MESSAGE longer than 16384 bytes");
         return WIRE_TOOBIG;
     }
     if (memcmp(buf, ntlm_signature, len < 8 ? len : 8) != 0) {
-        set_why(why, "Signature is not \"NTLMSSP\\0\"");
+        wire_set_why(why, "Signature is not \"NTLMSSP\\0\"");
         return WIRE_INVALID;
     }
     if (len < 12) {
-        set_why(why, "message ends before MessageType");
+        wire_set_why(why, "message ends before MessageType");
         return WIRE_INCOMPLETE;
     }
     type = wire_get_u32le(buf + 8);
     if (type != 2) {
-        set_why(why, "MessageType is not 2 (CHALLENGE_MESSAGE)");
+        wire_set_why(why, "MessageType is not 2 (CHALLENGE_MESSAGE)");
         return WIRE_INVALID;
     }
     if (len < NTLM_HEADER_LEN) {
-        set_why(why, "message is shorter than the 48-byte CHALLENGE_MESSAGE header");
+        wire_set_why(why, "message is shorter than the 48-byte CHALLENGE_MESSAGE header");
         return WIRE_INCOMPLETE;
     }
     out->flags = wire_get_u32le(buf + 20);
@@ -336,7 +330,7 @@ ssize_t ntlm_challenge_decode(struct ntlm_challenge *out, const uint8_t *buf, si
     if (out->flags & NTLM_NEGOTIATE_VERSION) {
         hdr_end += NTLM_VERSION_LEN;
         if (len < hdr_end) {
-            set_why(why, "message ends inside the Version field");
+            wire_set_why(why, "message ends inside the Version field");
             return WIRE_INCOMPLETE;
         }
         out->has_version = true;
@@ -381,12 +375,12 @@ ssize_t ntlm_challenge_decode_b64(struct ntlm_challenge *out, const char *b64, s
     ssize_t n, rc;
 
     if (!out || !b64) {
-        set_why(why, "NTLM CHALLENGE_MESSAGE: NULL argument");
+        wire_set_why(why, "NTLM CHALLENGE_MESSAGE: NULL argument");
         return WIRE_INVALID;
     }
     memset(out, 0, sizeof(*out));
     if (len > ((size_t)NTLM_CHALLENGE_MAX + 2) / 3 * 4) {
-        set_why(why, "base64 CHALLENGE_MESSAGE longer than 16384 bytes");
+        wire_set_why(why, "base64 CHALLENGE_MESSAGE longer than 16384 bytes");
         return WIRE_TOOBIG;
     }
     n = authcodec_b64_decode(b64, len, raw, sizeof(raw), why);

@@ -75,12 +75,6 @@ static int ieq(const char *a, size_t alen, const char *b)
     return b[alen] == '\0';
 }
 
-static void set_why(const char **why, const char *reason)
-{
-    if (why)
-        *why = reason;
-}
-
 static int fail(struct cur *c, size_t at, int rc, const char *why)
 {
     c->err_pos = at;
@@ -358,7 +352,7 @@ ssize_t wwwauth_add(struct wwwauth *wa, const char *value, size_t len, const cha
     size_t keep_count, keep_pool;
 
     if (!wa) {
-        set_why(why, "WWW-Authenticate: NULL argument");
+        wire_set_why(why, "WWW-Authenticate: NULL argument");
         return WIRE_INVALID;
     }
     memset(&c, 0, sizeof(c));
@@ -389,7 +383,7 @@ ssize_t wwwauth_add(struct wwwauth *wa, const char *value, size_t len, const cha
     }
     wa->headers++;
     wa->rejected++;
-    set_why(why, c.why);
+    wire_set_why(why, c.why);
     return c.rc;
 }
 
@@ -400,7 +394,7 @@ ssize_t wwwauth_add_line(struct wwwauth *wa, const char *line, size_t len, const
     ssize_t rc;
 
     if (!wa || !line) {
-        set_why(why, "WWW-Authenticate: NULL argument");
+        wire_set_why(why, "WWW-Authenticate: NULL argument");
         return WIRE_INVALID;
     }
     if (len < nlen || !ieq(line, nlen, name))
@@ -420,7 +414,7 @@ ssize_t wwwauth_parse(struct wwwauth *wa, const char *const *values, size_t n, c
     size_t i;
 
     if (!wa || (!values && n > 0)) {
-        set_why(why, "WWW-Authenticate: NULL argument");
+        wire_set_why(why, "WWW-Authenticate: NULL argument");
         return WIRE_INVALID;
     }
     wwwauth_init(wa);
@@ -430,7 +424,7 @@ ssize_t wwwauth_parse(struct wwwauth *wa, const char *const *values, size_t n, c
 
         if (rc < 0 && first == 0) {
             first = rc;
-            set_why(why, w);
+            wire_set_why(why, w);
         }
     }
     return first < 0 ? first : (ssize_t)wa->count;

@@ -24,6 +24,13 @@
 #define WIRE_INVALID    (-2)
 #define WIRE_TOOBIG     (-3)
 
+/* wire_set_why: point *why at reason (a static string) when why is not NULL. */
+static inline void wire_set_why(const char **why, const char *reason)
+{
+    if (why != NULL)
+        *why = reason;
+}
+
 static inline uint16_t wire_get_u16le(const uint8_t *p)
 {
     return (uint16_t)(p[0] | (uint16_t)p[1] << 8);

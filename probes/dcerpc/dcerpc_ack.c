@@ -6,15 +6,10 @@
 
 #include <string.h>
 
+#include "probes/common/wire.h"
 #include "probes/rpcerr/winerr.h"
 
 #define DCERPC_ACK_RESULT_LEN (4u + IFACE_SYNTAX_WIRE_LEN) /* result, reason, syntax */
-
-static void dcerpc_ack_why(const char **why, const char *msg)
-{
-    if (why != NULL)
-        *why = msg;
-}
 
 /*
  * Shared start of every decoder: header, expected ptype, whole PDU present.
@@ -28,11 +23,11 @@ static int dcerpc_ack_frame(const uint8_t *buf, size_t len, uint8_t ptype,
     if (r < 0)
         return (int)r;
     if (h->ptype != ptype) {
-        dcerpc_ack_why(why, wrong_ptype);
+        wire_set_why(why, wrong_ptype);
         return WIRE_INVALID;
     }
     if (len < h->frag_length) {
-        dcerpc_ack_why(why, "frag_length is larger than the bytes available");
+        wire_set_why(why, "frag_length is larger than the bytes available");
         return WIRE_INCOMPLETE;
     }
     return 0;
@@ -47,21 +42,21 @@ static int dcerpc_ack_sec_addr(const uint8_t *buf, size_t body_end, struct dcerp
     const uint8_t *s = buf + DCERPC_BIND_ACK_MIN;
 
     if (n > body_end - DCERPC_BIND_ACK_MIN) {
-        dcerpc_ack_why(why, "sec_addr_len runs past the end of the PDU");
+        wire_set_why(why, "sec_addr_len runs past the end of the PDU");
         return WIRE_INVALID;
     }
     if (n > DCERPC_SEC_ADDR_MAX) {
-        dcerpc_ack_why(why, "sec_addr_len exceeds the 256-byte cap");
+        wire_set_why(why, "sec_addr_len exceeds the 256-byte cap");
         return WIRE_TOOBIG;
     }
     if (n == 0)
         return 0;
     if (s[n - 1] != '\0') {
-        dcerpc_ack_why(why, "sec_addr is not NUL-terminated within sec_addr_len");
+        wire_set_why(why, "sec_addr is not NUL-terminated within sec_addr_len");
         return WIRE_INVALID;
     }
     if (memchr(s, '\0', n - 1) != NULL) {
-        dcerpc_ack_why(why, "sec_addr has a NUL before its last byte");
+        wire_set_why(why, "sec_addr has a NUL before its last byte");
         return WIRE_INVALID;
     }
     memcpy(out->sec_addr, s, n);
@@ -75,7 +70,7 @@ ssize_t dcerpc_bind_ack_decode(const uint8_t *buf, size_t len, struct dcerpc_bin
     int r;
 
     if (buf == NULL || out == NULL) {
-        dcerpc_ack_why(why, "NULL argument");
+        wire_set_why(why, "NULL argument");
         return WIRE_INVALID;
     }
     memset(out, 0, sizeof(*out));
@@ -85,7 +80,7 @@ ssize_t dcerpc_bind_ack_decode(const uint8_t *buf, size_t len, struct dcerpc_bin
         return r;
     body_end = dcerpc_body_end(&out->hdr);
     if (body_end < DCERPC_BIND_ACK_MIN) {
-        dcerpc_ack_why(why, "bind_ack is shorter than its 26-byte fixed part");
+        wire_set_why(why, "bind_ack is shorter than its 26-byte fixed part");
         return WIRE_INVALID;
     }
     out->max_xmit_frag = wire_get_u16le(buf + 16);
@@ -100,21 +95,21 @@ ssize_t dcerpc_bind_ack_decode(const uint8_t *buf, size_t len, struct dcerpc_bin
     out->pad_len = (uint8_t)((4u - off % 4u) % 4u);
     off += out->pad_len;
     if (off + 4 > body_end) {
-        dcerpc_ack_why(why, "n_results (after sec_addr and its padding) is past the end of the PDU");
+        wire_set_why(why, "n_results (after sec_addr and its padding) is past the end of the PDU");
         return WIRE_INVALID;
     }
     out->n_results = buf[off];
     if (out->n_results == 0) {
-        dcerpc_ack_why(why, "n_results is 0");
+        wire_set_why(why, "n_results is 0");
         return WIRE_INVALID;
     }
     if (out->n_results > DCERPC_MAX_RESULTS) {
-        dcerpc_ack_why(why, "n_results exceeds the cap of 8");
+        wire_set_why(why, "n_results exceeds the cap of 8");
         return WIRE_TOOBIG;
     }
     off += 4;
     if ((size_t)out->n_results * DCERPC_ACK_RESULT_LEN > body_end - off) {
-        dcerpc_ack_why(why, "results run past the end of the PDU");
+        wire_set_why(why, "results run past the end of the PDU");
         return WIRE_INVALID;
     }
     for (unsigned i = 0; i < out->n_results; i++) {
@@ -124,7 +119,7 @@ ssize_t dcerpc_bind_ack_decode(const uint8_t *buf, size_t len, struct dcerpc_bin
         res->reason = wire_get_u16le(buf + off + 2);
         (void)iface_syntax_decode(buf + off + 4, &res->transfer);
         if (res->result > DCERPC_RESULT_NEGOTIATE_ACK) {
-            dcerpc_ack_why(why, "a result is not 0..3 (acceptance..negotiate_ack)");
+            wire_set_why(why, "a result is not 0..3 (acceptance..negotiate_ack)");
             return WIRE_INVALID;
         }
         off += DCERPC_ACK_RESULT_LEN;
@@ -146,7 +141,7 @@ ssize_t dcerpc_bind_nak_decode(const uint8_t *buf, size_t len, struct dcerpc_bin
     int r;
 
     if (buf == NULL || out == NULL) {
-        dcerpc_ack_why(why, "NULL argument");
+        wire_set_why(why, "NULL argument");
         return WIRE_INVALID;
     }
     memset(out, 0, sizeof(*out));
@@ -156,18 +151,18 @@ ssize_t dcerpc_bind_nak_decode(const uint8_t *buf, size_t len, struct dcerpc_bin
         return r;
     body_end = dcerpc_body_end(&out->hdr);
     if (body_end < DCERPC_BIND_NAK_MIN) {
-        dcerpc_ack_why(why, "bind_nak is too short for provider_reject_reason and n_protocols");
+        wire_set_why(why, "bind_nak is too short for provider_reject_reason and n_protocols");
         return WIRE_INVALID;
     }
     out->reject_reason = wire_get_u16le(buf + 16);
     out->n_protocols = buf[18];
     if (out->n_protocols > DCERPC_MAX_NAK_VERSIONS) {
-        dcerpc_ack_why(why, "bind_nak n_protocols exceeds the cap of 8");
+        wire_set_why(why, "bind_nak n_protocols exceeds the cap of 8");
         return WIRE_TOOBIG;
     }
     off = DCERPC_BIND_NAK_MIN;
     if ((size_t)out->n_protocols * 2u > body_end - off) {
-        dcerpc_ack_why(why, "bind_nak protocol versions run past the end of the PDU");
+        wire_set_why(why, "bind_nak protocol versions run past the end of the PDU");
         return WIRE_INVALID;
     }
     for (unsigned i = 0; i < out->n_protocols; i++) {
@@ -185,7 +180,7 @@ ssize_t dcerpc_fault_decode(const uint8_t *buf, size_t len, struct dcerpc_fault 
     int r;
 
     if (buf == NULL || out == NULL) {
-        dcerpc_ack_why(why, "NULL argument");
+        wire_set_why(why, "NULL argument");
         return WIRE_INVALID;
     }
     memset(out, 0, sizeof(*out));
@@ -194,7 +189,7 @@ ssize_t dcerpc_fault_decode(const uint8_t *buf, size_t len, struct dcerpc_fault 
     if (r != 0)
         return r;
     if (dcerpc_body_end(&out->hdr) < DCERPC_FAULT_MIN) {
-        dcerpc_ack_why(why, "fault is shorter than 28 bytes, so it has no status");
+        wire_set_why(why, "fault is shorter than 28 bytes, so it has no status");
         return WIRE_INVALID;
     }
     out->alloc_hint = wire_get_u32le(buf + 16);

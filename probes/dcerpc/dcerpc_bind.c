@@ -5,16 +5,11 @@
 
 #include <string.h>
 
+#include "probes/common/wire.h"
 #include "probes/dcerpc/dcerpc_pdu.h"
 
 #define DCERPC_BIND_FIXED_LEN 28u /* header + max frags + assoc group + n_ctx + 3 reserved */
 #define DCERPC_BIND_CTX_FIXED 4u  /* p_cont_id + n_transfer_syn + reserved */
-
-static void dcerpc_bind_why(const char **why, const char *msg)
-{
-    if (why != NULL)
-        *why = msg;
-}
 
 int dcerpc_bind_req_init(struct dcerpc_bind_req *req, const struct iface_syntax *abstract,
                          uint32_t call_id)
@@ -55,18 +50,18 @@ static size_t dcerpc_bind_check(const struct dcerpc_bind_req *req, const char **
     size_t n = DCERPC_BIND_FIXED_LEN;
 
     if (req->n_ctx == 0 || req->n_ctx > DCERPC_BIND_MAX_CTX) {
-        dcerpc_bind_why(why, "n_ctx is 0 or above the 4-context cap");
+        wire_set_why(why, "n_ctx is 0 or above the 4-context cap");
         return 0;
     }
     if (req->max_xmit_frag < DCERPC_FRAG_MIN || req->max_recv_frag < DCERPC_FRAG_MIN) {
-        dcerpc_bind_why(why, "max_xmit_frag or max_recv_frag is below the 1432-byte minimum");
+        wire_set_why(why, "max_xmit_frag or max_recv_frag is below the 1432-byte minimum");
         return 0;
     }
     for (unsigned i = 0; i < req->n_ctx; i++) {
         const struct dcerpc_bind_ctx *c = &req->ctx[i];
 
         if (c->n_transfer == 0 || c->n_transfer > DCERPC_BIND_MAX_TSYN) {
-            dcerpc_bind_why(why, "a context has 0 transfer syntaxes or more than the cap of 2");
+            wire_set_why(why, "a context has 0 transfer syntaxes or more than the cap of 2");
             return 0;
         }
         n += DCERPC_BIND_CTX_FIXED + IFACE_SYNTAX_WIRE_LEN * (1u + c->n_transfer);
@@ -91,14 +86,14 @@ ssize_t dcerpc_bind_encode(const struct dcerpc_bind_req *req, uint8_t *out, size
     size_t n, o;
 
     if (req == NULL || out == NULL) {
-        dcerpc_bind_why(why, "NULL argument");
+        wire_set_why(why, "NULL argument");
         return WIRE_INVALID;
     }
     n = dcerpc_bind_check(req, why);
     if (n == 0)
         return WIRE_INVALID;
     if (size < n) {
-        dcerpc_bind_why(why, "output buffer is smaller than the bind PDU");
+        wire_set_why(why, "output buffer is smaller than the bind PDU");
         return WIRE_TOOBIG;
     }
 

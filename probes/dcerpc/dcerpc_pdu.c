@@ -7,22 +7,18 @@
 #include <stdbool.h>
 #include <string.h>
 
-static void dcerpc_pdu_why(const char **why, const char *msg)
-{
-    if (why != NULL)
-        *why = msg;
-}
+#include "probes/common/wire.h"
 
 ssize_t dcerpc_hdr_decode(const uint8_t *buf, size_t len, struct dcerpc_hdr *out,
                           const char **why)
 {
     if (buf == NULL || out == NULL) {
-        dcerpc_pdu_why(why, "NULL argument");
+        wire_set_why(why, "NULL argument");
         return WIRE_INVALID;
     }
     memset(out, 0, sizeof(*out));
     if (len < DCERPC_HDR_LEN) {
-        dcerpc_pdu_why(why, "fewer than the 16 bytes of the common header");
+        wire_set_why(why, "fewer than the 16 bytes of the common header");
         return WIRE_INCOMPLETE;
     }
     out->rpc_vers = buf[0];
@@ -35,24 +31,24 @@ ssize_t dcerpc_hdr_decode(const uint8_t *buf, size_t len, struct dcerpc_hdr *out
     out->call_id = wire_get_u32le(buf + 12);
 
     if (out->rpc_vers != DCERPC_RPC_VERS) {
-        dcerpc_pdu_why(why, "rpc_vers is not 5 (not a connection-oriented DCE/RPC PDU)");
+        wire_set_why(why, "rpc_vers is not 5 (not a connection-oriented DCE/RPC PDU)");
         return WIRE_INVALID;
     }
     if (out->rpc_vers_minor > 1) {
-        dcerpc_pdu_why(why, "rpc_vers_minor is not 0 or 1");
+        wire_set_why(why, "rpc_vers_minor is not 0 or 1");
         return WIRE_INVALID;
     }
     if (out->drep[0] != DCERPC_DREP_LE_ASCII) {
-        dcerpc_pdu_why(why, "packed_drep[0] is not 0x10 (little-endian, ASCII)");
+        wire_set_why(why, "packed_drep[0] is not 0x10 (little-endian, ASCII)");
         return WIRE_INVALID;
     }
     if (out->frag_length < DCERPC_HDR_LEN) {
-        dcerpc_pdu_why(why, "frag_length is shorter than the 16-byte common header");
+        wire_set_why(why, "frag_length is shorter than the 16-byte common header");
         return WIRE_INVALID;
     }
     if (out->auth_length != 0 &&
         (size_t)out->auth_length + DCERPC_SEC_TRAILER_LEN + DCERPC_HDR_LEN > out->frag_length) {
-        dcerpc_pdu_why(why, "auth_length points outside the PDU (auth verifier does not fit "
+        wire_set_why(why, "auth_length points outside the PDU (auth verifier does not fit "
                             "after the header within frag_length)");
         return WIRE_INVALID;
     }
@@ -91,22 +87,22 @@ int dcerpc_auth_decode(const uint8_t *pdu, const struct dcerpc_hdr *h, size_t bo
     size_t t;
 
     if (pdu == NULL || h == NULL || out == NULL) {
-        dcerpc_pdu_why(why, "NULL argument");
+        wire_set_why(why, "NULL argument");
         return WIRE_INVALID;
     }
     memset(out, 0, sizeof(*out));
     if (h->auth_length == 0 ||
         (size_t)h->auth_length + DCERPC_SEC_TRAILER_LEN + DCERPC_HDR_LEN > h->frag_length) {
-        dcerpc_pdu_why(why, "auth_length is 0 or points outside the PDU");
+        wire_set_why(why, "auth_length is 0 or points outside the PDU");
         return WIRE_INVALID;
     }
     t = dcerpc_body_end(h);
     if (t < body_min) {
-        dcerpc_pdu_why(why, "auth verifier overlaps the PDU body");
+        wire_set_why(why, "auth verifier overlaps the PDU body");
         return WIRE_INVALID;
     }
     if (t % 4 != 0) {
-        dcerpc_pdu_why(why, "sec_trailer is not 4-byte aligned from the PDU start");
+        wire_set_why(why, "sec_trailer is not 4-byte aligned from the PDU start");
         return WIRE_INVALID;
     }
     out->auth_type = pdu[t];
@@ -118,7 +114,7 @@ int dcerpc_auth_decode(const uint8_t *pdu, const struct dcerpc_hdr *h, size_t bo
     out->token = pdu + t + DCERPC_SEC_TRAILER_LEN;
     out->token_len = h->auth_length;
     if (out->auth_pad_length > t - body_min) {
-        dcerpc_pdu_why(why, "auth_pad_length is larger than the gap before the sec_trailer");
+        wire_set_why(why, "auth_pad_length is larger than the gap before the sec_trailer");
         return WIRE_INVALID;
     }
     return 0;

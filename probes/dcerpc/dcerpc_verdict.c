@@ -5,11 +5,7 @@
 
 #include <string.h>
 
-static void dcerpc_verdict_why(const char **why, const char *msg)
-{
-    if (why != NULL)
-        *why = msg;
-}
+#include "probes/common/wire.h"
 
 /*
  * Pick the deciding context of a bind_ack: the first accepted one; else the
@@ -50,23 +46,23 @@ static int dcerpc_verdict_frame(const uint8_t *buf, size_t len, unsigned flags,
     ssize_t r = dcerpc_hdr_decode(buf, len, h, why);
 
     if (r == WIRE_INCOMPLETE && (flags & DCERPC_DECODE_EXACT) != 0) {
-        dcerpc_verdict_why(why, "PDU is shorter than the 16-byte common header");
+        wire_set_why(why, "PDU is shorter than the 16-byte common header");
         return WIRE_INVALID;
     }
     if (r < 0)
         return (int)r;
     if (h->frag_length > DCERPC_RESPONSE_FRAG_MAX) {
-        dcerpc_verdict_why(why, "frag_length exceeds the 8192-byte cap for a bind response");
+        wire_set_why(why, "frag_length exceeds the 8192-byte cap for a bind response");
         return WIRE_TOOBIG;
     }
     if ((flags & DCERPC_DECODE_EXACT) != 0 && len != h->frag_length) {
-        dcerpc_verdict_why(why, len < h->frag_length
+        wire_set_why(why, len < h->frag_length
                                     ? "frag_length is larger than the PDU received"
                                     : "frag_length is smaller than the PDU received");
         return WIRE_INVALID;
     }
     if (len < h->frag_length) {
-        dcerpc_verdict_why(why, "frag_length is larger than the bytes available");
+        wire_set_why(why, "frag_length is larger than the bytes available");
         return WIRE_INCOMPLETE;
     }
     return 0;
@@ -81,11 +77,11 @@ ssize_t dcerpc_bind_response_decode(const uint8_t *buf, size_t len, unsigned fla
     if (out != NULL)
         memset(out, 0, sizeof(*out));
     if (buf == NULL || out == NULL) {
-        dcerpc_verdict_why(why, "NULL argument");
+        wire_set_why(why, "NULL argument");
         return WIRE_INVALID;
     }
     if ((flags & ~DCERPC_DECODE_EXACT) != 0) {
-        dcerpc_verdict_why(why, "unknown flags");
+        wire_set_why(why, "unknown flags");
         return WIRE_INVALID;
     }
     r = dcerpc_verdict_frame(buf, len, flags, &h, why);

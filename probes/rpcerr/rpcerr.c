@@ -4,6 +4,7 @@
  */
 #include "probes/rpcerr/rpcerr.h"
 #include "probes/common/ascii.h"
+#include "probes/common/wire.h"
 
 #include <string.h>
 
@@ -14,12 +15,6 @@ static const char rpcerr_prefix_http[] = "HTTP/";
 static const char rpcerr_prefix_rpc[] = "RPC Error:";
 static const char rpcerr_prefix_ee[] = "EEInfo:";
 static const char rpcerr_prefix_body[] = "RPC EEInfo:";
-
-static void rpcerr_set_why(const char **why, const char *msg)
-{
-    if (why != NULL)
-        *why = msg;
-}
 
 static bool rpcerr_is_digit(unsigned char c)
 {
@@ -79,12 +74,12 @@ static int rpcerr_take_b64(const char *s, size_t i, size_t n, const char **b64,
 {
     n = rpcerr_rtrim(s, n);
     if (i >= n) {
-        rpcerr_set_why(why, "EEInfo is empty");
+        wire_set_why(why, "EEInfo is empty");
         return WIRE_INVALID;
     }
     for (size_t k = i; k < n; k++) {
         if (!rpcerr_is_b64((unsigned char)s[k])) {
-            rpcerr_set_why(why, "EEInfo is not base64 (character outside A-Z a-z 0-9 + / =)");
+            wire_set_why(why, "EEInfo is not base64 (character outside A-Z a-z 0-9 + / =)");
             return WIRE_INVALID;
         }
     }
@@ -106,14 +101,14 @@ static int rpcerr_parse_rpc_reason(const char *r, size_t n, struct rpcerr_line *
 
     while (i < n && ascii_hex_value((unsigned char)r[i]) >= 0) {
         if (i - start == RPCERR_CODE_DIGITS_MAX) {
-            rpcerr_set_why(why, "RPC Error code has more than 8 hex digits");
+            wire_set_why(why, "RPC Error code has more than 8 hex digits");
             return WIRE_INVALID;
         }
         code = code << 4 | (uint32_t)ascii_hex_value((unsigned char)r[i]);
         i++;
     }
     if (i == start) {
-        rpcerr_set_why(why, "\"RPC Error:\" is not followed by a hex code");
+        wire_set_why(why, "\"RPC Error:\" is not followed by a hex code");
         return WIRE_INVALID;
     }
     out->code = code;
@@ -123,12 +118,12 @@ static int rpcerr_parse_rpc_reason(const char *r, size_t n, struct rpcerr_line *
     if (i == n)
         return 0;
     if (r[i] != ',') {
-        rpcerr_set_why(why, "unexpected text after the RPC Error code");
+        wire_set_why(why, "unexpected text after the RPC Error code");
         return WIRE_INVALID;
     }
     i = rpcerr_skip_space(r, i + 1, n);
     if (!rpcerr_starts_ci(r + i, n - i, rpcerr_prefix_ee)) {
-        rpcerr_set_why(why, "text after the RPC Error code is not \", EEInfo:\"");
+        wire_set_why(why, "text after the RPC Error code is not \", EEInfo:\"");
         return WIRE_INVALID;
     }
     i = rpcerr_skip_space(r, i + sizeof(rpcerr_prefix_ee) - 1, n);
@@ -154,18 +149,18 @@ static ssize_t rpcerr_split_line(const char *buf, size_t len, size_t *line_len,
     if (n > 0 && buf[n - 1] == '\r')
         n--;
     if (n > RPCERR_LINE_MAX) {
-        rpcerr_set_why(why, "status line is longer than 1024 bytes");
+        wire_set_why(why, "status line is longer than 1024 bytes");
         return WIRE_TOOBIG;
     }
     if (n == 0) {
-        rpcerr_set_why(why, "status line is empty");
+        wire_set_why(why, "status line is empty");
         return WIRE_INVALID;
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)buf[i];
 
         if ((c < 0x20 && c != '\t') || c == 0x7F) {
-            rpcerr_set_why(why, "status line contains a control character");
+            wire_set_why(why, "status line contains a control character");
             return WIRE_INVALID;
         }
     }
@@ -182,7 +177,7 @@ ssize_t rpcerr_parse_line(const char *buf, size_t len, struct rpcerr_line *out,
     if (out != NULL)
         memset(out, 0, sizeof(*out));
     if (buf == NULL || out == NULL) {
-        rpcerr_set_why(why, "NULL argument");
+        wire_set_why(why, "NULL argument");
         return WIRE_INVALID;
     }
     consumed = rpcerr_split_line(buf, len, &n, why);
@@ -192,19 +187,19 @@ ssize_t rpcerr_parse_line(const char *buf, size_t len, struct rpcerr_line *out,
     /* HTTP-version = "HTTP/" DIGIT "." DIGIT */
     i = sizeof(rpcerr_prefix_http) - 1;
     if (n < i || memcmp(buf, rpcerr_prefix_http, i) != 0) {
-        rpcerr_set_why(why, "line does not start with \"HTTP/\"");
+        wire_set_why(why, "line does not start with \"HTTP/\"");
         return WIRE_INVALID;
     }
     if (n < i + 3 || !rpcerr_is_digit((unsigned char)buf[i]) || buf[i + 1] != '.' ||
         !rpcerr_is_digit((unsigned char)buf[i + 2])) {
-        rpcerr_set_why(why, "HTTP version is not DIGIT.DIGIT");
+        wire_set_why(why, "HTTP version is not DIGIT.DIGIT");
         return WIRE_INVALID;
     }
     out->http_major = (unsigned)(buf[i] - '0');
     out->http_minor = (unsigned)(buf[i + 2] - '0');
     i += 3;
     if (i >= n || buf[i] != ' ') {
-        rpcerr_set_why(why, "no space after the HTTP version");
+        wire_set_why(why, "no space after the HTTP version");
         return WIRE_INVALID;
     }
     i++;
@@ -214,13 +209,13 @@ ssize_t rpcerr_parse_line(const char *buf, size_t len, struct rpcerr_line *out,
         !rpcerr_is_digit((unsigned char)buf[i + 1]) ||
         !rpcerr_is_digit((unsigned char)buf[i + 2]) ||
         (n - i > 3 && buf[i + 3] != ' ')) {
-        rpcerr_set_why(why, "status code is not three digits");
+        wire_set_why(why, "status code is not three digits");
         return WIRE_INVALID;
     }
     out->status = (unsigned)((buf[i] - '0') * 100 + (buf[i + 1] - '0') * 10 + (buf[i + 2] - '0'));
     if (out->status < 100 || out->status > 599) {
         memset(out, 0, sizeof(*out));
-        rpcerr_set_why(why, "status code is not in 100..599");
+        wire_set_why(why, "status code is not in 100..599");
         return WIRE_INVALID;
     }
     i += 3;
@@ -255,18 +250,18 @@ ssize_t rpcerr_parse_body(const char *buf, size_t len, struct rpcerr_body *out,
     if (out != NULL)
         memset(out, 0, sizeof(*out));
     if (buf == NULL || out == NULL) {
-        rpcerr_set_why(why, "NULL argument");
+        wire_set_why(why, "NULL argument");
         return WIRE_INVALID;
     }
     if (len > RPCERR_BODY_MAX) {
-        rpcerr_set_why(why, "RPC EEInfo body is larger than 64 KiB");
+        wire_set_why(why, "RPC EEInfo body is larger than 64 KiB");
         return WIRE_TOOBIG;
     }
     while (n > 0 && (buf[n - 1] == '\r' || buf[n - 1] == '\n' ||
                      rpcerr_is_space((unsigned char)buf[n - 1])))
         n--;
     if (!rpcerr_starts_ci(buf, n, rpcerr_prefix_body)) {
-        rpcerr_set_why(why, "body does not start with \"RPC EEInfo:\"");
+        wire_set_why(why, "body does not start with \"RPC EEInfo:\"");
         return WIRE_INVALID;
     }
     i = rpcerr_skip_space(buf, sizeof(rpcerr_prefix_body) - 1, n);
