@@ -142,11 +142,12 @@ int check_direct_start(struct check *c)
     for (size_t i = 0; i < c->n_ports; i++) {
         struct check_direct_obs *d = &c->obs.direct[i];
         d->port = c->ports[i];
-        char url[CHECK_NAME_MAX + 32];
-        bool v6 = strchr(c->host, ':') != NULL;
-        snprintf(url, sizeof url, "http://%s%s%s:%u/", v6 ? "[" : "", c->host, v6 ? "]" : "",
-                 c->ports[i]);
-        struct check_xfer *x = check_xfer_new(c, CHECK_XK_DIRECT, &d->x);
+        char authority[CHECK_NAME_MAX + 8], url[CHECK_NAME_MAX + 32];
+        struct check_xfer *x = NULL;
+        if (chttp_authority(c->host, c->ports[i], authority, sizeof authority) == 0) {
+            snprintf(url, sizeof url, "http://%s/", authority);
+            x = check_xfer_new(c, CHECK_XK_DIRECT, &d->x);
+        }
         bool ok = x != NULL && curl_easy_setopt(x->easy, CURLOPT_URL, url) == CURLE_OK &&
                   curl_easy_setopt(x->easy, CURLOPT_HTTP09_ALLOWED, 1L) == CURLE_OK &&
                   curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, banner_cb) == CURLE_OK &&

@@ -259,21 +259,29 @@ int chttp_common(struct check_xfer *x)
     return rc == CURLE_OK ? 0 : -1;
 }
 
+int chttp_authority(const char *host, unsigned port, char *buf, size_t cap)
+{
+    bool v6 = strchr(host, ':') != NULL;
+    char portpart[12] = "";
+    if (port != 0)
+        snprintf(portpart, sizeof portpart, ":%u", port);
+    int n = snprintf(buf, cap, "%s%s%s%s", v6 ? "[" : "", host, v6 ? "]" : "", portpart);
+    return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+}
+
 int chttp_url(const struct check *c, const char *server, unsigned port, char *buf, size_t cap)
 {
     const char *scheme = c->http ? "http" : "https";
-    bool v6 = strchr(c->host, ':') != NULL;
     unsigned dflt = c->http ? 80u : 443u;
-    char portpart[8] = "";
-    if (c->obs.port != dflt)
-        snprintf(portpart, sizeof portpart, ":%u", c->obs.port);
+    char authority[CHECK_NAME_MAX + 8];
+    if (chttp_authority(c->host, c->obs.port != dflt ? c->obs.port : 0, authority,
+                        sizeof authority) < 0)
+        return -1;
     int n;
     if (server == NULL)
-        n = snprintf(buf, cap, "%s://%s%s%s%s/", scheme, v6 ? "[" : "", c->host, v6 ? "]" : "",
-                     portpart);
+        n = snprintf(buf, cap, "%s://%s/", scheme, authority);
     else
-        n = snprintf(buf, cap, "%s://%s%s%s%s/rpc/rpcproxy.dll?%s:%u", scheme, v6 ? "[" : "",
-                     c->host, v6 ? "]" : "", portpart, server, port);
+        n = snprintf(buf, cap, "%s://%s/rpc/rpcproxy.dll?%s:%u", scheme, authority, server, port);
     return (n < 0 || (size_t)n >= cap) ? -1 : 0;
 }
 

@@ -32,6 +32,13 @@ extern const uint8_t chttp_echo_body[4];
 int chttp_common(struct check_xfer *x);
 
 /*
+ * chttp_authority: the authority part of a URL: host, in brackets when it is
+ * an IPv6 literal ("[::1]"), then ":port" unless port is 0.
+ * Returns 0, or -1 when it does not fit in buf.
+ */
+int chttp_authority(const char *host, unsigned port, char *buf, size_t cap);
+
+/*
  * chttp_url: "https://HOST/rpc/rpcproxy.dll?SERVER:PORT" (http:// and port
  * 80 with --http) into buf. server NULL gives the bare base URL
  * "https://HOST/". Returns 0, or -1 when it does not fit.
