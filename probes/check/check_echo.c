@@ -200,26 +200,13 @@ void check_echo_done(struct check_xfer *x)
     }
 }
 
-static bool scheme_offered(const struct check *c, const struct check_echo_obs *e)
-{
-    switch (c->auth) {
-    case CHECK_AUTH_NTLM:
-        return e->offers_ntlm;
-    case CHECK_AUTH_BASIC:
-        return e->offers_basic;
-    case CHECK_AUTH_NEGOTIATE:
-        return e->offers_negotiate;
-    }
-    return false;
-}
-
 bool check_echo_may_authenticate(struct check *c)
 {
     const struct check_echo_obs *e = &c->obs.echo_unauth;
     if (c->obs.connect.x.fail != CHECK_FAIL_NONE || e->x.fail != CHECK_FAIL_NONE)
         return false;
     if (e->x.status == 401) {
-        if (e->n_challenges == 0 || !scheme_offered(c, e))
+        if (e->n_challenges == 0 || !check_obs_offers(e, c->auth))
             return false;
     } else if (e->x.status != 200 || !e->echo_ok) {
         return false;

@@ -23,7 +23,6 @@
 #include "probes/dcerpc/dcerpc_verdict.h"
 #include "probes/dcerpc/iface.h"
 #include "probes/rpcerr/rpcerr.h"
-#include "probes/rpcerr/winerr.h"
 #include "probes/rpch/pdu_stream.h"
 #include "probes/rpch/rts.h"
 #include "probes/rpch/rts_classify.h"
@@ -275,10 +274,8 @@ static void on_http_line(struct check_tunnel *t, const char *line, size_t len)
     struct rpcerr_line rl;
     const char *why = NULL;
     if (rpcerr_parse_line(line, len, &rl, &why) >= 0 && rl.kind == RPCERR_KIND_RPC_ERROR) {
-        const char *nm = winerr_name(rl.code);
-        t->obs->rpc_error = rl.code;
+        check_tunnel_set_rpc_error(t->obs, rl.code);
         t->obs->rpc_error_mid_stream = true;
-        snprintf(t->obs->rpc_error_name, sizeof t->obs->rpc_error_name, "%s", nm ? nm : "");
         snprintf(t->obs->out.status_line, sizeof t->obs->out.status_line, "%.*s", (int)len, line);
         tun_verdict(t, CHECK_TUN_END_RPC_ERROR, true, "inside the OUT body %s: %.*s",
                     check_tunnel_where(t->state), (int)(len > 120 ? 120 : len), line);

@@ -19,18 +19,6 @@ static int64_t us_between(long long from_us, long long to_us)
     return to_us > from_us ? (int64_t)(to_us - from_us) : 0;
 }
 
-const char *cdiag_scheme(enum check_auth a)
-{
-    switch (a) {
-    case CHECK_AUTH_BASIC:
-        return "Basic";
-    case CHECK_AUTH_NEGOTIATE:
-        return "Negotiate";
-    default:
-        return "NTLM";
-    }
-}
-
 /* "<seconds>.<ms> s" of a span in ms. */
 void cdiag_secs(char *buf, size_t cap, int64_t ms)
 {
@@ -166,13 +154,6 @@ static void connect_steps(struct oa_result *r, const struct check_obs *o,
 
 /* ---- echoes ---------------------------------------------------------------- */
 
-static bool scheme_offered(const struct check_echo_obs *e, enum check_auth a)
-{
-    return a == CHECK_AUTH_BASIC       ? e->offers_basic
-           : a == CHECK_AUTH_NEGOTIATE ? e->offers_negotiate
-                                       : e->offers_ntlm;
-}
-
 /* A final status the echo should not get: name the layer that answered. */
 static void echo_status(struct oa_result *r, enum oa_step_kind kind, const struct check_obs *o,
                         const struct check_echo_obs *e, const char *what)
@@ -242,10 +223,10 @@ static bool echo_unauth(struct oa_result *r, const struct check_obs *o,
                                e->auth_header_why);
             return false;
         }
-        if (!scheme_offered(e, cfg->auth)) {
+        if (!check_obs_offers(e, cfg->auth)) {
             oa_result_add_diag(r, OA_DIAG_AUTH_SCHEME_MISSING, OA_STEP_ECHO_UNAUTH, NULL, 0,
                                "%s is not offered on /rpc: the 401 offers %s",
-                               cdiag_scheme(cfg->auth), e->schemes);
+                               check_auth_scheme(cfg->auth), e->schemes);
             return false;
         }
         return true;
@@ -260,7 +241,7 @@ static bool echo_auth(struct oa_result *r, const struct check_obs *o,
                       const struct check_diag_cfg *cfg)
 {
     const struct check_echo_obs *e = &o->echo_auth;
-    const char *scheme = cdiag_scheme(cfg->auth);
+    const char *scheme = check_auth_scheme(cfg->auth);
     if (o->creds_failed) {
         struct oa_step *st = oa_result_add_step(r, OA_STEP_ECHO_AUTH, NULL, 0);
         oa_step_add_str(r, st, OA_DETAIL_AUTH_SCHEME, scheme);
@@ -292,7 +273,7 @@ static bool echo_auth(struct oa_result *r, const struct check_obs *o,
         return false;
     }
     if (e->x.status == 401) {
-        if (e->x.ntlm_challenge && (e->x.close_after_challenge || e->x.num_connects > 1))
+        if (check_obs_ntlm_lost(&e->x))
             oa_result_add_diag(r, OA_DIAG_NTLM_CONNECTION_LOST, OA_STEP_ECHO_AUTH, NULL, 0,
                                "%s: the connection was closed after the NTLM challenge (%s), "
                                "so the response could not be sent on it; final answer %s",

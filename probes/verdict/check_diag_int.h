@@ -11,9 +11,6 @@
 #include "probes/result/result.h"
 #include "probes/verdict/check_diag.h"
 
-/* "NTLM", "Basic", "Negotiate". */
-const char *cdiag_scheme(enum check_auth a);
-
 /* "<s>.<ms> s" of a span in milliseconds. */
 void cdiag_secs(char *buf, size_t cap, int64_t ms);
 

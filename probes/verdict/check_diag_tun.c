@@ -108,7 +108,7 @@ static void outcome_of(const struct check_tunnel_obs *t, const struct check_diag
     out->port = t->port;
     out->status_line = x->status_line[0] ? x->status_line : NULL;
     out->detail = t->detail[0] ? t->detail : NULL;
-    out->auth_scheme = cdiag_scheme(cfg->auth);
+    out->auth_scheme = check_auth_scheme(cfg->auth);
     out->http_status = (int)x->status;
     out->expect_sent = !t->on_out;
     switch (t->end) {

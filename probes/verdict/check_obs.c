@@ -4,17 +4,43 @@
  */
 #include "probes/verdict/check_obs.h"
 
+static const struct {
+    const char *name;   /* the CLI and config word */
+    const char *scheme; /* the HTTP authentication scheme token */
+} auth_names[] = {
+    [CHECK_AUTH_NTLM] = {"ntlm", "NTLM"},
+    [CHECK_AUTH_BASIC] = {"basic", "Basic"},
+    [CHECK_AUTH_NEGOTIATE] = {"negotiate", "Negotiate"},
+};
+
 const char *check_auth_name(enum check_auth a)
+{
+    return (unsigned)a < sizeof auth_names / sizeof auth_names[0] ? auth_names[a].name
+                                                                   : "unknown";
+}
+
+const char *check_auth_scheme(enum check_auth a)
+{
+    return (unsigned)a < sizeof auth_names / sizeof auth_names[0] ? auth_names[a].scheme
+                                                                   : "unknown";
+}
+
+bool check_obs_offers(const struct check_echo_obs *e, enum check_auth a)
 {
     switch (a) {
     case CHECK_AUTH_NTLM:
-        return "ntlm";
+        return e->offers_ntlm;
     case CHECK_AUTH_BASIC:
-        return "basic";
+        return e->offers_basic;
     case CHECK_AUTH_NEGOTIATE:
-        return "negotiate";
+        return e->offers_negotiate;
     }
-    return "unknown";
+    return false;
+}
+
+bool check_obs_ntlm_lost(const struct check_xfer_obs *x)
+{
+    return x->ntlm_challenge && (x->close_after_challenge || x->num_connects > 1);
 }
 
 static const char *const tun_state_names[] = {

@@ -220,8 +220,25 @@ struct check_obs {
     struct check_direct_obs direct[CHECK_MAX_PORTS];
 };
 
-/* check_auth_name: "ntlm", "basic", "negotiate"; "unknown" out of range. */
+/* check_auth_name: "ntlm", "basic", "negotiate" (the CLI and config word);
+ * "unknown" out of range. Static string. */
 const char *check_auth_name(enum check_auth a);
+
+/* check_auth_scheme: the HTTP scheme token, "NTLM", "Basic", "Negotiate";
+ * "unknown" out of range. Static string. */
+const char *check_auth_scheme(enum check_auth a);
+
+/* check_obs_offers: did the first 401 of echo e offer scheme a? */
+bool check_obs_offers(const struct check_echo_obs *e, enum check_auth a);
+
+/*
+ * check_obs_ntlm_lost: did transfer x lose the connection its NTLM handshake
+ * needed? True when a 401 carried an NTLM CHALLENGE_MESSAGE and then the
+ * server said "Connection: close" or libcurl had to open a new connection,
+ * so the AUTHENTICATE could not go where the challenge came from (a
+ * balancer without affinity, or a server that closes after the challenge).
+ */
+bool check_obs_ntlm_lost(const struct check_xfer_obs *x);
 
 /* check_depth_name: "tunnel", "auth", "echo", "tls"; "unknown" out of range.
  * Static string. */

@@ -45,6 +45,13 @@ static void set(struct check_tunnel_obs *t, enum check_tun_end end, bool on_out,
     va_end(ap);
 }
 
+void check_tunnel_set_rpc_error(struct check_tunnel_obs *t, uint32_t code)
+{
+    const char *nm = winerr_name(code);
+    t->rpc_error = code;
+    snprintf(t->rpc_error_name, sizeof t->rpc_error_name, "%s", nm != NULL ? nm : "");
+}
+
 static bool rpc_error(struct check_tunnel_obs *t, const struct check_xfer_obs *x, bool on_out)
 {
     if (x->status != 503 || x->status_line[0] == '\0')
@@ -55,18 +62,10 @@ static bool rpc_error(struct check_tunnel_obs *t, const struct check_xfer_obs *x
         return false;
     t->end = CHECK_TUN_END_RPC_ERROR;
     t->on_out = on_out;
-    t->rpc_error = rl.code;
-    const char *nm = winerr_name(rl.code);
-    snprintf(t->rpc_error_name, sizeof t->rpc_error_name, "%s", nm != NULL ? nm : "");
+    check_tunnel_set_rpc_error(t, rl.code);
     oa_text_format(t->detail, sizeof t->detail, "%s channel: %s", on_out ? "OUT" : "IN",
                    x->status_line);
     return true;
-}
-
-/* 401 after a challenge the balancer/server did not let us answer. */
-static bool ntlm_lost(const struct check_xfer_obs *x)
-{
-    return x->ntlm_challenge && (x->close_after_challenge || x->num_connects > 1);
 }
 
 static bool failed(const struct check_xfer_obs *x)
@@ -94,7 +93,7 @@ void check_tunnel_judge(struct check_tunnel_obs *t)
         const struct check_xfer_obs *x = chan[i];
         if (x->status != 401)
             continue;
-        if (ntlm_lost(x))
+        if (check_obs_ntlm_lost(x))
             set(t, CHECK_TUN_END_NTLM_LOST, i == 0,
                 "%s channel: the connection was closed after the NTLM challenge (%s)", name[i],
                 x->close_after_challenge ? "Connection: close" : "a new connection was needed");

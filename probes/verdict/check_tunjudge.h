@@ -33,6 +33,7 @@
 #define OAPROBE_CHECK_TUNJUDGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "probes/verdict/check_obs.h"
 
@@ -42,6 +43,13 @@
  * Does nothing when t is NULL or t->end is already set.
  */
 void check_tunnel_judge(struct check_tunnel_obs *t);
+
+/*
+ * check_tunnel_set_rpc_error: record the Windows status code of a "503 RPC
+ * Error: <hex>" in t: t->rpc_error and its name in t->rpc_error_name ("" when
+ * the code is not in probes/rpcerr's table). Leaves t->end to the caller.
+ */
+void check_tunnel_set_rpc_error(struct check_tunnel_obs *t, uint32_t code);
 
 /*
  * check_tunnel_where: a few words on what the tunnel was waiting for in
