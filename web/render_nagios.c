@@ -232,6 +232,20 @@ static void nb_summary(struct nbuf *b, const struct oa_result *r, enum oa_state 
     }
 }
 
+/* "OAPROBE <STATE> - <name or target>: <summary>\n" */
+static void nb_first_line(struct nbuf *b, const struct oa_result *r, const char *name,
+                          enum oa_state status)
+{
+    nb_printf(b, "OAPROBE %s - ", oa_state_label(status));
+    if (name != NULL)
+        nb_text(b, name, OA_TARGET_MAX);
+    else
+        nb_text(b, r->target, sizeof r->target);
+    nb_puts(b, ": ");
+    nb_summary(b, r, status);
+    nb_puts(b, "\n");
+}
+
 /* Perfdata label: step labels keep [A-Za-z0-9_.-], anything else -> '_'. */
 static void step_label(const struct oa_result *r, const struct oa_step *st, char *out,
                        size_t cap)
@@ -376,11 +390,7 @@ char *render_nagios(const struct oa_result *r)
     struct nbuf b = {NULL, 0, 0, 0};
     enum oa_state status = oa_result_status(r);
 
-    nb_printf(&b, "OAPROBE %s - ", oa_state_label(status));
-    nb_text(&b, r->target, sizeof r->target);
-    nb_puts(&b, ": ");
-    nb_summary(&b, r, status);
-    nb_puts(&b, "\n");
+    nb_first_line(&b, r, NULL, status);
 
     size_t nsteps = r->nsteps < OA_RESULT_MAX_STEPS ? r->nsteps : OA_RESULT_MAX_STEPS;
     for (size_t i = 0; i < nsteps; i++) {
@@ -420,6 +430,19 @@ char *render_nagios(const struct oa_result *r)
                   r->steps_dropped, r->diags_dropped, details_dropped, r->perf_dropped);
 
     nb_perfdata(&b, r);
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+char *render_nagios_line(const struct oa_result *r, const char *name)
+{
+    if (r == NULL)
+        return NULL;
+    struct nbuf b = {NULL, 0, 0, 0};
+    nb_first_line(&b, r, name, oa_result_status(r));
     if (b.failed) {
         free(b.p);
         return NULL;

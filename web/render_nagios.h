@@ -29,6 +29,15 @@
 char *render_nagios(const struct oa_result *r);
 
 /*
+ * render_nagios_line: the first line of render_nagios(r) alone (the line a
+ * notification shows), with `name` in place of r->target when name is not
+ * NULL (the service's target name; cut at OA_TARGET_MAX bytes, '|' and
+ * control characters replaced like every text). Ends in "\n". Returns a
+ * string the caller frees with free(), or NULL (r NULL, out of memory).
+ */
+char *render_nagios_line(const struct oa_result *r, const char *name);
+
+/*
  * render_nagios_exit_code: the plugin exit code of r's overall status
  * (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 3 for NULL).
  */
