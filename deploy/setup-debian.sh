@@ -22,6 +22,8 @@ packages=(
   iproute2 procps mount
   # the lint (tests/lint/debian-programs.py parses shell scripts with shfmt)
   shfmt
+  # Prometheus integration: promtool check metrics / test rules / check config
+  prometheus prometheus-alertmanager
 )
 
 # Every program that the scripts, the lab, the tests and the benchmarks run,
@@ -39,6 +41,7 @@ programs=(
   ip:iproute2 iptables:iptables iptables-legacy:iptables sysctl:procps
   mount:mount
   shfmt:shfmt
+  promtool:prometheus amtool:prometheus-alertmanager
 )
 
 if [ "${1:-}" = --list ]; then
