@@ -95,7 +95,7 @@ static void advance(struct check *c)
     case CHECK_ST_CONNECT:
         if (c->connect != NULL || c->echo_unauth != NULL)
             return;
-        if (!check_depth_runs(c->depth, CHECK_DEPTH_AUTH) || !check_echo_may_authenticate(c)) {
+        if (!check_depth_runs(c->depth, CHECK_DEPTH_AUTH) || !check_echo_decide_auth(c)) {
             end_pipeline(c);
             return;
         }
@@ -106,7 +106,7 @@ static void advance(struct check *c)
     case CHECK_ST_AUTH_ECHO:
         if (c->echo_auth != NULL || c->ntlm_info != NULL)
             return;
-        if (!check_depth_runs(c->depth, CHECK_DEPTH_TUNNEL) || !check_echo_may_tunnel(c)) {
+        if (!check_depth_runs(c->depth, CHECK_DEPTH_TUNNEL) || !check_echo_decide_tunnels(c)) {
             end_pipeline(c);
             return;
         }

@@ -200,7 +200,7 @@ void check_echo_done(struct check_xfer *x)
     }
 }
 
-bool check_echo_may_authenticate(struct check *c)
+bool check_echo_decide_auth(struct check *c)
 {
     const struct check_echo_obs *e = &c->obs.echo_unauth;
     if (c->obs.connect.x.fail != CHECK_FAIL_NONE || e->x.fail != CHECK_FAIL_NONE)
@@ -261,7 +261,7 @@ static void add_server(struct check *c, const char *name, enum check_server_orig
     c->obs.n_servers++;
 }
 
-bool check_echo_may_tunnel(struct check *c)
+bool check_echo_decide_tunnels(struct check *c)
 {
     const struct check_echo_obs *e = &c->obs.echo_auth;
     if (e->x.fail != CHECK_FAIL_NONE || e->x.status != 200)

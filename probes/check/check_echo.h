@@ -25,22 +25,30 @@ int check_echo_start_unauth(struct check *c);
 void check_echo_done(struct check_xfer *x);
 
 /*
- * check_echo_may_authenticate: after the connect step and the unauthenticated
- * echo: should the authenticated echo run? false when an earlier layer
- * failed, the scheme is not offered, there are no credentials, or a Basic
- * password would go in clear text (plain HTTP) or over TLS that failed
- * verification (both allowed with --insecure); obs says why.
+ * check_echo_decide_auth: after the connect step and the unauthenticated
+ * echo, decide whether the authenticated echo runs. Not a pure question:
+ * when it refuses for a reason the result must show (no --user, a Basic
+ * password that would go in clear text over plain HTTP or over TLS that
+ * failed verification; both allowed with --insecure) it records that in
+ * c->obs (auth_skipped, auth_skip_why). It also refuses, recording nothing,
+ * when an earlier layer failed, the echo got neither a 401 offering the
+ * scheme nor the echo PDU, or the Kerberos credentials failed (those
+ * observations already say why).
+ * Returns true when the authenticated echo should run.
  */
-bool check_echo_may_authenticate(struct check *c);
+bool check_echo_decide_auth(struct check *c);
 
 /* check_echo_start_auth: add the authenticated echo (and name discovery). */
 int check_echo_start_auth(struct check *c);
 
 /*
- * check_echo_may_tunnel: after the authenticated echo: are tunnels worth
- * opening? Also settles the server names (given, or learned from NTLM) and
- * sizes obs.tunnels. false with obs.no_servers when there is no name.
+ * check_echo_decide_tunnels: after the authenticated echo, decide whether
+ * tunnels are worth opening, and settle the server names they go to: it
+ * fills c->obs.servers (given with --server, or learned from NTLM), or sets
+ * c->obs.no_servers and its reason when there is no usable name. The
+ * tunnels stage (check_tunnels_start) sizes c->obs.tunnels from them.
+ * Returns true when the tunnels should be opened.
  */
-bool check_echo_may_tunnel(struct check *c);
+bool check_echo_decide_tunnels(struct check *c);
 
 #endif /* OAPROBE_CHECK_ECHO_H */

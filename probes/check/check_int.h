@@ -27,8 +27,6 @@
 
 /* Largest response header block accepted per response (giant headers). */
 #define CHECK_HEADER_CAP (64u * 1024u)
-/* Largest PDU accepted on the OUT channel: the max_recv_frag we offer. */
-#define CHECK_MAX_FRAG 5840u
 
 /* X(enum suffix, printable name): the check's pipeline state. */
 #define CHECK_STATES(X)                                                                     \

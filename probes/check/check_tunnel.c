@@ -35,6 +35,9 @@
 #define TUN_IN_LENGTH 1073741824         /* RPC_IN_DATA Content-Length */
 #define TUN_EXPECT_WAIT_MS 5000          /* the cloud migration client's patience */
 #define TUN_BIND_CALL_ID 1u
+/* Largest PDU accepted on the OUT channel: the largest bind response the
+ * dcerpc decoder accepts (8192), above the max_recv_frag the bind offers
+ * (DCERPC_FRAG_DEFAULT, 4280, set by dcerpc_bind_req_init). */
 #define TUN_STREAM_MAX_FRAG DCERPC_RESPONSE_FRAG_MAX
 
 /* The only way to change a tunnel's state. */

@@ -198,22 +198,22 @@ static struct oa_step *echo_step(struct oa_result *r, enum oa_step_kind kind,
     return st;
 }
 
-/* Returns true when the echo let the pipeline go on. */
-static bool echo_unauth(struct oa_result *r, const struct check_obs *o,
+/* The unauthenticated echo step and its diagnoses. */
+static void echo_unauth(struct oa_result *r, const struct check_obs *o,
                         const struct check_diag_cfg *cfg, bool below_ok)
 {
     const struct check_echo_obs *e = &o->echo_unauth;
     if (!e->x.ran)
-        return false;
+        return;
     struct oa_step *st = echo_step(r, OA_STEP_ECHO_UNAUTH, e);
     if (!below_ok) { /* the connect step failed and said why */
         oa_step_finish(st, OA_STATE_SKIPPED, 0);
-        return false;
+        return;
     }
     const char *what = "the unauthenticated echo";
     if (e->x.fail != CHECK_FAIL_NONE) {
         cdiag_transport(r, OA_STEP_ECHO_UNAUTH, NULL, 0, &e->x, what, o->host);
-        return false;
+        return;
     }
     if (e->x.status == 401) {
         if (e->n_challenges == 0) {
@@ -221,23 +221,23 @@ static bool echo_unauth(struct oa_result *r, const struct check_obs *o,
                                "%s got %s without any WWW-Authenticate header%s%s", what,
                                e->x.status_line, e->auth_header_bad ? ": " : "",
                                e->auth_header_why);
-            return false;
+            return;
         }
         if (!check_obs_offers(e, cfg->auth)) {
             oa_result_add_diag(r, OA_DIAG_AUTH_SCHEME_MISSING, OA_STEP_ECHO_UNAUTH, NULL, 0,
                                "%s is not offered on /rpc: the 401 offers %s",
                                check_auth_scheme(cfg->auth), e->schemes);
-            return false;
+            return;
         }
-        return true;
+        return;
     }
     if (e->x.status == 200 && e->echo_ok)
-        return true; /* anonymous access allowed (AllowAnonymous / SSL offloading) */
+        return; /* anonymous access allowed (AllowAnonymous / SSL offloading) */
     echo_status(r, OA_STEP_ECHO_UNAUTH, o, e, what);
-    return false;
 }
 
-static bool echo_auth(struct oa_result *r, const struct check_obs *o,
+/* The authenticated echo step and its diagnoses. */
+static void echo_auth(struct oa_result *r, const struct check_obs *o,
                       const struct check_diag_cfg *cfg)
 {
     const struct check_echo_obs *e = &o->echo_auth;
@@ -250,7 +250,7 @@ static bool echo_auth(struct oa_result *r, const struct check_obs *o,
         oa_result_add_diag(r, o->creds_rejected ? OA_DIAG_AUTH_REJECTED : OA_DIAG_INTERNAL_ERROR,
                            OA_STEP_ECHO_AUTH, NULL, 0, "no Kerberos credentials for %s: %s",
                            cfg->user ? cfg->user : "the default principal", o->creds_why);
-        return false;
+        return;
     }
     if (!e->x.ran) {
         if (o->auth_skipped) {
@@ -258,7 +258,7 @@ static bool echo_auth(struct oa_result *r, const struct check_obs *o,
             oa_step_add_str(r, st, OA_DETAIL_ERROR, o->auth_skip_why);
             oa_step_finish(st, OA_STATE_SKIPPED, 0);
         }
-        return false;
+        return;
     }
     struct oa_step *st = echo_step(r, OA_STEP_ECHO_AUTH, e);
     oa_step_add_str(r, st, OA_DETAIL_AUTH_SCHEME, scheme);
@@ -266,11 +266,11 @@ static bool echo_auth(struct oa_result *r, const struct check_obs *o,
     if (e->x.fail == CHECK_FAIL_CONN_LOST && e->x.ntlm_challenge) {
         oa_result_add_diag(r, OA_DIAG_NTLM_CONNECTION_LOST, OA_STEP_ECHO_AUTH, NULL, 0, "%s: %s",
                            what, e->x.detail[0] ? e->x.detail : e->x.error);
-        return false;
+        return;
     }
     if (e->x.fail != CHECK_FAIL_NONE) {
         cdiag_transport(r, OA_STEP_ECHO_AUTH, NULL, 0, &e->x, what, o->host);
-        return false;
+        return;
     }
     if (e->x.status == 401) {
         if (check_obs_ntlm_lost(&e->x))
@@ -289,12 +289,11 @@ static bool echo_auth(struct oa_result *r, const struct check_obs *o,
                                    ? " (a balancer without connection affinity looks the same "
                                      "from outside: retry with --auth basic to tell)"
                                    : "");
-        return false;
+        return;
     }
     if (e->x.status == 200 && e->echo_ok)
-        return true;
+        return;
     echo_status(r, OA_STEP_ECHO_AUTH, o, e, what);
-    return e->x.status == 200; /* an invalid echo: the tunnels still tell more */
 }
 
 /* ---- direct ports --------------------------------------------------------- */
@@ -373,13 +372,12 @@ struct oa_result *check_diag(const struct check_obs *o, const struct check_diag_
     oa_result_set_duration(r, o->elapsed_ms * 1000);
     connect_steps(r, o, cfg);
     bool below_ok = o->connect.x.ran && o->connect.x.fail == CHECK_FAIL_NONE;
-    bool go = false;
     if (check_depth_runs(cfg->depth, CHECK_DEPTH_ECHO))
-        go = echo_unauth(r, o, cfg, below_ok);
+        echo_unauth(r, o, cfg, below_ok);
     else
         not_run(r, OA_STEP_ECHO_UNAUTH, cfg->depth);
     if (check_depth_runs(cfg->depth, CHECK_DEPTH_AUTH))
-        go = echo_auth(r, o, cfg) && go;
+        echo_auth(r, o, cfg);
     else
         not_run(r, OA_STEP_ECHO_AUTH, cfg->depth);
     if (o->no_servers)
@@ -393,7 +391,6 @@ struct oa_result *check_diag(const struct check_obs *o, const struct check_diag_
     }
     direct_steps(r, o);
     raise_steps(r);
-    (void)go;
     return r;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "probes/dcerpc/dcerpc_ack.h"
+#include "probes/dcerpc/dcerpc_pdu.h"
 #include "probes/dcerpc/iface.h"
 #include "probes/result/tunnel.h"
 #include "probes/verdict/check_diag_int.h"
@@ -82,10 +83,10 @@ static void tunnel_steps(struct oa_result *r, const struct check_tunnel_obs *t)
     if (t->end == CHECK_TUN_END_BOUND) {
         oa_step_add_str(r, b, OA_DETAIL_BIND_RESULT, "accepted");
     } else if (t->end == CHECK_TUN_END_BIND_REJECTED) {
-        if (t->bind_ptype == 13) {
+        if (t->bind_ptype == DCERPC_PT_BIND_NAK) {
             oa_step_add_str(r, b, OA_DETAIL_BIND_RESULT, "bind_nak");
             oa_step_add_int(r, b, OA_DETAIL_BIND_REASON, t->bind_reason);
-        } else if (t->bind_ptype == 3) {
+        } else if (t->bind_ptype == DCERPC_PT_FAULT) {
             oa_step_add_str(r, b, OA_DETAIL_BIND_RESULT, "fault");
             oa_step_add_int(r, b, OA_DETAIL_RPC_ERROR, t->fault_status);
         } else {

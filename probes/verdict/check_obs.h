@@ -166,7 +166,7 @@ struct check_tunnel_obs {
     char rpc_error_name[48];        /* "RPC_S_SERVER_UNAVAILABLE" or "" */
     char detail[CHECK_DETAIL_MAX];  /* decoder reason, bind verdict, evidence */
     /* bind verdict (BOUND / BIND_REJECTED) */
-    uint8_t bind_ptype;             /* 12 bind_ack, 13 bind_nak, 3 fault */
+    uint8_t bind_ptype;             /* DCERPC_PT_BIND_ACK, _BIND_NAK or _FAULT */
     uint16_t bind_result, bind_reason; /* ack result/reason or nak reason */
     uint32_t fault_status;
     /* what the proxy said */
