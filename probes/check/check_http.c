@@ -162,18 +162,59 @@ size_t chttp_header_line(struct check_xfer *x, const char *buf, size_t len)
     return len;
 }
 
+/*
+ * What the socket callbacks may touch. libcurl copies CLOSESOCKETFUNCTION and
+ * CLOSESOCKETDATA into the connection, and a connection can outlive its
+ * transfer: libcurl 7.88 keeps a connection in the middle of an NTLM or
+ * Negotiate handshake (a CHALLENGE it could not answer, "incoming NTLM
+ * message too big") in the multi's pool despite FORBID_REUSE, and closes it
+ * later, from another transfer or from curl_multi_cleanup. So the close
+ * callback's data is not the transfer record but this tag, which counts the
+ * sockets opened through it: the transfer detaches from it when freed
+ * (chttp_socktag_release) and the last close frees it.
+ */
+struct chttp_socktag {
+    struct check_xfer_obs *obs; /* NULL once the transfer is freed */
+    unsigned open;              /* sockets opened through the tag, not yet closed */
+};
+
+static curl_socket_t opensocket_cb(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct chttp_socktag *tag = ud;
+    (void)purpose;
+    curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
+    if (fd != CURL_SOCKET_BAD)
+        tag->open++;
+    return fd;
+}
+
 /* libcurl closes a socket: note whether it had been connected. libcurl's
  * CONNECT_TIME stays 0 until the whole filter chain (TLS included) is up, so
  * this is how a TLS tarpit is told from a filtered port. */
 static int closesocket_cb(void *ud, curl_socket_t fd)
 {
-    struct check_xfer *x = ud;
+    struct chttp_socktag *tag = ud;
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
-    if (x != NULL && x->magic == CHECK_XFER_MAGIC &&
-        getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
-        x->obs->tcp_connected = true;
-    return close(fd);
+    if (tag->obs != NULL && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+        tag->obs->tcp_connected = true;
+    int rc = close(fd);
+    if (tag->open > 0)
+        tag->open--;
+    if (tag->obs == NULL && tag->open == 0)
+        free(tag);
+    return rc;
+}
+
+void chttp_socktag_release(struct check_xfer *x)
+{
+    struct chttp_socktag *tag = x->socktag;
+    x->socktag = NULL;
+    if (tag == NULL)
+        return;
+    tag->obs = NULL;
+    if (tag->open == 0)
+        free(tag);
 }
 
 /* -vv: libcurl's trace with Authorization values redacted. */
@@ -240,8 +281,16 @@ int chttp_common(struct check_xfer *x)
     SET(CURLOPT_SSL_VERIFYHOST, 0L);
     SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);
     SET(CURLOPT_TCP_NODELAY, 1L);
+    if (rc == CURLE_OK && x->socktag == NULL) {
+        x->socktag = calloc(1, sizeof *x->socktag);
+        if (x->socktag == NULL)
+            return -1;
+        x->socktag->obs = x->obs;
+    }
+    SET(CURLOPT_OPENSOCKETFUNCTION, opensocket_cb);
+    SET(CURLOPT_OPENSOCKETDATA, (void *)x->socktag);
     SET(CURLOPT_CLOSESOCKETFUNCTION, closesocket_cb);
-    SET(CURLOPT_CLOSESOCKETDATA, (void *)x);
+    SET(CURLOPT_CLOSESOCKETDATA, (void *)x->socktag);
     SET(CURLOPT_HEADERFUNCTION, header_cb);
     SET(CURLOPT_HEADERDATA, (void *)x);
     if (x->kind == CHECK_XK_DIRECT) {

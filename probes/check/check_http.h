@@ -97,6 +97,13 @@ void chttp_collect(struct check_xfer *x, CURLcode rc);
  */
 int chttp_capture_init(struct check_xfer *x, bool offer, bool last401);
 
+/*
+ * chttp_socktag_release: detach x from the tag its socket callbacks use
+ * (called after curl_easy_cleanup). libcurl may keep x's connection and close
+ * it later; the tag then outlives x and the last close frees it.
+ */
+void chttp_socktag_release(struct check_xfer *x);
+
 /* chttp_capture_free: free what chttp_capture_init allocated. */
 void chttp_capture_free(struct check_xfer *x);
 

@@ -120,6 +120,7 @@ void check_xfer_free(struct check_xfer *x)
     }
     if (x->easy != NULL)
         curl_easy_cleanup(x->easy);
+    chttp_socktag_release(x);
     curl_slist_free_all(x->headers);
     chttp_capture_free(x);
     x->magic = CHECK_DEAD_MAGIC;
