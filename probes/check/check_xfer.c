@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "probes/check/check_http.h"
+#include "probes/result/text.h"
 
 const char *check_xfer_kind_name(enum check_xfer_kind k)
 {
@@ -40,11 +41,29 @@ int64_t check_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Make a trace line safe for a terminal: valid UTF-8 (oa_text_copy), and
+ * every C0 control, DEL and C1 control (U+0080-U+009F: a CSI can be one
+ * character) becomes '?'. Trace lines carry what a server sent (header lines,
+ * NTLM names), so ESC, BEL or CR from a hostile server never reach the
+ * operator's terminal.
+ */
+static void trace_clean(char *dst, size_t cap, const char *src)
+{
+    oa_text_copy(dst, cap, src);
+    for (unsigned char *p = (unsigned char *)dst; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            p[0] = '?', p[1] = '?';
+    }
+}
+
 void check_tracef(struct check *c, const char *fmt, ...)
 {
     if (c == NULL || c->trace == NULL || c->verbose < 1)
         return;
-    char line[512];
+    char line[512], clean[512];
     int64_t at = c->t0_ms > 0 ? check_now_ms() - c->t0_ms : 0;
     int n = snprintf(line, sizeof line, "[%6lld ms] ", (long long)at);
     va_list ap;
@@ -52,7 +71,8 @@ void check_tracef(struct check *c, const char *fmt, ...)
     if (n > 0 && (size_t)n < sizeof line)
         vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     va_end(ap);
-    c->trace(c->trace_arg, line);
+    trace_clean(clean, sizeof clean, line);
+    c->trace(c->trace_arg, clean);
 }
 
 int64_t check_remaining_ms(const struct check *c)
