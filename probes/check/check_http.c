@@ -4,6 +4,7 @@
 #include "probes/check/check_http.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "probes/auth/authcodec.h"
+#include "probes/auth/ntlm_challenge.h"
 #include "probes/check/check_int.h"
 #include "probes/check/check_xfer.h"
 #include "probes/rpcerr/rpcerr.h"
@@ -21,6 +24,23 @@ const uint8_t chttp_echo_body[4] = {0xf8, 0xe8, 0x18, 0x08};
 
 /* libcurl's own NEGOTIATE_MESSAGE (flags 0x00088206), no names, no secret. */
 static const char ntlm_negotiate_b64[] = "TlRMTVNTUAABAAAABoIIAAAAAAAAAAAAAAAAAAAAAAA=";
+
+/*
+ * What the socket callbacks may touch. libcurl copies CLOSESOCKETFUNCTION and
+ * CLOSESOCKETDATA into the connection, and a connection can outlive its
+ * transfer: libcurl 7.88 keeps a connection in the middle of an NTLM or
+ * Negotiate handshake (a CHALLENGE it could not answer, "incoming NTLM
+ * message too big") in the multi's pool despite FORBID_REUSE, and closes it
+ * later, from another transfer or from curl_multi_cleanup. So the close
+ * callback's data is not the transfer record but this tag, which counts the
+ * sockets opened through it: the transfer detaches from it when freed
+ * (chttp_socktag_release) and the last close frees it.
+ */
+struct chttp_socktag {
+    struct check_xfer_obs *obs; /* NULL once the transfer is freed */
+    unsigned open;              /* sockets opened through the tag, not yet closed */
+    unsigned opened;            /* sockets opened through the tag in all */
+};
 
 /* Case-insensitive "does line start with name followed by ':'". */
 static const char *header_value(const char *line, size_t len, const char *name, size_t *vlen)
@@ -69,6 +89,7 @@ static void on_status_line(struct check_xfer *x, const char *line, size_t len)
     cap->is_401 = status == 401;
     cap->block_challenge = false;
     cap->block_close = false;
+    cap->cl_seen = false;
     copy_line(cap->line, sizeof cap->line, line, len);
     if (cap->interim && status == 100)
         x->obs->saw_continue = true;
@@ -76,17 +97,149 @@ static void on_status_line(struct check_xfer *x, const char *line, size_t len)
         wwwauth_init(cap->last401);
 }
 
-static void on_header_line(struct check_xfer *x, const char *line, size_t len)
+/* A fault of the response: record it; the header callback then stops. */
+static bool header_fault(struct check_xfer *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static bool header_fault(struct check_xfer *x, const char *fmt, ...)
+{
+    va_list ap;
+    x->obs->fail = CHECK_FAIL_PROTOCOL;
+    va_start(ap, fmt);
+    vsnprintf(x->obs->detail, sizeof x->obs->detail, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* The scheme tokens of one WWW-Authenticate value (CHTTP_OFFER_* bits): the
+ * first token of each comma-separated element that is not an auth-param
+ * (name=value); quoted strings are skipped. */
+static unsigned scan_schemes(const char *v, size_t len)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } known[] = {{"NTLM", CHTTP_OFFER_NTLM},
+                 {"Basic", CHTTP_OFFER_BASIC},
+                 {"Negotiate", CHTTP_OFFER_NEGOTIATE}};
+    unsigned bits = 0;
+    bool start = true;
+    size_t i = 0;
+    while (i < len) {
+        char ch = v[i];
+        if (ch == '"') {
+            for (i++; i < len && v[i] != '"'; i++)
+                if (v[i] == '\\')
+                    i++;
+            i++;
+            start = false;
+        } else if (ch == ',') {
+            start = true;
+            i++;
+        } else if (ch == ' ' || ch == '\t' || !start) {
+            i++;
+        } else {
+            size_t e = i;
+            while (e < len && v[e] != ' ' && v[e] != '\t' && v[e] != ',' && v[e] != '=')
+                e++;
+            if (e >= len || v[e] != '=')
+                for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+                    if (e - i == strlen(known[k].name) &&
+                        strncasecmp(v + i, known[k].name, e - i) == 0)
+                        bits |= known[k].bit;
+            i = e;
+            start = false;
+        }
+    }
+    return bits;
+}
+
+/* libcurl 7.88 builds the NTLM AUTHENTICATE in a 1024-byte buffer: a 64-byte
+ * header, the 24-byte LMv2 response, the NTLMv2 response (48 bytes plus the
+ * CHALLENGE's target info), then domain, user and "WORKSTATION" in UTF-16.
+ * Above that it fails ("incoming NTLM message too big") and leaks the NTLMv2
+ * response, so the probe refuses such a CHALLENGE before libcurl answers. */
+#define CURL_NTLM_BUFSIZE 1024u
+#define CURL_NTLM_FIXED (64u + 24u + 48u)
+#define CURL_NTLM_HOST_LEN 11u
+
+/* Does x send an NTLM NEGOTIATE_MESSAGE, so that a CHALLENGE is its answer? */
+static bool sends_ntlm(const struct check_xfer *x)
+{
+    if (x->kind == CHECK_XK_NTLM_INFO)
+        return true;
+    return x->chk->auth == CHECK_AUTH_NTLM &&
+           (x->kind == CHECK_XK_ECHO_AUTH || x->kind == CHECK_XK_TUN_IN ||
+            x->kind == CHECK_XK_TUN_OUT);
+}
+
+/* An NTLM token in a 401: false (a fault recorded) when it is unsolicited,
+ * not a CHALLENGE_MESSAGE, or one libcurl cannot answer. A CHALLENGE whose
+ * target info does not decode is left to the name discovery (check_echo.c),
+ * which needs the names only when no --server is given. */
+static bool ntlm_token_ok(struct check_xfer *x, const char *tok, size_t len)
+{
+    if (!sends_ntlm(x))
+        return header_fault(x, "the 401 carries an NTLM token although no NTLM "
+                               "NEGOTIATE_MESSAGE was sent (an unsolicited CHALLENGE)");
+    uint8_t head[48];
+    ssize_t n = len >= 64 ? authcodec_b64_decode(tok, 64, head, sizeof head, NULL) : -1;
+    if (n < 12 || memcmp(head, "NTLMSSP\0\2\0\0\0", 12) != 0)
+        return header_fault(x, "the NTLM token in the 401 is not a CHALLENGE_MESSAGE "
+                               "(no NTLMSSP signature with message type 2)");
+    if (x->kind == CHECK_XK_NTLM_INFO || n < 48)
+        return true; /* nobody answers it / libcurl judges a short one */
+    uint32_t flags = (uint32_t)head[20] | (uint32_t)head[21] << 8 | (uint32_t)head[22] << 16 |
+                     (uint32_t)head[23] << 24;
+    size_t ti = (size_t)head[40] | (size_t)head[41] << 8; /* TargetInfoFields.Len */
+    size_t user = x->chk->user != NULL ? strlen(x->chk->user) : 0;
+    if ((flags & NTLM_NEGOTIATE_TARGET_INFO) != 0 &&
+        CURL_NTLM_FIXED + ti + 2u * (user + CURL_NTLM_HOST_LEN) >= CURL_NTLM_BUFSIZE)
+        return header_fault(x,
+                            "the NTLM CHALLENGE carries %zu bytes of target info: libcurl "
+                            "cannot answer it (incoming NTLM message too big; its "
+                            "AUTHENTICATE is limited to %u bytes)",
+                            ti, CURL_NTLM_BUFSIZE);
+    return true;
+}
+
+/* Content-Length: a second, different value is a fault (RFC 9112 6.3). */
+static bool content_length_ok(struct check_xfer *x, const char *v, size_t vlen)
+{
+    struct check_capture *cap = &x->cap;
+    unsigned long long n = 0;
+    size_t i = 0;
+    for (; i < vlen && i < 19 && v[i] >= '0' && v[i] <= '9'; i++)
+        n = n * 10u + (unsigned)(v[i] - '0');
+    if (i == 0 || i != vlen)
+        return true; /* not a plain number: libcurl judges it */
+    if (cap->cl_seen && cap->cl != n)
+        return header_fault(x, "the response has two different Content-Length headers (%llu "
+                               "and %llu)",
+                            cap->cl, n);
+    cap->cl_seen = true;
+    cap->cl = n;
+    return true;
+}
+
+static bool on_header_line(struct check_xfer *x, const char *line, size_t len)
 {
     struct check_capture *cap = &x->cap;
     size_t vlen;
     const char *v;
+    if ((v = header_value(line, len, "Content-Length", &vlen)) != NULL &&
+        !content_length_ok(x, v, vlen))
+        return false;
     if (cap->is_401) {
         if ((v = header_value(line, len, "WWW-Authenticate", &vlen)) != NULL) {
             if (vlen > 5 && strncasecmp(v, "NTLM ", 5) == 0) {
                 cap->block_challenge = true;
                 x->obs->ntlm_challenge = true;
+                if (!ntlm_token_ok(x, v + 5, vlen - 5))
+                    return false;
             }
+            if (cap->offer != NULL && !cap->offer_done)
+                cap->offer_raw |= scan_schemes(v, vlen);
             if (vlen > 10 && strncasecmp(v, "Negotiate ", 10) == 0)
                 cap->block_challenge = true;
             if (cap->offer != NULL && !cap->offer_done)
@@ -100,6 +253,7 @@ static void on_header_line(struct check_xfer *x, const char *line, size_t len)
     }
     if (x->ctype != NULL && (v = header_value(line, len, "Content-Type", &vlen)) != NULL)
         copy_line(x->ctype, x->ctype_cap, v, vlen);
+    return true;
 }
 
 /* Returns false when the transfer should stop here. */
@@ -114,7 +268,23 @@ static bool on_block_end(struct check_xfer *x)
     if (cap->interim)
         return true;
     x->obs->responses++;
-    if (cap->is_401 && cap->block_challenge && ++cap->challenges > 1) {
+    unsigned opened = x->socktag != NULL ? x->socktag->opened : 0;
+    if (cap->is_401 && cap->block_challenge && ++cap->challenges == 1)
+        cap->opened_at_challenge = opened;
+    if (cap->is_401 && cap->block_challenge && cap->challenges > 1 &&
+        opened == cap->opened_at_challenge) {
+        /* a new challenge on the connection that carried the AUTHENTICATE:
+         * the server refused it and started over (libcurl would answer again
+         * and again): a final 401 */
+        x->obs->status = cap->status;
+        memcpy(x->obs->status_line, cap->line, sizeof x->obs->status_line);
+        cap->final_done = true;
+        snprintf(x->obs->detail, sizeof x->obs->detail,
+                 "the server answered the NTLM AUTHENTICATE with a new CHALLENGE on the same "
+                 "connection");
+        return false;
+    }
+    if (cap->is_401 && cap->block_challenge && cap->challenges > 1) {
         /* a second challenge: libcurl had to start the handshake over on a
          * new connection because the last one was closed after the challenge
          * (it would loop until the deadline) */
@@ -149,8 +319,8 @@ size_t chttp_header_line(struct check_xfer *x, const char *buf, size_t len)
         on_status_line(x, buf, len);
     } else if (len <= 2 && (len == 0 || buf[0] == '\r' || buf[0] == '\n')) {
         return on_block_end(x) ? len : 0;
-    } else {
-        on_header_line(x, buf, len);
+    } else if (!on_header_line(x, buf, len)) {
+        return 0; /* CURLE_WRITE_ERROR: the fault is recorded */
     }
     x->cap.header_bytes += len;
     if (x->cap.header_bytes > CHECK_HEADER_CAP) {
@@ -162,29 +332,15 @@ size_t chttp_header_line(struct check_xfer *x, const char *buf, size_t len)
     return len;
 }
 
-/*
- * What the socket callbacks may touch. libcurl copies CLOSESOCKETFUNCTION and
- * CLOSESOCKETDATA into the connection, and a connection can outlive its
- * transfer: libcurl 7.88 keeps a connection in the middle of an NTLM or
- * Negotiate handshake (a CHALLENGE it could not answer, "incoming NTLM
- * message too big") in the multi's pool despite FORBID_REUSE, and closes it
- * later, from another transfer or from curl_multi_cleanup. So the close
- * callback's data is not the transfer record but this tag, which counts the
- * sockets opened through it: the transfer detaches from it when freed
- * (chttp_socktag_release) and the last close frees it.
- */
-struct chttp_socktag {
-    struct check_xfer_obs *obs; /* NULL once the transfer is freed */
-    unsigned open;              /* sockets opened through the tag, not yet closed */
-};
-
 static curl_socket_t opensocket_cb(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
     struct chttp_socktag *tag = ud;
     (void)purpose;
     curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
-    if (fd != CURL_SOCKET_BAD)
+    if (fd != CURL_SOCKET_BAD) {
         tag->open++;
+        tag->opened++;
+    }
     return fd;
 }
 
@@ -477,6 +633,12 @@ void chttp_collect(struct check_xfer *x, CURLcode rc)
                                     : 0,
         .http_code = (long)o->status,
     };
+    if (rc == CURLE_OUT_OF_MEMORY && x->cap.in_headers && o->fail == CHECK_FAIL_NONE) {
+        /* libcurl refuses a header line above 100 KB with "out of memory" */
+        o->fail = CHECK_FAIL_TOO_BIG;
+        snprintf(o->detail, sizeof o->detail,
+                 "a response header line is longer than libcurl accepts (100 KB)");
+    }
     if (o->headers_too_big)
         o->fail = CHECK_FAIL_TOO_BIG;
     else if (o->fail == CHECK_FAIL_NONE)

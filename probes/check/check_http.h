@@ -97,6 +97,13 @@ void chttp_collect(struct check_xfer *x, CURLcode rc);
  */
 int chttp_capture_init(struct check_xfer *x, bool offer, bool last401);
 
+/* Schemes a plain scan of the first 401's WWW-Authenticate values found
+ * (struct check_capture offer_raw): what the probe can use even when the
+ * parsed record was full (WWWAUTH_MAX_CHALLENGES). */
+#define CHTTP_OFFER_NTLM 1u
+#define CHTTP_OFFER_BASIC 2u
+#define CHTTP_OFFER_NEGOTIATE 4u
+
 /*
  * chttp_socktag_release: detach x from the tag its socket callbacks use
  * (called after curl_easy_cleanup). libcurl may keep x's connection and close

@@ -70,6 +70,10 @@ struct check_capture {
     bool block_close;        /* the current block says Connection: close */
     char line[CHECK_LINE_MAX]; /* the current block's status line */
     unsigned challenges;     /* 401 blocks carrying a challenge token */
+    unsigned opened_at_challenge; /* sockets the transfer had opened at the first challenge */
+    unsigned offer_raw;      /* CHTTP_OFFER_* bits named in the first 401 (plain scan) */
+    bool cl_seen;            /* the current block had a Content-Length */
+    unsigned long long cl;   /* ... its value */
 };
 
 struct check_tunnel;
