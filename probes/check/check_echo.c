@@ -105,8 +105,10 @@ int check_echo_start_unauth(struct check *c)
     return echo_add(c, CHECK_XK_ECHO_UNAUTH, &c->obs.echo_unauth, &c->echo_unauth);
 }
 
-/* The offered schemes of the first 401. */
-static void record_offer(struct check_echo_obs *e, const struct wwwauth *wa)
+/* The offered schemes of the first 401. raw: the schemes a plain scan of
+ * the same headers found (CHTTP_OFFER_*); they count when the parsed record
+ * was full, so 16 other schemes before NTLM do not hide it. */
+static void record_offer(struct check_echo_obs *e, const struct wwwauth *wa, unsigned raw)
 {
     if (wa == NULL)
         return;
@@ -115,6 +117,12 @@ static void record_offer(struct check_echo_obs *e, const struct wwwauth *wa)
     e->offers_ntlm = wwwauth_offers(wa, WWWAUTH_NTLM);
     e->offers_basic = wwwauth_offers(wa, WWWAUTH_BASIC);
     e->offers_negotiate = wwwauth_offers(wa, WWWAUTH_NEGOTIATE);
+    if (e->n_challenges >= WWWAUTH_MAX_CHALLENGES) {
+        e->offers_cut = true;
+        e->offers_ntlm = e->offers_ntlm || (raw & CHTTP_OFFER_NTLM) != 0;
+        e->offers_basic = e->offers_basic || (raw & CHTTP_OFFER_BASIC) != 0;
+        e->offers_negotiate = e->offers_negotiate || (raw & CHTTP_OFFER_NEGOTIATE) != 0;
+    }
     if (wa->rejected > 0) {
         e->auth_header_bad = true;
         wwwauth_render_error(wa, e->auth_header_why, sizeof e->auth_header_why);
@@ -180,15 +188,16 @@ void check_echo_done(struct check_xfer *x)
     struct check *c = x->chk;
     struct check_echo_obs *e = (struct check_echo_obs *)(void *)x->obs;
     /* our own stop on an oversized body is not the target failing */
-    if (x->obs->rc == CURLE_WRITE_ERROR && x->obs->status > 0 && !x->obs->headers_too_big)
+    if (x->obs->rc == CURLE_WRITE_ERROR && x->obs->status > 0 && !x->obs->headers_too_big &&
+        x->obs->fail != CHECK_FAIL_PROTOCOL)
         x->obs->fail = CHECK_FAIL_NONE;
     switch (x->kind) {
     case CHECK_XK_ECHO_UNAUTH:
-        record_offer(e, x->cap.offer);
+        record_offer(e, x->cap.offer, x->cap.offer_raw);
         judge_echo(e);
         break;
     case CHECK_XK_ECHO_AUTH:
-        record_offer(e, x->cap.last401);
+        record_offer(e, x->cap.last401, 0);
         record_ntlm(c, x->cap.last401);
         judge_echo(e);
         break;
@@ -276,6 +285,7 @@ bool check_echo_decide_tunnels(struct check *c)
     }
     if (c->obs.n_servers == 0) {
         c->obs.no_servers = true;
+        c->obs.no_servers_fault = c->obs.ntlm.why[0] != '\0';
         snprintf(c->obs.no_servers_why, sizeof c->obs.no_servers_why, "%s",
                  c->obs.ntlm.why[0]
                      ? c->obs.ntlm.why
@@ -285,8 +295,11 @@ bool check_echo_decide_tunnels(struct check *c)
     for (size_t i = 0; i < c->obs.n_servers; i++)
         if (!check_name_ok(c->obs.servers[i], true)) {
             c->obs.no_servers = true;
+            c->obs.no_servers_fault = true;
             snprintf(c->obs.no_servers_why, sizeof c->obs.no_servers_why,
-                     "the server name learned from NTLM is not usable in a URL");
+                     "the NTLM CHALLENGE names the RPC server '%.160s', which is not a host "
+                     "name",
+                     c->obs.servers[i]);
             return false;
         }
     return true;

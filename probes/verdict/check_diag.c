@@ -216,6 +216,12 @@ static void echo_unauth(struct oa_result *r, const struct check_obs *o,
         return;
     }
     if (e->x.status == 401) {
+        if (e->n_challenges == 0 && e->auth_header_bad) {
+            oa_result_add_diag(r, OA_DIAG_PROTOCOL_ERROR, OA_STEP_ECHO_UNAUTH, NULL, 0,
+                               "%s got %s whose WWW-Authenticate header does not parse: %s",
+                               what, e->x.status_line, e->auth_header_why);
+            return;
+        }
         if (e->n_challenges == 0) {
             oa_result_add_diag(r, OA_DIAG_AUTH_NO_METHODS, OA_STEP_ECHO_UNAUTH, NULL, 0,
                                "%s got %s without any WWW-Authenticate header%s%s", what,
@@ -225,8 +231,9 @@ static void echo_unauth(struct oa_result *r, const struct check_obs *o,
         }
         if (!check_obs_offers(e, cfg->auth)) {
             oa_result_add_diag(r, OA_DIAG_AUTH_SCHEME_MISSING, OA_STEP_ECHO_UNAUTH, NULL, 0,
-                               "%s is not offered on /rpc: the 401 offers %s",
-                               check_auth_scheme(cfg->auth), e->schemes);
+                               "%s is not offered on /rpc: the 401 offers %s%s",
+                               check_auth_scheme(cfg->auth), e->schemes,
+                               e->offers_cut ? " and more challenges than the probe reads" : "");
             return;
         }
         return;
@@ -263,6 +270,13 @@ static void echo_auth(struct oa_result *r, const struct check_obs *o,
     struct oa_step *st = echo_step(r, OA_STEP_ECHO_AUTH, e);
     oa_step_add_str(r, st, OA_DETAIL_AUTH_SCHEME, scheme);
     const char *what = "the authenticated echo";
+    if (e->x.fail == CHECK_FAIL_CONN_LOST && e->x.status == 200) {
+        /* the credentials were accepted: a broken body is not NTLM's fault */
+        oa_result_add_diag(r, OA_DIAG_PROTOCOL_ERROR, OA_STEP_ECHO_AUTH, NULL, 0,
+                           "%s got %s (%s accepted) but its body broke off: %s", what,
+                           e->x.status_line, scheme, e->x.detail[0] ? e->x.detail : e->x.error);
+        return;
+    }
     if (e->x.fail == CHECK_FAIL_CONN_LOST && e->x.ntlm_challenge) {
         oa_result_add_diag(r, OA_DIAG_NTLM_CONNECTION_LOST, OA_STEP_ECHO_AUTH, NULL, 0, "%s: %s",
                            what, e->x.detail[0] ? e->x.detail : e->x.error);
@@ -380,7 +394,11 @@ struct oa_result *check_diag(const struct check_obs *o, const struct check_diag_
         echo_auth(r, o, cfg);
     else
         not_run(r, OA_STEP_ECHO_AUTH, cfg->depth);
-    if (o->no_servers)
+    if (o->no_servers && o->no_servers_fault)
+        oa_result_add_diag(r, OA_DIAG_PROTOCOL_ERROR, OA_STEP_ECHO_AUTH, NULL, 0,
+                           "no RPC server name to test: %s (or give --server)",
+                           o->no_servers_why);
+    else if (o->no_servers)
         oa_result_add_diag(r, OA_DIAG_INTERNAL_ERROR, OA_STEP_ECHO_AUTH, NULL, 0,
                            "no RPC server name to test: %s; give --server", o->no_servers_why);
     if (check_depth_runs(cfg->depth, CHECK_DEPTH_TUNNEL)) {

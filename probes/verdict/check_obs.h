@@ -96,6 +96,7 @@ struct check_echo_obs {
     unsigned n_challenges;           /* WWW-Authenticate challenges in that 401 */
     bool offers_ntlm, offers_basic, offers_negotiate;
     bool auth_header_bad;            /* a WWW-Authenticate value did not parse */
+    bool offers_cut;                 /* more challenges than the parser keeps */
     char auth_header_why[CHECK_DETAIL_MAX];
     uint8_t body[CHECK_BODY_KEEP];   /* first bytes of the final body */
     size_t body_len;                 /* bytes in body[] */
@@ -209,6 +210,7 @@ struct check_obs {
     bool creds_rejected;           /* ... because the KDC refused them (not a local problem) */
     char creds_why[CHECK_DETAIL_MAX];
     bool no_servers;               /* no --server and none learned from NTLM */
+    bool no_servers_fault;         /* ... because the NTLM CHALLENGE was malformed */
     char no_servers_why[CHECK_DETAIL_MAX];
     size_t n_servers;
     char servers[CHECK_MAX_SERVERS][CHECK_NAME_MAX];
