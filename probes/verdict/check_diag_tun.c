@@ -24,9 +24,13 @@ static int64_t tunnel_start_ms(const struct check_tunnel_obs *t)
     return t->in.t_start_ms;
 }
 
+static bool tunnel_up(const struct check_tunnel_obs *t);
+
+/* A working tunnel is timed to CONN/C2; a failed one to its last channel's end
+ * (a bind that got no answer fails after C2). */
 static int64_t tunnel_end_ms(const struct check_tunnel_obs *t)
 {
-    if (t->t_c2_ms > 0)
+    if (t->t_c2_ms > 0 && tunnel_up(t))
         return t->t_c2_ms;
     return t->out.t_end_ms > t->in.t_end_ms ? t->out.t_end_ms : t->in.t_end_ms;
 }
@@ -97,7 +101,13 @@ static void tunnel_steps(struct oa_result *r, const struct check_tunnel_obs *t)
         oa_step_add_str(r, b, OA_DETAIL_ERROR, t->detail);
     }
     int64_t bind_us = t->t_bind_ms > t->t_c2_ms ? (t->t_bind_ms - t->t_c2_ms) * 1000 : 0;
+    if (!tunnel_up(t) && t->t_c2_ms > 0 && tunnel_end_ms(t) > t->t_c2_ms)
+        bind_us = (tunnel_end_ms(t) - t->t_c2_ms) * 1000;
     oa_step_finish(b, OA_STATE_OK, bind_us);
+    /* the bind was sent and no valid answer came: the tunnel's diagnosis
+     * names the fault; the bind step failed with it */
+    if (!tunnel_up(t))
+        oa_step_raise(b, OA_STATE_CRITICAL);
 }
 
 static void outcome_of(const struct check_tunnel_obs *t, const struct check_diag_cfg *cfg,
