@@ -57,6 +57,7 @@ CASES = {
     "unsolicited_ntlm_token": "401 to the unauthenticated echo with an NTLM token",
     "malformed_ntlm_token": "CHALLENGE that is not NTLMSSP",
     "bind_missing": "OUT ends after CONN/C2 without a bind answer",
+    "bind_silent": "OUT stays open after CONN/C2 and never answers the bind",
     "bind_malformed": "bind_ack whose result list claims 255 results",
     "trace_escapes": "ESC/BEL/CR in headers and NTLM names (-vv traces)",
     "two_content_length": "the echo answer has two different Content-Length",
@@ -369,7 +370,9 @@ class HostileServer:
         c.challenges += 1
         ti = names_av()
         if case == "ntlm_big_target_info":
-            ti += av_pair(AV_DNS_TREE, ("t" * 450).encode("utf-16le"))
+            # 900 bytes; HOSTILE_TREE_CHARS changes it to find libcurl's limit by hand
+            tree = "t" * int(os.environ.get("HOSTILE_TREE_CHARS", "450"))
+            ti += av_pair(AV_DNS_TREE, tree.encode("utf-16le"))
         elif case == "ntlm_av_len_ffff":
             ti = names_av() + struct.pack("<HH", AV_DNS_TREE, 0xFFFF) + b"x" * 8
         elif case == "ntlm_name_crlf":
@@ -443,6 +446,9 @@ class HostileServer:
         with self.vc_cond:
             self.vc_cond.wait_for(lambda: vc["b1"] or self.stopping.is_set(), 10)
         c.send(rts.conn_c2())
+        if case == "bind_silent":
+            c.hold(HOLD_MAX)
+            return False
         if case == "bind_missing":
             time.sleep(0.3)
             return False

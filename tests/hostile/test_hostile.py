@@ -20,6 +20,7 @@ printed at the end.
 
 import argparse
 import json
+import re
 import os
 import shutil
 import stat
@@ -69,6 +70,8 @@ EXPECT = {
     "malformed_ntlm_token": (ONE, 10, ["protocol_error"], "critical", ["401"],
                              ["got no status"]),
     "bind_missing": (ONE, 10, ["protocol_error"], "critical", [], []),
+    "bind_silent": (ONE, SHORT, ["timeout"], "critical", ["waiting for the bind answer"],
+                    ["stopped after"]),
     "bind_malformed": (ONE, 10, ["protocol_error"], "critical", [], []),
     "trace_escapes": (ONE, 10, [], "ok", [], []),
     "two_content_length": (ONE, 10, ["protocol_error"], "critical", ["Content-Length"], []),
@@ -192,7 +195,7 @@ class Hostile(unittest.TestCase):
     def test_bind_failure_is_not_ok(self):
         """A missing or malformed bind answer: the bind step is not ok, and
         the text output has no [OK] bind line and one elapsed time."""
-        for case in ("bind_missing", "bind_malformed"):
+        for case in ("bind_missing", "bind_malformed", "bind_silent"):
             with self.subTest(case=case):
                 doc = self.check_case(case)
                 if EXPLORE:
@@ -204,6 +207,8 @@ class Hostile(unittest.TestCase):
                 p, _, _ = self.run_case(case, text=True)
                 for line in p.stdout.splitlines():
                     self.assertFalse(line.lstrip().startswith("[OK] bind"), line)
+                    # one elapsed time per message: "(N.NNN s)" at most once
+                    self.assertLessEqual(len(re.findall(r"\d+\.\d+ s\b|\d+ ms\b", line)), 1, line)
 
     def test_trace_escapes(self):
         """-v and -vv traces of a server sending ESC, BEL and CR."""
@@ -254,7 +259,7 @@ class Hostile(unittest.TestCase):
 
 
 def add_cases():
-    special = {"bind_missing", "bind_malformed", "trace_escapes"}
+    special = {"bind_missing", "bind_malformed", "bind_silent", "trace_escapes"}
     for case in sorted(CASES):
         if case in special or case not in EXPECT:
             continue
