@@ -12,10 +12,12 @@
  * no result).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "probes/check/check.h"
@@ -41,21 +43,56 @@ static int file_error(const char *what, const char *path, int err)
     return usage_error(msg);
 }
 
+/* read_password_file's own failures (errno values are positive). */
+enum {
+    PWF_EMPTY = -1,   /* the first line is empty */
+    PWF_LONG = -2,    /* longer than cap - 1 */
+    PWF_NUL = -3,     /* a NUL byte in the first line */
+    PWF_NOT_REG = -4, /* not a regular file (a FIFO would block forever) */
+};
+
 /*
  * Read the first line of path into buf (cap bytes), without its line end.
- * Returns 0, or an errno value (EINVAL: empty; EFBIG: longer than cap - 1).
+ * The file is opened non-blocking and must be a regular file; a file that
+ * other users may read gets a warning on stderr.
+ * Returns 0, an errno value, or a PWF_* code.
  */
 static int read_password_file(const char *path, char *buf, size_t cap)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
         return errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return e;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return PWF_NOT_REG;
+    }
+    if (st.st_mode & S_IROTH)
+        fprintf(stderr,
+                "oaprobe check: warning: --password-file '%s' is readable by other users "
+                "(mode %04o): chmod o-r it\n",
+                path, (unsigned)(st.st_mode & 07777));
+    FILE *f = fdopen(fd, "r");
+    if (f == NULL) {
+        int e = errno;
+        close(fd);
+        return e;
+    }
     size_t n = 0;
     int ch;
     int rc = 0;
     while ((ch = fgetc(f)) != EOF && ch != '\n') {
+        if (ch == '\0') {
+            rc = PWF_NUL;
+            break;
+        }
         if (n + 1 >= cap) {
-            rc = EFBIG;
+            rc = PWF_LONG;
             break;
         }
         buf[n++] = (char)ch;
@@ -67,7 +104,7 @@ static int read_password_file(const char *path, char *buf, size_t cap)
         n--;
     buf[n] = '\0';
     if (rc == 0 && n == 0)
-        rc = EINVAL;
+        rc = PWF_EMPTY;
     return rc;
 }
 
@@ -98,10 +135,16 @@ int cmd_check(int argc, char **argv)
     bool have_password = false;
     if (a.password_file != NULL) {
         int e = read_password_file(a.password_file, password, sizeof password);
-        if (e == EINVAL)
+        if (e == PWF_EMPTY)
             rc = usage_error("--password-file: the first line is empty");
-        else if (e == EFBIG)
+        else if (e == PWF_LONG)
             rc = usage_error("--password-file: the password is longer than 1023 bytes");
+        else if (e == PWF_NUL)
+            rc = usage_error("--password-file: the first line holds a NUL byte (a password "
+                             "cannot contain one)");
+        else if (e == PWF_NOT_REG)
+            rc = usage_error("--password-file: not a regular file (a FIFO or device is not "
+                             "read; use OAPROBE_PASSWORD to pass the password from a program)");
         else if (e != 0)
             rc = file_error("--password-file", a.password_file, e);
         if (e != 0) {
