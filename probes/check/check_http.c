@@ -373,12 +373,41 @@ void chttp_socktag_release(struct check_xfer *x)
         free(tag);
 }
 
-/* -vv: libcurl's trace with Authorization values redacted. */
+/*
+ * libcurl's informational text is the only place it says that a response
+ * carried bytes past its Content-Length ("Excess found in a read: excess =
+ * N, ..."): it drops them and closes the connection. The engine turns that
+ * into a protocol fault of the transfer.
+ */
+static void note_excess(struct check_xfer *x, const char *data, size_t size)
+{
+    static const char tag[] = "Excess found";
+    if (size < sizeof tag - 1 || memcmp(data, tag, sizeof tag - 1) != 0 ||
+        x->obs->fail != CHECK_FAIL_NONE)
+        return;
+    const char *e = memchr(data, '=', size);
+    unsigned long long n = 0;
+    if (e != NULL)
+        for (e++; e < data + size && *e == ' '; e++)
+            ;
+    for (; e != NULL && e < data + size && *e >= '0' && *e <= '9' && n < 1000000000ull; e++)
+        n = n * 10u + (unsigned)(*e - '0');
+    x->obs->fail = CHECK_FAIL_PROTOCOL;
+    snprintf(x->obs->detail, sizeof x->obs->detail,
+             "the response carried %llu bytes past the end of its body (Content-Length)", n);
+}
+
+/* libcurl's trace: excess data noted always; with -vv every line traced, the
+ * Authorization values redacted. */
 static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *ud)
 {
     struct check_xfer *x = ud;
     (void)h;
-    if (x == NULL || x->magic != CHECK_XFER_MAGIC || x->chk->trace == NULL)
+    if (x == NULL || x->magic != CHECK_XFER_MAGIC)
+        return 0;
+    if (type == CURLINFO_TEXT)
+        note_excess(x, data, size);
+    if (x->chk->verbose < 2 || x->chk->trace == NULL)
         return 0;
     const char *dir = type == CURLINFO_HEADER_OUT  ? "> "
                       : type == CURLINFO_HEADER_IN ? "< "
@@ -455,11 +484,9 @@ int chttp_common(struct check_xfer *x)
     } else if (c->resolve != NULL) {
         SET(CURLOPT_RESOLVE, c->resolve);
     }
-    if (c->verbose >= 2 && c->trace != NULL) {
-        SET(CURLOPT_DEBUGFUNCTION, debug_cb);
-        SET(CURLOPT_DEBUGDATA, (void *)x);
-        SET(CURLOPT_VERBOSE, 1L);
-    }
+    SET(CURLOPT_DEBUGFUNCTION, debug_cb); /* always: see note_excess */
+    SET(CURLOPT_DEBUGDATA, (void *)x);
+    SET(CURLOPT_VERBOSE, 1L);
 #undef SET
     return rc == CURLE_OK ? 0 : -1;
 }
