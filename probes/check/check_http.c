@@ -9,12 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "probes/auth/authcodec.h"
 #include "probes/auth/ntlm_challenge.h"
 #include "probes/check/check_int.h"
+#include "probes/check/check_socktag.h"
 #include "probes/check/check_xfer.h"
 #include "probes/rpcerr/rpcerr.h"
 
@@ -24,23 +23,6 @@ const uint8_t chttp_echo_body[4] = {0xf8, 0xe8, 0x18, 0x08};
 
 /* libcurl's own NEGOTIATE_MESSAGE (flags 0x00088206), no names, no secret. */
 static const char ntlm_negotiate_b64[] = "TlRMTVNTUAABAAAABoIIAAAAAAAAAAAAAAAAAAAAAAA=";
-
-/*
- * What the socket callbacks may touch. libcurl copies CLOSESOCKETFUNCTION and
- * CLOSESOCKETDATA into the connection, and a connection can outlive its
- * transfer: libcurl 7.88 keeps a connection in the middle of an NTLM or
- * Negotiate handshake (a CHALLENGE it could not answer, "incoming NTLM
- * message too big") in the multi's pool despite FORBID_REUSE, and closes it
- * later, from another transfer or from curl_multi_cleanup. So the close
- * callback's data is not the transfer record but this tag, which counts the
- * sockets opened through it: the transfer detaches from it when freed
- * (chttp_socktag_release) and the last close frees it.
- */
-struct chttp_socktag {
-    struct check_xfer_obs *obs; /* NULL once the transfer is freed */
-    unsigned open;              /* sockets opened through the tag, not yet closed */
-    unsigned opened;            /* sockets opened through the tag in all */
-};
 
 /* Case-insensitive "does line start with name followed by ':'". */
 static const char *header_value(const char *line, size_t len, const char *name, size_t *vlen)
@@ -268,7 +250,7 @@ static bool on_block_end(struct check_xfer *x)
     if (cap->interim)
         return true;
     x->obs->responses++;
-    unsigned opened = x->socktag != NULL ? x->socktag->opened : 0;
+    unsigned opened = check_socktag_opened(x->socktag);
     if (cap->is_401 && cap->block_challenge && ++cap->challenges == 1)
         cap->opened_at_challenge = opened;
     if (cap->is_401 && cap->block_challenge && cap->challenges > 1 &&
@@ -330,47 +312,6 @@ size_t chttp_header_line(struct check_xfer *x, const char *buf, size_t len)
         return 0; /* CURLE_WRITE_ERROR: stop reading */
     }
     return len;
-}
-
-static curl_socket_t opensocket_cb(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
-{
-    struct chttp_socktag *tag = ud;
-    (void)purpose;
-    curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
-    if (fd != CURL_SOCKET_BAD) {
-        tag->open++;
-        tag->opened++;
-    }
-    return fd;
-}
-
-/* libcurl closes a socket: note whether it had been connected. libcurl's
- * CONNECT_TIME stays 0 until the whole filter chain (TLS included) is up, so
- * this is how a TLS tarpit is told from a filtered port. */
-static int closesocket_cb(void *ud, curl_socket_t fd)
-{
-    struct chttp_socktag *tag = ud;
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    if (tag->obs != NULL && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
-        tag->obs->tcp_connected = true;
-    int rc = close(fd);
-    if (tag->open > 0)
-        tag->open--;
-    if (tag->obs == NULL && tag->open == 0)
-        free(tag);
-    return rc;
-}
-
-void chttp_socktag_release(struct check_xfer *x)
-{
-    struct chttp_socktag *tag = x->socktag;
-    x->socktag = NULL;
-    if (tag == NULL)
-        return;
-    tag->obs = NULL;
-    if (tag->open == 0)
-        free(tag);
 }
 
 /*
@@ -467,15 +408,12 @@ int chttp_common(struct check_xfer *x)
     SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);
     SET(CURLOPT_TCP_NODELAY, 1L);
     if (rc == CURLE_OK && x->socktag == NULL) {
-        x->socktag = calloc(1, sizeof *x->socktag);
+        x->socktag = check_socktag_new(x->obs);
         if (x->socktag == NULL)
             return -1;
-        x->socktag->obs = x->obs;
     }
-    SET(CURLOPT_OPENSOCKETFUNCTION, opensocket_cb);
-    SET(CURLOPT_OPENSOCKETDATA, (void *)x->socktag);
-    SET(CURLOPT_CLOSESOCKETFUNCTION, closesocket_cb);
-    SET(CURLOPT_CLOSESOCKETDATA, (void *)x->socktag);
+    if (rc == CURLE_OK)
+        rc = check_socktag_setopts(h, x->socktag);
     SET(CURLOPT_HEADERFUNCTION, header_cb);
     SET(CURLOPT_HEADERDATA, (void *)x);
     if (x->kind == CHECK_XK_DIRECT) {

@@ -104,13 +104,6 @@ int chttp_capture_init(struct check_xfer *x, bool offer, bool last401);
 #define CHTTP_OFFER_BASIC 2u
 #define CHTTP_OFFER_NEGOTIATE 4u
 
-/*
- * chttp_socktag_release: detach x from the tag its socket callbacks use
- * (called after curl_easy_cleanup). libcurl may keep x's connection and close
- * it later; the tag then outlives x and the last close frees it.
- */
-void chttp_socktag_release(struct check_xfer *x);
-
 /* chttp_capture_free: free what chttp_capture_init allocated. */
 void chttp_capture_free(struct check_xfer *x);
 

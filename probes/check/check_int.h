@@ -87,7 +87,7 @@ struct check_xfer {
     struct check_tunnel *tun;   /* TUN_IN/TUN_OUT */
     CURL *easy;
     struct curl_slist *headers;
-    struct chttp_socktag *socktag; /* socket callbacks' data (check_http.c) */
+    struct check_socktag *socktag; /* socket callbacks' data (check_socktag.h) */
     bool in_multi;
     bool ended;
     int64_t deadline_ms;        /* absolute, monotonic */

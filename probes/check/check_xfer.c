@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "probes/check/check_http.h"
+#include "probes/check/check_socktag.h"
 #include "probes/result/text.h"
 
 const char *check_xfer_kind_name(enum check_xfer_kind k)
@@ -140,7 +141,8 @@ void check_xfer_free(struct check_xfer *x)
     }
     if (x->easy != NULL)
         curl_easy_cleanup(x->easy);
-    chttp_socktag_release(x);
+    check_socktag_release(x->socktag);
+    x->socktag = NULL;
     curl_slist_free_all(x->headers);
     chttp_capture_free(x);
     x->magic = CHECK_DEAD_MAGIC;
