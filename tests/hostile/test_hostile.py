@@ -280,7 +280,7 @@ if __name__ == "__main__":
     if missing:
         sys.exit("cases without expectations: %s" % ", ".join(missing))
     add_cases()
-    prog = unittest.main(argv=[sys.argv[0]] + rest, verbosity=2, exit=False)
+    prog = unittest.main(argv=[sys.argv[0]] + rest, verbosity=2, exit=False, warnings="ignore")
     print("\nwall time per case (s):")
     for k in sorted(TIMES):
         print("  %-28s %.2f" % (k, TIMES[k]))
