@@ -284,6 +284,20 @@ static void test_echo_auth(void **state)
     r = run(f);
     assert_int_equal(count_code(r, "ntlm_connection_lost"), 1);
     check_diag_free(r);
+    /* a 200 whose body broke off: the credentials worked, the body did not */
+    free(f);
+    f = healthy();
+    f->o.echo_auth.x.fail = CHECK_FAIL_CONN_LOST;
+    f->o.echo_auth.x.ntlm_challenge = true;
+    f->o.n_tunnels = 0;
+    snprintf(f->o.echo_auth.x.error, sizeof f->o.echo_auth.x.error,
+             "transfer closed with 15 bytes remaining to read");
+    r = run(f);
+    assert_int_equal(count_code(r, "protocol_error"), 1);
+    assert_int_equal(r->ndiags, 1);
+    assert_null(strstr(r->diags[0].message, "balancer"));
+    assert_non_null(strstr(r->diags[0].message, "15 bytes"));
+    check_diag_free(r);
     /* 200 that is not an echo: reported, and the tunnels still count */
     free(f);
     f = healthy();
@@ -480,6 +494,65 @@ static void test_no_servers(void **state)
     assert_int_equal(count_code(r, "internal_error"), 1);
     assert_non_null(strstr(r->diags[0].message, "--server"));
     check_diag_free(r);
+    /* a malformed NTLM CHALLENGE is the server's fault, not the probe's */
+    f->o.no_servers_fault = true;
+    r = run(f);
+    assert_int_equal(count_code(r, "protocol_error"), 1);
+    assert_int_equal(r->ndiags, 1);
+    assert_int_equal(oa_result_status(r), OA_STATE_CRITICAL);
+    check_diag_free(r);
+    free(f);
+}
+
+/* A 401 whose WWW-Authenticate does not parse; more challenges than kept. */
+static void test_www_authenticate_faults(void **state)
+{
+    (void)state;
+    struct fx *f = healthy();
+    struct check_echo_obs *e = &f->o.echo_unauth;
+    f->o.echo_auth.x.ran = false;
+    f->o.n_tunnels = 0;
+    e->n_challenges = 0;
+    e->offers_ntlm = false;
+    e->auth_header_bad = true;
+    snprintf(e->auth_header_why, sizeof e->auth_header_why,
+             "header 1, offset 16401: header value longer than 16384 bytes");
+    struct oa_result *r = run(f);
+    assert_int_equal(count_code(r, "protocol_error"), 1);
+    assert_null(strstr(r->diags[0].message, "without any"));
+    assert_non_null(strstr(r->diags[0].message, "16384"));
+    check_diag_free(r);
+    e->auth_header_bad = false;
+    e->n_challenges = 16;
+    e->offers_cut = true;
+    snprintf(e->schemes, sizeof e->schemes, "S0, S1");
+    r = run(f);
+    assert_int_equal(count_code(r, "auth_scheme_missing"), 1);
+    assert_non_null(strstr(r->diags[0].message, "more challenges"));
+    check_diag_free(r);
+    free(f);
+}
+
+/* A bind sent and never answered: the bind step is not OK. */
+static void test_bind_unanswered(void **state)
+{
+    (void)state;
+    struct fx *f = healthy();
+    struct check_tunnel_obs *t = &f->o.tunnels[0];
+    t->end = CHECK_TUN_END_TIMEOUT;
+    t->reached = CHECK_TUN_BIND_SENT;
+    t->out.fail = CHECK_FAIL_TIMEOUT;
+    t->out.t_end_ms = t->out.t_start_ms + 4889;
+    snprintf(t->detail, sizeof t->detail, "waiting for the bind answer");
+    struct oa_result *r = run(f);
+    const struct oa_step *b = step(r, OA_STEP_BIND, t->server, t->port);
+    assert_non_null(b);
+    assert_int_equal(b->status, OA_STATE_CRITICAL);
+    assert_int_equal(count_code(r, "timeout"), 1);
+    for (size_t i = 0; i < r->ndiags; i++)
+        if (strcmp(oa_diag_code_name(r->diags[i].code), "timeout") == 0)
+            assert_non_null(strstr(r->diags[i].message, "(4.889 s)"));
+    check_diag_free(r);
     free(f);
 }
 
@@ -655,6 +728,8 @@ int main(void)
         cmocka_unit_test(test_tunnel_conn_failed),
         cmocka_unit_test(test_direct_ports),
         cmocka_unit_test(test_no_servers),
+        cmocka_unit_test(test_www_authenticate_faults),
+        cmocka_unit_test(test_bind_unanswered),
         cmocka_unit_test(test_combined_cert_and_acl),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_depth_names),
