@@ -261,9 +261,7 @@ static bool on_block_end(struct check_xfer *x)
         x->obs->status = cap->status;
         memcpy(x->obs->status_line, cap->line, sizeof x->obs->status_line);
         cap->final_done = true;
-        snprintf(x->obs->detail, sizeof x->obs->detail,
-                 "the server answered the NTLM AUTHENTICATE with a new CHALLENGE on the same "
-                 "connection");
+        x->obs->rechallenged = true;
         return false;
     }
     if (cap->is_401 && cap->block_challenge && cap->challenges > 1) {

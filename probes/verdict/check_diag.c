@@ -295,6 +295,12 @@ static void echo_auth(struct oa_result *r, const struct check_obs *o,
                                e->x.close_after_challenge ? "Connection: close"
                                                           : "a new connection was opened",
                                e->x.status_line);
+        else if (e->x.rechallenged)
+            oa_result_add_diag(r, OA_DIAG_AUTH_REJECTED, OA_STEP_ECHO_AUTH, NULL, 0,
+                               "%s with %s as %s got %s again: the server answered the "
+                               "AUTHENTICATE with a new CHALLENGE on the same connection",
+                               what, scheme, cfg->user ? cfg->user : "the default principal",
+                               e->x.status_line);
         else
             oa_result_add_diag(r, OA_DIAG_AUTH_REJECTED, OA_STEP_ECHO_AUTH, NULL, 0,
                                "%s with %s as %s got %s again%s", what, scheme,

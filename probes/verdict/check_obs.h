@@ -71,6 +71,7 @@ struct check_xfer_obs {
     bool saw_continue;          /* a "100 Continue" arrived */
     bool ntlm_challenge;        /* a 401 carried an NTLM CHALLENGE_MESSAGE */
     bool close_after_challenge; /* ... with "Connection: close" */
+    bool rechallenged;          /* a new CHALLENGE answered the AUTHENTICATE on its connection */
     bool headers_too_big;       /* the response headers exceeded the cap */
     long num_connects;          /* connections this transfer opened */
     bool tcp_connected;         /* a TCP connection was established (seen at close) */
