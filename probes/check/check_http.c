@@ -180,8 +180,9 @@ static bool ntlm_token_ok(struct check_xfer *x, const char *tok, size_t len)
         return header_fault(x,
                             "the NTLM CHALLENGE carries %zu bytes of target info: libcurl "
                             "cannot answer it (incoming NTLM message too big; its "
-                            "AUTHENTICATE is limited to %u bytes)",
-                            ti, CURL_NTLM_BUFSIZE);
+                            "AUTHENTICATE, with the %zu-character user name, is limited to "
+                            "%u bytes)",
+                            ti, user, CURL_NTLM_BUFSIZE);
     return true;
 }
 
