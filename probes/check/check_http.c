@@ -337,8 +337,8 @@ static void note_excess(struct check_xfer *x, const char *data, size_t size)
              "the response carried %llu bytes past the end of its body (Content-Length)", n);
 }
 
-/* libcurl's trace: excess data noted always; with -vv every line traced, the
- * Authorization values redacted. */
+/* libcurl's trace: excess data noted (echo transfers); with -vv every line
+ * traced, the Authorization values redacted. */
 static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *ud)
 {
     struct check_xfer *x = ud;
@@ -421,9 +421,16 @@ int chttp_common(struct check_xfer *x)
     } else if (c->resolve != NULL) {
         SET(CURLOPT_RESOLVE, c->resolve);
     }
-    SET(CURLOPT_DEBUGFUNCTION, debug_cb); /* always: see note_excess */
-    SET(CURLOPT_DEBUGDATA, (void *)x);
-    SET(CURLOPT_VERBOSE, 1L);
+    /* the echoes always (their bodies are judged: see note_excess), every
+     * transfer with -vv; libcurl's informational text costs CPU, so the
+     * tunnels (1 GB Content-Length, streamed) go without it otherwise */
+    bool echo = x->kind == CHECK_XK_ECHO_UNAUTH || x->kind == CHECK_XK_ECHO_AUTH ||
+                x->kind == CHECK_XK_NTLM_INFO;
+    if (echo || (c->verbose >= 2 && c->trace != NULL)) {
+        SET(CURLOPT_DEBUGFUNCTION, debug_cb);
+        SET(CURLOPT_DEBUGDATA, (void *)x);
+        SET(CURLOPT_VERBOSE, 1L);
+    }
 #undef SET
     return rc == CURLE_OK ? 0 : -1;
 }
