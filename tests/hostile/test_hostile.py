@@ -11,10 +11,12 @@ temporary directory), runs the probe with --resolve to it, and asserts:
 - that the run ended within its --timeout plus one second;
 - that ASan/UBSan said nothing (their reports and their exit codes 99/98).
 
-Password-file cases need no server. The figures (wall time per case) are
-printed at the end.
+Password-file cases need no server. With --multi-driver, 14 hostile servers
+are also checked at once on one shared multi handle (the service's way). The
+figures (wall time per case) are printed at the end.
 
-    /usr/bin/python3 tests/hostile/test_hostile.py --oaprobe build/test/service/oaprobe
+    /usr/bin/python3 tests/hostile/test_hostile.py --oaprobe build/test/service/oaprobe \
+        [--multi-driver build/test/tests/integration/check/check_multi_driver]
     ... --explore        print what every case gives instead of asserting
 """
 
@@ -40,6 +42,7 @@ import pki  # noqa: E402
 from hostile_server import CASES, HostileServer  # noqa: E402
 
 OAPROBE = None
+MULTI_DRIVER = None
 EXPLORE = False
 EXIT = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 HOST = "mail.contoso.lab"
@@ -220,6 +223,47 @@ class Hostile(unittest.TestCase):
                     self.assertNotIn(ch, p.stdout, "%s: control character in the output" % v)
                 self.assertNotIn("\r", p.stderr.replace("\r\n", "\n"))
 
+    # ---------------------------------------------------------- the service's way
+
+    def test_many_hostile_one_multi(self):
+        """Hostile servers checked at once on ONE multi handle that outlives
+        every check (check_multi_driver), as the service runs them: each
+        check gets its own diagnosis, none disturbs another, ASan stays
+        silent through curl_multi_cleanup."""
+        if MULTI_DRIVER is None:
+            self.skipTest("no --multi-driver")
+        timeout = 4
+        # the deadline-bound cases first: the driver starts half at once
+        cases = ["never_answer", "bind_silent", "byte_per_second", "ntlm_big_target_info",
+                 "ntlm_rechallenge", "echo_bad_chunk", "healthy", "header_line_1mb",
+                 "garbage_tls", "unsolicited_ntlm_token", "out_closed_after_a3",
+                 "two_content_length", "body_longer_than_cl", "bind_malformed"]
+        servers = [HostileServer(c, self.ctx).start() for c in cases]
+        try:
+            args = [MULTI_DRIVER, "--cacert", self.pki.ca_bundle, "--timeout", str(timeout),
+                    "--user", "CONTOSO\\probe"]
+            args += ["%s:%d=127.0.0.1" % (HOST, s.port) for s in servers]
+            start = time.monotonic()
+            p = subprocess.run(args, capture_output=True, text=True, env=env(),
+                               timeout=120, stdin=subprocess.DEVNULL)
+            wall = time.monotonic() - start
+        finally:
+            for s in servers:
+                s.stop()
+        TIMES["multi/%d checks" % len(cases)] = wall
+        self.assert_clean(p, wall, 2 * timeout, "the multi driver")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertNotIn("foreign message", p.stderr)
+        got = {}
+        for line in p.stdout.splitlines():
+            host, status, codes = line.split(" ")
+            got[int(host.rsplit(":", 1)[1])] = (status, sorted(codes.split(",")) if codes != "-"
+                                                else [])
+        for case, srv in zip(cases, servers):
+            _, _, codes, status, _, _ = EXPECT[case]
+            self.assertEqual(got.get(srv.port), (status, sorted(codes)),
+                             "%s: %s" % (case, got.get(srv.port)))
+
     # ---------------------------------------------------------- password file
 
     def pwfile(self, data, mode=0o600, name="pw"):
@@ -272,9 +316,11 @@ def add_cases():
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--oaprobe", required=True)
+    ap.add_argument("--multi-driver", help="tests/integration/check/check_multi_driver")
     ap.add_argument("--explore", action="store_true")
     args, rest = ap.parse_known_args()
     OAPROBE = os.path.abspath(args.oaprobe)
+    MULTI_DRIVER = os.path.abspath(args.multi_driver) if args.multi_driver else None
     EXPLORE = args.explore
     missing = sorted(set(CASES) - set(EXPECT))
     if missing:

@@ -6,7 +6,7 @@
  * once, the others each time one finishes (a busy multi gets new handles).
  *
  *   check_multi_driver --cacert FILE --user 'DOMAIN\user' [--timeout S]
- *                      HOST=ADDR [HOST=ADDR ...]
+ *                      HOST[:PORT]=ADDR [HOST[:PORT]=ADDR ...]
  *
  * The password comes from OAPROBE_PASSWORD. For each check, one line:
  *   <host> <status> <code,code,...|->
@@ -95,7 +95,9 @@ int main(int argc, char **argv)
                 return 2;
             }
             snprintf(jobs[n].host, sizeof jobs[n].host, "%.*s", (int)(eq - argv[i]), argv[i]);
-            snprintf(jobs[n].resolve, sizeof jobs[n].resolve, "%s:443:%s", jobs[n].host, eq + 1);
+            /* HOST=ADDR (port 443) or HOST:PORT=ADDR */
+            snprintf(jobs[n].resolve, sizeof jobs[n].resolve, "%s%s:%s", jobs[n].host,
+                     strchr(jobs[n].host, ':') != NULL ? "" : ":443", eq + 1);
             n++;
         }
     }
