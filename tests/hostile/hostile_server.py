@@ -73,6 +73,9 @@ CASES = {
     "rts_len_short": "an RTS PDU whose frag_length is shorter than its header",
     "bind_len_absurd": "bind_ack with frag_length 65532 then close",
     "out_closed_after_a3": "OUT channel closed right after CONN/A3",
+    "out_trickle": "OUT channel sends CONN/A3 one byte per second",
+    "out_endless_pings": "OUT channel sends pings forever instead of CONN/C2",
+    "bind_len_short": "bind_ack whose frag_length (10) is shorter than its header",
     "healthy": "a working proxy (the base every case deviates from)",
 }
 
@@ -440,7 +443,19 @@ class HostileServer:
             c.send(bytes(a3))
             c.hold(HOLD_MAX)
             return False
+        if case == "out_trickle":
+            for b in rts.conn_a3():
+                if self.stopping.wait(1.0):
+                    return False
+                c.send(bytes([b]))
+            c.hold(HOLD_MAX)
+            return False
         c.send(rts.conn_a3())
+        if case == "out_endless_pings":
+            end = time.monotonic() + HOLD_MAX
+            while not self.stopping.is_set() and time.monotonic() < end:
+                c.send(rts.PING_PDU * 256)
+            return False
         if case == "out_closed_after_a3":
             return False
         with self.vc_cond:
@@ -459,6 +474,10 @@ class HostileServer:
             ack = bytearray(bind_ack(call_id))
             ack[-28] = 0xFF  # n_results: 255 results in a 60-byte PDU
             c.send(bytes(ack))
+            c.hold(HOLD_MAX)
+            return False
+        if case == "bind_len_short":
+            c.send(bind_ack(call_id, frag_override=10))
             c.hold(HOLD_MAX)
             return False
         if case == "bind_len_absurd":

@@ -89,6 +89,9 @@ EXPECT = {
     "rts_len_short": (ONE, 10, ["protocol_error"], "critical", [], []),
     "bind_len_absurd": (ONE, 10, ["protocol_error"], "critical", [], []),
     "out_closed_after_a3": (ONE, 10, ["protocol_error"], "critical", [], []),
+    "out_trickle": (ONE, SHORT, ["timeout"], "critical", ["CONN/A3"], []),
+    "out_endless_pings": (ONE, SHORT, ["timeout"], "critical", ["CONN/C2"], []),
+    "bind_len_short": (ONE, 10, ["protocol_error"], "critical", [], []),
 }
 
 
