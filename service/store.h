@@ -47,7 +47,7 @@
 #define STORE_ESTOPPED  (-9)  /* the writer is stopped (store_writer.h) */
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Caps on what the store accepts. */
 #define STORE_NAME_MAX      64          /* target name bytes */

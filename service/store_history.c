@@ -40,7 +40,7 @@ int store_results(struct store *st, const char *target, int64_t since,
         return rc;
     sqlite3_stmt *s = store_stmt(st, SS_RESULTS,
                                  "SELECT " STORE_ROW_COLS " FROM runs r"
-                                 " JOIN names n ON n.id = r.tid"
+                                 " JOIN names n ON n.id = r.tid" STORE_ROW_RESULT
                                  " WHERE r.tid = ?1 AND r.started_at >= ?2"
                                  " AND r.started_at < ?3 AND (r.started_at, r.id) < (?4, ?5)"
                                  " ORDER BY r.started_at DESC, r.id DESC LIMIT ?6");

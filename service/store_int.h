@@ -13,7 +13,7 @@
 /* One slot per cached statement (prepared once, reset after each use). */
 enum store_stmt {
     SS_NAME_GET, SS_NAME_ADD,
-    SS_RUN_ADD, SS_LATEST_GET, SS_LATEST_SET, SS_RESULT_DROP,
+    SS_RUN_ADD, SS_RESULT_ADD, SS_LATEST_GET, SS_LATEST_SET, SS_RESULT_DROP,
     SS_ROLL_HOUR, SS_ROLL_DAY,
     SS_LATEST_ROW, SS_LATEST_ALL,
     SS_SERIES_HOUR, SS_SERIES_DAY,
@@ -89,10 +89,15 @@ int store_cursor_decode(struct store *st, enum store_cursor_kind kind,
                         const char *scope, const char *text, int64_t *t, int64_t *id);
 
 /* The columns of a struct store_row, for "SELECT " STORE_ROW_COLS " FROM
- * runs r JOIN names n ON n.id = r.tid ..." */
+ * runs r JOIN names n ON n.id = r.tid " STORE_ROW_RESULT "..." */
 #define STORE_ROW_COLS                                                         \
     "r.id, n.name, r.started_at, r.duration_ms, r.status, r.codes, r.steps,"  \
-    " r.result, r.lag_ms, r.flags"
+    " res.json, r.lag_ms, r.flags"
+#define STORE_ROW_RESULT " LEFT JOIN results res ON res.run_id = r.id"
+
+/* store_migration_sql: the SQL taking schema version from to from + 1
+ * (NULL when out of range); for the migration tests. */
+const char *store_migration_sql(int from);
 
 /* store_row_from: fills row from a statement whose first columns are
  * STORE_ROW_COLS (strings point into the statement). */

@@ -70,7 +70,26 @@ static const char *const migrations[] = {
     "  attempts INTEGER NOT NULL, response BLOB, at INTEGER NOT NULL);"
     "CREATE INDEX deliveries_tid ON deliveries(tid, at, id);"
     "CREATE INDEX deliveries_time ON deliveries(at, id);",
+    /* 1 -> 2: full results in their own table. A result dropped from a row
+     * of runs left a hole that appends (ascending ids) never reuse: 2 KiB
+     * per run of dead space. Deleted rows of results free whole pages,
+     * which later inserts take from the freelist. Rollups are pruned per
+     * target through their primary key: the bucket indexes go. */
+    "CREATE TABLE results ("
+    "  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+    "  json TEXT NOT NULL);"
+    "INSERT INTO results(run_id, json) SELECT id, result FROM runs WHERE result IS NOT NULL;"
+    "ALTER TABLE runs DROP COLUMN result;"
+    "DROP INDEX rollup_hour_bucket;"
+    "DROP INDEX rollup_day_bucket;",
 };
+
+const char *store_migration_sql(int from)
+{
+    if (from < 0 || from >= STORE_SCHEMA_VERSION)
+        return NULL;
+    return migrations[from];
+}
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -193,7 +212,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
         (rc = exec(st, "PRAGMA journal_mode = WAL", "journal_mode")) != 0)
         goto fail;
     if ((rc = exec(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-                       "PRAGMA temp_store = MEMORY",
+                       "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192",
                    "pragmas")) != 0)
         goto fail;
     if (v < STORE_SCHEMA_VERSION && (rc = migrate(st)) != 0)

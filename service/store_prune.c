@@ -1,7 +1,8 @@
 /*
  * store_prune.c: retention by age, in bounded batches so that one call
  * holds the write lock for a bounded time. Incidents are kept; so is the
- * latest run of each target (the state restored at start).
+ * latest run of each target (the state restored at start). A run's full
+ * result goes with it (ON DELETE CASCADE).
  */
 #include "service/store_int.h"
 
@@ -10,10 +11,11 @@ static const char *const prune_sql[] = {
     "DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE started_at < ?1"
     " AND NOT EXISTS (SELECT 1 FROM latest l WHERE l.run_id = runs.id)"
     " ORDER BY started_at LIMIT ?2)",
-    "DELETE FROM rollup_hour WHERE (tid, bucket) IN (SELECT tid, bucket FROM rollup_hour"
-    " WHERE bucket < ?1 / 3600000 ORDER BY bucket LIMIT ?2)",
-    "DELETE FROM rollup_day WHERE (tid, bucket) IN (SELECT tid, bucket FROM rollup_day"
-    " WHERE bucket < ?1 / 86400000 ORDER BY bucket LIMIT ?2)",
+    /* Per target through the primary key (tid, bucket): no bucket index. */
+    "DELETE FROM rollup_hour WHERE (tid, bucket) IN (SELECT h.tid, h.bucket FROM names n"
+    " CROSS JOIN rollup_hour h ON h.tid = n.id AND h.bucket < ?1 / 3600000 LIMIT ?2)",
+    "DELETE FROM rollup_day WHERE (tid, bucket) IN (SELECT d.tid, d.bucket FROM names n"
+    " CROSS JOIN rollup_day d ON d.tid = n.id AND d.bucket < ?1 / 86400000 LIMIT ?2)",
     "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE at < ?1"
     " ORDER BY at LIMIT ?2)",
 };

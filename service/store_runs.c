@@ -106,7 +106,7 @@ static int run_add_txn(struct store *st, const struct store_run *r, const char *
 
     s = store_stmt(st, SS_RUN_ADD,
                    "INSERT INTO runs(tid, started_at, duration_ms, status, flags,"
-                   " lag_ms, codes, steps, result) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+                   " lag_ms, codes, steps) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
     if (!s)
         return STORE_EDB;
     sqlite3_bind_int64(s, 1, tid);
@@ -120,10 +120,6 @@ static int run_add_txn(struct store *st, const struct store_run *r, const char *
         sqlite3_bind_text(s, 8, r->steps_json, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, 8);
-    if (r->result_json)
-        sqlite3_bind_text(s, 9, r->result_json, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, 9);
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
@@ -131,9 +127,22 @@ static int run_add_txn(struct store *st, const struct store_run *r, const char *
         return store_dberr(st, "runs: insert");
     int64_t rid = sqlite3_last_insert_rowid(st->db);
 
+    if (r->result_json) {
+        s = store_stmt(st, SS_RESULT_ADD, "INSERT INTO results(run_id, json) VALUES (?1, ?2)");
+        if (!s)
+            return STORE_EDB;
+        sqlite3_bind_int64(s, 1, rid);
+        sqlite3_bind_text(s, 2, r->result_json, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        if (rc != SQLITE_DONE)
+            return store_dberr(st, "results: insert");
+    }
+
     if (prev_id && !(prev_flags & (STORE_RUN_CHANGED | STORE_RUN_KEEP_RESULT))) {
         s = store_stmt(st, SS_RESULT_DROP,
-                       "UPDATE runs SET result = NULL WHERE id = ?1 AND result IS NOT NULL");
+                       "DELETE FROM results WHERE run_id = ?1");
         if (!s)
             return STORE_EDB;
         sqlite3_bind_int64(s, 1, prev_id);
@@ -210,7 +219,8 @@ int store_latest(struct store *st, const char *target, store_row_cb cb, void *ar
     sqlite3_stmt *s = store_stmt(st, SS_LATEST_ROW,
                                  "SELECT " STORE_ROW_COLS " FROM names n"
                                  " JOIN latest l ON l.tid = n.id"
-                                 " JOIN runs r ON r.id = l.run_id WHERE n.name = ?1");
+                                 " JOIN runs r ON r.id = l.run_id" STORE_ROW_RESULT
+                                 " WHERE n.name = ?1");
     if (!s)
         return STORE_EDB;
     sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
@@ -237,7 +247,8 @@ int store_latest_all(struct store *st, store_row_cb cb, void *arg)
     sqlite3_stmt *s = store_stmt(st, SS_LATEST_ALL,
                                  "SELECT " STORE_ROW_COLS " FROM names n"
                                  " JOIN latest l ON l.tid = n.id"
-                                 " JOIN runs r ON r.id = l.run_id ORDER BY n.name");
+                                 " JOIN runs r ON r.id = l.run_id" STORE_ROW_RESULT
+                                 " ORDER BY n.name");
     if (!s)
         return STORE_EDB;
     int rc = 0, step;

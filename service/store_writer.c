@@ -20,7 +20,7 @@ struct done {
     struct done *next;
     struct store_done d;
     char target[STORE_NAME_MAX + 1];
-    char err[200];
+    char err[256]; /* as struct store's */
 };
 
 struct item {

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "service/store_int.h"
 #include "store_fixture.h"
 
 static int64_t query_int(const char *path, const char *sql)
@@ -41,7 +42,7 @@ static void test_migrations_from_empty(void **state)
     assert_string_equal(store_path(f->st), f->path);
     /* Every table of the schema exists. */
     const char *tables[] = {"names", "runs", "latest", "rollup_hour", "rollup_day",
-                            "incidents", "api_targets", "deliveries"};
+                            "incidents", "api_targets", "deliveries", "results"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char sql[128];
         snprintf(sql, sizeof sql,
@@ -86,12 +87,55 @@ static void test_newer_version_refused(void **state)
     char err[256] = "";
     assert_int_equal(store_open(f->path, &st, err, sizeof err), STORE_EVERSION);
     assert_null(st);
-    assert_non_null(strstr(err, "version 7 is newer than this oaprobe's 1"));
+    char want[80];
+    snprintf(want, sizeof want, "version 7 is newer than this oaprobe's %d",
+             STORE_SCHEMA_VERSION);
+    assert_non_null(strstr(err, want));
     assert_non_null(strstr(err, f->path));
     /* Nothing was changed: still version 7, still no WAL switch needed. */
     assert_int_equal(query_int(f->path, "PRAGMA user_version"), 7);
     /* Without an err buffer the code is the same. */
     assert_int_equal(store_open(f->path, &st, NULL, 0), STORE_EVERSION);
+}
+
+/* A version 1 database with a run whose full result sat in runs.result:
+ * migration 2 moves it to the results table. */
+static void test_migration_1_to_2(void **state)
+{
+    struct fx *f = *state;
+    char p[160];
+    snprintf(p, sizeof p, "%s/other.db", f->dir);
+    assert_non_null(store_migration_sql(0));
+    assert_null(store_migration_sql(STORE_SCHEMA_VERSION));
+    assert_null(store_migration_sql(-1));
+    exec_sql(p, store_migration_sql(0));
+    exec_sql(p, "PRAGMA user_version = 1;"
+                "INSERT INTO names(id, name) VALUES (1, 'a'), (2, 'b');"
+                "INSERT INTO runs(id, tid, started_at, duration_ms, status, flags, lag_ms,"
+                " codes, steps, result) VALUES"
+                " (1, 1, 1000, 5, 0, 8, 0, '[]', NULL, '{\"v\":1}'),"
+                " (2, 2, 1000, 5, 2, 8, 0, '[]', NULL, NULL);"
+                "INSERT INTO latest VALUES (1, 1, 0), (2, 2, 2);"
+                "INSERT INTO rollup_hour VALUES (1, 0, 1, 0, 0, 5, 5, 5);");
+    struct store *st = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(p, &st, err, sizeof err), 0);
+    assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+    char *json = NULL;
+    assert_int_equal(store_latest_json(st, "a", &json), 0);
+    assert_string_equal(json, "{\"v\":1}");
+    free(json);
+    assert_int_equal(store_latest_json(st, "b", &json), STORE_ENOTFOUND);
+    /* New runs work on the migrated file, and the old result is dropped
+     * once it is no longer the latest (it was a change: kept). */
+    assert_true(fx_run(st, "a", 2000, 5, 0, 0) > 0);
+    store_close(st);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM pragma_table_info('runs')"
+                                  " WHERE name = 'result'"), 0);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM results"), 2);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM sqlite_schema"
+                                  " WHERE name = 'rollup_hour_bucket'"), 0);
+    assert_int_equal(query_int(p, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 }
 
 static void test_negative_version_refused(void **state)
@@ -171,6 +215,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrations_from_empty, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_newer_version_refused, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_migration_1_to_2, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_negative_version_refused, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_directory_path, fx_setup, fx_teardown),
