@@ -202,6 +202,16 @@ int store_uptime(struct store *st, const char *target, int64_t now,
 int store_daily(struct store *st, const char *target, int64_t now, size_t days,
                 struct store_bucket *out);
 
+/*
+ * store_window: availability of target over the UTC days that overlap
+ * [from, to) (day-granular, from the daily rollups), e.g. a calendar month
+ * for an SLA report: from = the 1st 00:00 UTC, to = the next 1st.
+ * out: filled (start = from's day). Returns 0, STORE_EINVAL (to <= from,
+ * more than 400 days), STORE_EDB.
+ */
+int store_window(struct store *st, const char *target, int64_t from, int64_t to,
+                 struct store_bucket *out);
+
 enum store_grain { STORE_HOURLY, STORE_DAILY };
 
 /*

@@ -188,3 +188,30 @@ int store_series(struct store *st, const char *target, enum store_grain grain,
     *n = c.n;
     return rc;
 }
+
+static void sum_add(void *arg, sqlite3_stmt *s)
+{
+    bucket_add(arg, s);
+}
+
+int store_window(struct store *st, const char *target, int64_t from, int64_t to,
+                 struct store_bucket *out)
+{
+    if (!st)
+        return STORE_EINVAL;
+    int rc = check_common(st, target, from);
+    if (rc)
+        return rc;
+    if (!out)
+        return store_seterr(st, STORE_EINVAL, "out: missing");
+    if (to <= from)
+        return store_seterr(st, STORE_EINVAL, "to: not after from");
+    int64_t lo = from / DAY_MS, hi = to / DAY_MS + (to % DAY_MS != 0);
+    if (hi - lo > 400)
+        return store_seterr(st, STORE_EINVAL, "window: more than 400 days");
+    bucket_zero(out, lo * DAY_MS);
+    if ((rc = walk(st, STORE_DAILY, target, lo, hi, sum_add, out)) != 0)
+        return rc;
+    bucket_ratio(out);
+    return 0;
+}

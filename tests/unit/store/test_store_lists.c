@@ -429,6 +429,97 @@ static void test_run_bad_inputs(void **state)
     assert_int_equal(count(st, "g"), 1);
 }
 
+static int api_nop(void *arg, const char *n, const char *j, int64_t c, int64_t u)
+{
+    (void)arg, (void)n, (void)j, (void)c, (void)u;
+    return 0;
+}
+
+static int inc_nop(void *arg, const struct store_incident *i)
+{
+    (void)arg, (void)i;
+    return 0;
+}
+
+static int dl_nop(void *arg, const struct store_delivery *d)
+{
+    (void)arg, (void)d;
+    return 0;
+}
+
+/* Every public function with a NULL store, then with NULL arguments. */
+static void test_null_arguments(void **state)
+{
+    struct store *st = ((struct fx *)*state)->st;
+    struct store_run r = {.target = "n", .started_at = T0};
+    struct store_bucket b[STORE_WINDOWS];
+    struct store_delivery d = {.target = "n", .kind = "exec", .event = "firing",
+                               .dest = "/bin/true", .outcome = "ok", .attempts = 1};
+    char cur[STORE_CURSOR_MAX];
+    char *json = NULL;
+    size_t n = 0;
+    assert_int_equal(store_run_add(NULL, &r, NULL), STORE_EINVAL);
+    assert_int_equal(store_latest(NULL, "n", stop, NULL), STORE_EINVAL);
+    assert_int_equal(store_latest_all(NULL, stop, NULL), STORE_EINVAL);
+    assert_int_equal(store_latest_json(NULL, "n", &json), STORE_EINVAL);
+    assert_int_equal(store_uptime(NULL, "n", T0, b), STORE_EINVAL);
+    assert_int_equal(store_daily(NULL, "n", T0, 1, b), STORE_EINVAL);
+    assert_int_equal(store_series(NULL, "n", STORE_HOURLY, 0, T0, b, 4, &n), STORE_EINVAL);
+    assert_int_equal(store_incident_open(NULL, "n", 0, 2, T0, NULL, 0, NULL), STORE_EINVAL);
+    assert_int_equal(store_incident_close(NULL, "n", T0), STORE_EINVAL);
+    assert_int_equal(store_incidents(NULL, "n", 0, NULL, inc_nop, NULL, cur, sizeof cur),
+                     STORE_EINVAL);
+    assert_int_equal(store_results(NULL, "n", 0, 0, 0, NULL, collect, NULL, cur, sizeof cur),
+                     STORE_EINVAL);
+    assert_int_equal(store_api_target_put(NULL, "n", "{}", T0), STORE_EINVAL);
+    assert_int_equal(store_api_target_delete(NULL, "n"), STORE_EINVAL);
+    assert_int_equal(store_api_target_get(NULL, "n", api_nop, NULL), STORE_EINVAL);
+    assert_int_equal(store_api_targets(NULL, api_nop, NULL), STORE_EINVAL);
+    assert_int_equal(store_delivery_add(NULL, &d, NULL), STORE_EINVAL);
+    assert_int_equal(store_deliveries(NULL, NULL, 0, NULL, dl_nop, NULL, cur, sizeof cur),
+                     STORE_EINVAL);
+    assert_int_equal(store_prune(NULL, T0, 0, NULL), STORE_EINVAL);
+    assert_int_equal(store_valid_name(NULL), 0);
+
+    /* NULL arguments on a good store. */
+    assert_int_equal(store_latest(st, NULL, stop, NULL), STORE_EINVAL);
+    assert_int_equal(store_latest(st, "n", NULL, NULL), STORE_EINVAL);
+    assert_int_equal(store_latest_all(st, NULL, NULL), STORE_EINVAL);
+    assert_int_equal(store_latest_json(st, "n", NULL), STORE_EINVAL);
+    assert_int_equal(store_latest_json(st, NULL, &json), STORE_EINVAL);
+    assert_int_equal(store_daily(st, "n", T0, 1, NULL), STORE_EINVAL);
+    assert_int_equal(store_daily(st, NULL, T0, 1, b), STORE_EINVAL);
+    assert_int_equal(store_series(st, "n", STORE_HOURLY, 0, T0, NULL, 4, &n), STORE_EINVAL);
+    assert_int_equal(store_series(st, NULL, STORE_HOURLY, 0, T0, b, 4, &n), STORE_EINVAL);
+    assert_int_equal(store_series(st, "n", STORE_HOURLY, -1, T0, b, 4, &n), STORE_EINVAL);
+    assert_int_equal(store_incident_close(st, NULL, T0), STORE_EINVAL);
+    assert_int_equal(store_incidents(st, "N", 0, NULL, inc_nop, NULL, cur, sizeof cur),
+                     STORE_EINVAL);
+    assert_int_equal(store_results(st, NULL, 0, 0, 0, NULL, collect, NULL, cur, sizeof cur),
+                     STORE_EINVAL);
+    assert_int_equal(store_results(st, "n", 0, 0, 0, NULL, NULL, NULL, cur, sizeof cur),
+                     STORE_EINVAL);
+    assert_int_equal(store_api_target_get(st, "n", NULL, NULL), STORE_EINVAL);
+    assert_int_equal(store_api_target_get(st, NULL, api_nop, NULL), STORE_EINVAL);
+    assert_int_equal(store_deliveries(st, NULL, 0, NULL, NULL, NULL, cur, sizeof cur),
+                     STORE_EINVAL);
+    assert_int_equal(store_deliveries(st, NULL, 0, NULL, dl_nop, NULL, NULL, 0), STORE_EINVAL);
+    assert_int_equal(store_deliveries(st, "a b", 0, NULL, dl_nop, NULL, cur, sizeof cur),
+                     STORE_EINVAL);
+    d.target = NULL;
+    assert_int_equal(store_delivery_add(st, &d, NULL), STORE_EINVAL);
+    d.target = "n";
+    d.event = NULL;
+    assert_int_equal(store_delivery_add(st, &d, NULL), STORE_EINVAL);
+    d.event = "";
+    assert_int_equal(store_delivery_add(st, &d, NULL), STORE_EINVAL);
+    d.event = "firing";
+    d.at = -1;
+    assert_int_equal(store_delivery_add(st, &d, NULL), STORE_EINVAL);
+    /* Nothing was written by any of these. */
+    assert_int_equal(store_latest(st, "n", stop, NULL), STORE_ENOTFOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +531,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retention, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_retention_keeps_incidents, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_run_bad_inputs, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_null_arguments, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

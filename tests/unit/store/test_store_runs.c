@@ -106,6 +106,22 @@ static void test_uptime_windows(void **state)
     assert_int_equal(d[2].start, T0 + 100 * DAY);
     assert_bucket(&d[2], 1, 0, 1, 10, 10, 10, 1.0);
 
+    /* Calendar windows (day-granular): the last 2 days; a 31-day "month"
+     * ending today; bad bounds. */
+    struct store_bucket m;
+    assert_int_equal(store_window(st, "u", T0 + 99 * DAY, T0 + 101 * DAY, &m), 0);
+    assert_int_equal(m.start, T0 + 99 * DAY);
+    assert_bucket(&m, 2, 1, 1, 20, 10, 10, 2.0 / 3.0);
+    /* A bound inside a day takes the whole day. */
+    assert_int_equal(store_window(st, "u", T0 + 99 * DAY + 5, T0 + 100 * DAY + 1, &m), 0);
+    assert_bucket(&m, 2, 1, 1, 20, 10, 10, 2.0 / 3.0);
+    assert_int_equal(store_window(st, "u", T0 + 70 * DAY, T0 + 101 * DAY, &m), 0);
+    assert_bucket(&m, 3, 4, 1, 30, 10, 10, 3.0 / 7.0); /* days 70..100 */
+    assert_int_equal(store_window(st, "u", T0, T0, &m), STORE_EINVAL);
+    assert_int_equal(store_window(st, "u", T0, T0 + 401 * DAY, &m), STORE_EINVAL);
+    assert_int_equal(store_window(st, "u", T0, T0 + DAY, NULL), STORE_EINVAL);
+    assert_int_equal(store_window(NULL, "u", T0, T0 + DAY, &m), STORE_EINVAL);
+
     /* A target without runs: zero counts, no ratio. */
     assert_int_equal(store_uptime(st, "nobody", now, w), 0);
     for (int i = 0; i < STORE_WINDOWS; i++)
