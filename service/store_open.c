@@ -212,7 +212,8 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
         (rc = exec(st, "PRAGMA journal_mode = WAL", "journal_mode")) != 0)
         goto fail;
     if ((rc = exec(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-                       "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192",
+                       "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192;"
+                       "PRAGMA journal_size_limit = 67108864",
                    "pragmas")) != 0)
         goto fail;
     if (v < STORE_SCHEMA_VERSION && (rc = migrate(st)) != 0)
