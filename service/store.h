@@ -79,8 +79,10 @@ struct store;
  * the handle (caller frees with store_close). err/errlen: receives a message
  * on failure (may be NULL/0).
  * Returns 0; STORE_EVERSION when the file's user_version is newer ("database
- * schema version 7 is newer than this oaprobe's 1"); STORE_ENOTDB when the
- * file is not a SQLite database; STORE_EINVAL, STORE_ENOMEM, STORE_EDB.
+ * schema version 7 is newer than this oaprobe's 2"); STORE_ENOTDB when the
+ * file is not a SQLite database, or is one of another program (tables but
+ * user_version 0); the file is not changed in either case. STORE_EINVAL,
+ * STORE_ENOMEM, STORE_EDB.
  */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
 

@@ -135,6 +135,26 @@ static int check_version(struct store *st, int v)
     return 0;
 }
 
+/* Version 0 must mean "new file": a SQLite file of another program (tables
+ * but no user_version) is not ours to add tables to. */
+static int check_empty(struct store *st)
+{
+    sqlite3_stmt *s = NULL;
+    int n = -1;
+    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_schema", -1, &s, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    if (n < 0)
+        return store_dberr(st, "migrations: schema");
+    if (n > 0)
+        return store_seterr(st, STORE_ENOTDB, "%s: a SQLite database of another program "
+                            "(it has tables but no oaprobe schema version; refusing to touch it)",
+                            st->path);
+    return 0;
+}
+
 /* Applies the missing migrations in one IMMEDIATE transaction (the version
  * is read again under the write lock: another process may have migrated). */
 static int migrate(struct store *st)
@@ -207,6 +227,8 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
         goto fail;
     }
     if ((rc = check_version(st, v)) != 0)
+        goto fail;
+    if (v == 0 && (rc = check_empty(st)) != 0)
         goto fail;
     if (strcmp(path, ":memory:") != 0 &&
         (rc = exec(st, "PRAGMA journal_mode = WAL", "journal_mode")) != 0)

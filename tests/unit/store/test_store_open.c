@@ -173,6 +173,30 @@ static void test_not_a_database(void **state)
     fclose(fp);
 }
 
+static void test_foreign_database(void **state)
+{
+    struct fx *f = *state;
+    char p[160];
+    snprintf(p, sizeof p, "%s/other.db", f->dir);
+    exec_sql(p, "CREATE TABLE names (x); INSERT INTO names VALUES (1)");
+    struct store *st = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(p, &st, err, sizeof err), STORE_ENOTDB);
+    assert_null(st);
+    assert_non_null(strstr(err, "another program"));
+    assert_int_equal(query_int(p, "SELECT count(*) FROM sqlite_schema"), 1);
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 0);
+    /* Not switched to WAL either. */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "delete");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
 static void test_directory_path(void **state)
 {
     struct fx *f = *state;
@@ -218,6 +242,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migration_1_to_2, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_negative_version_refused, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_database, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_directory_path, fx_setup, fx_teardown),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_memory_database),
