@@ -5,70 +5,16 @@
 #include "web/render_nagios.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "probes/result/timefmt.h"
-
-/* A growable buffer with a hard cap; once it fails it stays failed. */
-struct nbuf {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
-
-static void nb_add(struct nbuf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + 1 >= RENDER_NAGIOS_MAX || n > RENDER_NAGIOS_MAX - b->len - 1) {
-        b->failed = 1;
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        if (cap > RENDER_NAGIOS_MAX)
-            cap = RENDER_NAGIOS_MAX;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void nb_puts(struct nbuf *b, const char *s)
-{
-    nb_add(b, s, strlen(s));
-}
-
-static void nb_printf(struct nbuf *b, const char *fmt, ...) OA_PRINTF(2, 3);
-static void nb_printf(struct nbuf *b, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        b->failed = 1;
-        return;
-    }
-    nb_add(b, tmp, (size_t)n);
-}
+#include "web/wbuf.h"
 
 /* Text from the result: at most cap bytes (fields may lack their NUL),
  * '|' -> '/', control characters -> ' '. */
-static void nb_text(struct nbuf *b, const char *s, size_t cap)
+static void nb_text(struct wbuf *b, const char *s, size_t cap)
 {
     size_t n = strnlen(s, cap);
     size_t start = 0;
@@ -80,56 +26,56 @@ static void nb_text(struct nbuf *b, const char *s, size_t cap)
         else if (c < 0x20 || c == 0x7f)
             rep = " ";
         if (rep != NULL) {
-            nb_add(b, s + start, i - start);
-            nb_add(b, rep, 1);
+            wbuf_add(b, s + start, i - start);
+            wbuf_add(b, rep, 1);
             start = i + 1;
         }
     }
-    nb_add(b, s + start, n - start);
+    wbuf_add(b, s + start, n - start);
 }
 
-static void nb_seconds(struct nbuf *b, int64_t us, int decimals)
+static void nb_seconds(struct wbuf *b, int64_t us, int decimals)
 {
     if (us < 0)
         us = 0;
     if (decimals == 3)
-        nb_printf(b, "%" PRId64 ".%03" PRId64, us / 1000000, us / 1000 % 1000);
+        wbuf_printf(b, "%" PRId64 ".%03" PRId64, us / 1000000, us / 1000 % 1000);
     else
-        nb_printf(b, "%" PRId64 ".%06" PRId64, us / 1000000, us % 1000000);
+        wbuf_printf(b, "%" PRId64 ".%06" PRId64, us / 1000000, us % 1000000);
 }
 
 /* "server:port", "[v6]:port", "server", ":port" or nothing. */
-static void nb_where(struct nbuf *b, const char *server, size_t cap, uint16_t port)
+static void nb_where(struct wbuf *b, const char *server, size_t cap, uint16_t port)
 {
     int has_server = strnlen(server, cap) > 0;
     if (!has_server && port == 0)
         return;
-    nb_puts(b, " ");
+    wbuf_puts(b, " ");
     if (has_server) {
         int v6 = memchr(server, ':', strnlen(server, cap)) != NULL;
         if (v6 && port != 0)
-            nb_puts(b, "[");
+            wbuf_puts(b, "[");
         nb_text(b, server, cap);
         if (v6 && port != 0)
-            nb_puts(b, "]");
+            wbuf_puts(b, "]");
     }
     if (port != 0)
-        nb_printf(b, "%s%u", has_server ? ":" : "port ", (unsigned)port);
+        wbuf_printf(b, "%s%u", has_server ? ":" : "port ", (unsigned)port);
 }
 
-static void nb_detail_value(struct nbuf *b, const struct oa_result *r,
+static void nb_detail_value(struct wbuf *b, const struct oa_result *r,
                             const struct oa_detail *d)
 {
     char t[OA_TIME_RFC3339_MAX];
     switch (d->type) {
     case OA_DT_INT:
-        nb_printf(b, "%" PRId64, d->i);
+        wbuf_printf(b, "%" PRId64, d->i);
         break;
     case OA_DT_BOOL:
-        nb_puts(b, d->i ? "true" : "false");
+        wbuf_puts(b, d->i ? "true" : "false");
         break;
     case OA_DT_TIME:
-        nb_puts(b, oa_time_format_rfc3339(d->i, -1, t, sizeof t) > 0 ? t : "?");
+        wbuf_puts(b, oa_time_format_rfc3339(d->i, -1, t, sizeof t) > 0 ? t : "?");
         break;
     case OA_DT_STR:
     case OA_DT_STRLIST:
@@ -141,7 +87,7 @@ static void nb_detail_value(struct nbuf *b, const struct oa_result *r,
     }
 }
 
-static void nb_details(struct nbuf *b, const struct oa_result *r, const struct oa_step *st)
+static void nb_details(struct wbuf *b, const struct oa_result *r, const struct oa_step *st)
 {
     size_t n = st->ndetails < OA_STEP_MAX_DETAILS ? st->ndetails : OA_STEP_MAX_DETAILS;
     int first = 1;
@@ -158,35 +104,35 @@ static void nb_details(struct nbuf *b, const struct oa_result *r, const struct o
             if (k < i)
                 continue; /* printed with its first entry */
         }
-        nb_puts(b, first ? ": " : ", ");
+        wbuf_puts(b, first ? ": " : ", ");
         first = 0;
-        nb_puts(b, key);
-        nb_puts(b, "=");
+        wbuf_puts(b, key);
+        wbuf_puts(b, "=");
         nb_detail_value(b, r, d);
         if (d->type == OA_DT_STRLIST) {
             for (size_t k = i + 1; k < n; k++) {
                 if (st->details[k].key != d->key)
                     continue;
-                nb_puts(b, ",");
+                wbuf_puts(b, ",");
                 nb_detail_value(b, r, &st->details[k]);
             }
         }
     }
 }
 
-static void nb_summary(struct nbuf *b, const struct oa_result *r, enum oa_state status)
+static void nb_summary(struct wbuf *b, const struct oa_result *r, enum oa_state status)
 {
     size_t nsteps = r->nsteps < OA_RESULT_MAX_STEPS ? r->nsteps : OA_RESULT_MAX_STEPS;
     size_t ndiags = r->ndiags < OA_RESULT_MAX_DIAGS ? r->ndiags : OA_RESULT_MAX_DIAGS;
     const struct oa_diag *w = oa_result_worst_diag(r);
     if (w != NULL) {
-        nb_puts(b, oa_diag_code_name(w->code) ? oa_diag_code_name(w->code) : "?");
-        nb_puts(b, ": ");
+        wbuf_puts(b, oa_diag_code_name(w->code) ? oa_diag_code_name(w->code) : "?");
+        wbuf_puts(b, ": ");
         nb_text(b, w->message, sizeof w->message);
         size_t more = ndiags - 1 + r->diags_dropped;
         if (more == 0)
             return;
-        nb_printf(b, " (+%zu more", more);
+        wbuf_printf(b, " (+%zu more", more);
         const char *sep = ": ";
         for (size_t i = 0; i < ndiags; i++) {
             const struct oa_diag *d = &r->diags[i];
@@ -198,11 +144,11 @@ static void nb_summary(struct nbuf *b, const struct oa_result *r, enum oa_state 
                     break;
             if (k < i)
                 continue;
-            nb_puts(b, sep);
+            wbuf_puts(b, sep);
             sep = ", ";
-            nb_puts(b, oa_diag_code_name(d->code) ? oa_diag_code_name(d->code) : "?");
+            wbuf_puts(b, oa_diag_code_name(d->code) ? oa_diag_code_name(d->code) : "?");
         }
-        nb_puts(b, ")");
+        wbuf_puts(b, ")");
         return;
     }
     size_t ok = 0, skipped = 0;
@@ -217,33 +163,33 @@ static void nb_summary(struct nbuf *b, const struct oa_result *r, enum oa_state 
             worst = st;
     }
     if (nsteps == 0) {
-        nb_puts(b, "no step ran");
+        wbuf_puts(b, "no step ran");
     } else if (status == OA_STATE_OK) {
-        nb_printf(b, "%zu step%s ok", ok, ok == 1 ? "" : "s");
+        wbuf_printf(b, "%zu step%s ok", ok, ok == 1 ? "" : "s");
         if (skipped)
-            nb_printf(b, ", %zu skipped", skipped);
-        nb_puts(b, " in ");
+            wbuf_printf(b, ", %zu skipped", skipped);
+        wbuf_puts(b, " in ");
         nb_seconds(b, r->duration_us, 3);
-        nb_puts(b, "s");
+        wbuf_puts(b, "s");
     } else {
-        nb_printf(b, "step %s", oa_step_kind_name(worst->kind));
+        wbuf_printf(b, "step %s", oa_step_kind_name(worst->kind));
         nb_where(b, worst->server, sizeof worst->server, worst->port);
-        nb_printf(b, " is %s", oa_state_name(worst->status));
+        wbuf_printf(b, " is %s", oa_state_name(worst->status));
     }
 }
 
 /* "OAPROBE <STATE> - <name or target>: <summary>\n" */
-static void nb_first_line(struct nbuf *b, const struct oa_result *r, const char *name,
+static void nb_first_line(struct wbuf *b, const struct oa_result *r, const char *name,
                           enum oa_state status)
 {
-    nb_printf(b, "OAPROBE %s - ", oa_state_label(status));
+    wbuf_printf(b, "OAPROBE %s - ", oa_state_label(status));
     if (name != NULL)
         nb_text(b, name, OA_TARGET_MAX);
     else
         nb_text(b, r->target, sizeof r->target);
-    nb_puts(b, ": ");
+    wbuf_puts(b, ": ");
     nb_summary(b, r, status);
-    nb_puts(b, "\n");
+    wbuf_puts(b, "\n");
 }
 
 /* Perfdata label: step labels keep [A-Za-z0-9_.-], anything else -> '_'. */
@@ -279,7 +225,7 @@ static int label_needs_quotes(const char *s)
     return 0;
 }
 
-static void nb_label(struct nbuf *b, const char *label)
+static void nb_label(struct wbuf *b, const char *label)
 {
     /* oa_result_add_perf already turned '=' and '\'' into '_'; be safe. */
     char l[OA_SERVER_MAX + 64];
@@ -289,24 +235,24 @@ static void nb_label(struct nbuf *b, const char *label)
             *p = '_';
     int q = label_needs_quotes(l);
     if (q)
-        nb_puts(b, "'");
-    nb_puts(b, l);
+        wbuf_puts(b, "'");
+    wbuf_puts(b, l);
     if (q)
-        nb_puts(b, "'");
+        wbuf_puts(b, "'");
 }
 
-static void nb_scaled(struct nbuf *b, int64_t v, unsigned decimals)
+static void nb_scaled(struct wbuf *b, int64_t v, unsigned decimals)
 {
     uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     uint64_t scale = 1;
     for (unsigned i = 0; i < decimals && i < 9; i++)
         scale *= 10;
     if (v < 0)
-        nb_puts(b, "-");
+        wbuf_puts(b, "-");
     if (decimals == 0)
-        nb_printf(b, "%" PRIu64, mag);
+        wbuf_printf(b, "%" PRIu64, mag);
     else
-        nb_printf(b, "%" PRIu64 ".%0*" PRIu64, mag / scale, (int)decimals, mag % scale);
+        wbuf_printf(b, "%" PRIu64 ".%0*" PRIu64, mag / scale, (int)decimals, mag % scale);
 }
 
 static int label_used(char used[][OA_SERVER_MAX + 64], size_t n, const char *l)
@@ -317,7 +263,7 @@ static int label_used(char used[][OA_SERVER_MAX + 64], size_t n, const char *l)
     return 0;
 }
 
-static void nb_perfdata(struct nbuf *b, const struct oa_result *r)
+static void nb_perfdata(struct wbuf *b, const struct oa_result *r)
 {
     enum { MAXL = OA_RESULT_MAX_STEPS + OA_RESULT_MAX_PERF + 1 };
     static const size_t lcap = OA_SERVER_MAX + 64;
@@ -327,9 +273,9 @@ static void nb_perfdata(struct nbuf *b, const struct oa_result *r)
         return;
     }
     size_t nused = 0;
-    nb_puts(b, "| time=");
+    wbuf_puts(b, "| time=");
     nb_seconds(b, r->duration_us, 6);
-    nb_puts(b, "s;;;0");
+    wbuf_puts(b, "s;;;0");
     memcpy(used[nused++], "time", 5);
 
     size_t nsteps = r->nsteps < OA_RESULT_MAX_STEPS ? r->nsteps : OA_RESULT_MAX_STEPS;
@@ -347,11 +293,11 @@ static void nb_perfdata(struct nbuf *b, const struct oa_result *r)
                 snprintf(l, sizeof l, "%.*s_%u_time", (int)(sizeof l - 16), base, k);
         }
         memcpy(used[nused++], l, sizeof l);
-        nb_puts(b, " ");
+        wbuf_puts(b, " ");
         nb_label(b, l);
-        nb_puts(b, "=");
+        wbuf_puts(b, "=");
         nb_seconds(b, st->duration_us, 6);
-        nb_puts(b, "s;;;0");
+        wbuf_puts(b, "s;;;0");
     }
 
     size_t nperf = r->nperf < OA_RESULT_MAX_PERF ? r->nperf : OA_RESULT_MAX_PERF;
@@ -362,9 +308,9 @@ static void nb_perfdata(struct nbuf *b, const struct oa_result *r)
         if (l[0] == '\0' || label_used(used, nused, l))
             continue; /* a label appears once */
         memcpy(used[nused++], l, sizeof l);
-        nb_puts(b, " ");
+        wbuf_puts(b, " ");
         nb_label(b, l);
-        nb_puts(b, "=");
+        wbuf_puts(b, "=");
         nb_scaled(b, p->value, p->decimals);
         nb_text(b, p->uom, sizeof p->uom);
         /* ;warn;crit;min;max with trailing empty fields left out */
@@ -375,11 +321,11 @@ static void nb_perfdata(struct nbuf *b, const struct oa_result *r)
             if (strnlen(f[k], cf[k]) > 0)
                 last = k;
         for (int k = 0; k <= last; k++) {
-            nb_puts(b, ";");
+            wbuf_puts(b, ";");
             nb_text(b, f[k], cf[k]);
         }
     }
-    nb_puts(b, "\n");
+    wbuf_puts(b, "\n");
     free(used);
 }
 
@@ -387,7 +333,8 @@ char *render_nagios(const struct oa_result *r)
 {
     if (r == NULL)
         return NULL;
-    struct nbuf b = {NULL, 0, 0, 0};
+    struct wbuf b;
+    wbuf_init(&b, RENDER_NAGIOS_MAX);
     enum oa_state status = oa_result_status(r);
 
     nb_first_line(&b, r, NULL, status);
@@ -395,59 +342,52 @@ char *render_nagios(const struct oa_result *r)
     size_t nsteps = r->nsteps < OA_RESULT_MAX_STEPS ? r->nsteps : OA_RESULT_MAX_STEPS;
     for (size_t i = 0; i < nsteps; i++) {
         const struct oa_step *st = &r->steps[i];
-        nb_printf(&b, "[%s] %s", oa_state_label(st->status), oa_step_kind_name(st->kind));
+        wbuf_printf(&b, "[%s] %s", oa_state_label(st->status), oa_step_kind_name(st->kind));
         nb_where(&b, st->server, sizeof st->server, st->port);
         if (st->status != OA_STATE_SKIPPED) {
-            nb_puts(&b, " ");
+            wbuf_puts(&b, " ");
             nb_seconds(&b, st->duration_us, 3);
-            nb_puts(&b, "s");
+            wbuf_puts(&b, "s");
         }
         nb_details(&b, r, st);
-        nb_puts(&b, "\n");
+        wbuf_puts(&b, "\n");
     }
 
     size_t ndiags = r->ndiags < OA_RESULT_MAX_DIAGS ? r->ndiags : OA_RESULT_MAX_DIAGS;
     for (size_t i = 0; i < ndiags; i++) {
         const struct oa_diag *d = &r->diags[i];
         const char *code = oa_diag_code_name(d->code);
-        nb_printf(&b, "[%s] %s (%s", oa_state_label(d->severity), code ? code : "?",
+        wbuf_printf(&b, "[%s] %s (%s", oa_state_label(d->severity), code ? code : "?",
                   oa_step_kind_name(d->step));
         nb_where(&b, d->server, sizeof d->server, d->port);
-        nb_puts(&b, "): ");
+        wbuf_puts(&b, "): ");
         nb_text(&b, d->message, sizeof d->message);
-        nb_puts(&b, " - remedy: ");
+        wbuf_puts(&b, " - remedy: ");
         nb_text(&b, d->remedy, sizeof d->remedy);
-        nb_puts(&b, "\n");
+        wbuf_puts(&b, "\n");
     }
 
     size_t details_dropped = 0;
     for (size_t i = 0; i < nsteps; i++)
         details_dropped += r->steps[i].details_dropped;
     if (r->steps_dropped || r->diags_dropped || r->perf_dropped || details_dropped)
-        nb_printf(&b,
+        wbuf_printf(&b,
                   "[NOTE] result full: %zu steps, %zu diagnoses, %zu details and %zu "
                   "perfdata not recorded\n",
                   r->steps_dropped, r->diags_dropped, details_dropped, r->perf_dropped);
 
     nb_perfdata(&b, r);
-    if (b.failed) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    return wbuf_finish(&b, NULL);
 }
 
 char *render_nagios_line(const struct oa_result *r, const char *name)
 {
     if (r == NULL)
         return NULL;
-    struct nbuf b = {NULL, 0, 0, 0};
+    struct wbuf b;
+    wbuf_init(&b, RENDER_NAGIOS_MAX);
     nb_first_line(&b, r, name, oa_result_status(r));
-    if (b.failed) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    return wbuf_finish(&b, NULL);
 }
 
 int render_nagios_exit_code(const struct oa_result *r)
