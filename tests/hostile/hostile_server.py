@@ -76,6 +76,9 @@ CASES = {
     "out_trickle": "OUT channel sends CONN/A3 one byte per second",
     "out_endless_pings": "OUT channel sends pings forever instead of CONN/C2",
     "bind_len_short": "bind_ack whose frag_length (10) is shorter than its header",
+    "tunnel_rechallenge": "the OUT channel's AUTHENTICATE answered by a new CHALLENGE",
+    "tunnel_ntlm_big_target_info": "the OUT channel's CHALLENGE too big for libcurl",
+    "tunnel_header_line_1mb": "the OUT channel's 200 with a 1 MB header line",
     "healthy": "a working proxy (the base every case deviates from)",
 }
 
@@ -323,11 +326,14 @@ class HostileServer:
             tok = base64.b64decode(authz[5:].strip() + "==")
             mtype = struct.unpack_from("<I", tok, 8)[0] if len(tok) >= 12 else 0
             if mtype == 1:
-                return self._challenge(c, cl)
+                return self._challenge(c, cl, method)
             if mtype == 3:
                 c.authed = True
                 if case == "ntlm_rechallenge" and method == "RPC_IN_DATA" and cl == 4:
-                    return self._challenge(c, cl)
+                    return self._challenge(c, cl, method)
+                if case == "tunnel_rechallenge" and method == "RPC_OUT_DATA":
+                    c.read_exact(cl)
+                    return self._challenge(c, 0, method)
         return self._authed(c, method, target, hdrs, cl)
 
     def _drain(self, c, cl, hdrs):
@@ -368,11 +374,12 @@ class HostileServer:
         c.send(response(401, "Unauthorized", offer, b"<html>401</html>"))
         return True
 
-    def _challenge(self, c, cl):
+    def _challenge(self, c, cl, method):
         case = self.case
         c.challenges += 1
         ti = names_av()
-        if case == "ntlm_big_target_info":
+        if case == "ntlm_big_target_info" or (case == "tunnel_ntlm_big_target_info" and
+                                              method == "RPC_OUT_DATA"):
             # 900 bytes; HOSTILE_TREE_CHARS changes it to find libcurl's limit by hand
             tree = "t" * int(os.environ.get("HOSTILE_TREE_CHARS", "450"))
             ti += av_pair(AV_DNS_TREE, tree.encode("utf-16le"))
@@ -429,7 +436,9 @@ class HostileServer:
         case = self.case
         a1 = rts.parse_conn_a1(c.read_exact(76))
         vc = self._vc(a1["vc_cookie"])
-        c.send(b"HTTP/1.1 200 Success\r\nContent-Type: application/rpc\r\n"
+        filler = b"X-Filler: " + b"f" * (1 << 20) + b"\r\n" if case == "tunnel_header_line_1mb" \
+            else b""
+        c.send(b"HTTP/1.1 200 Success\r\nContent-Type: application/rpc\r\n" + filler +
                b"Content-Length: 1073741824\r\n\r\n")
         if case == "rts_len_absurd":
             a3 = bytearray(rts.conn_a3())

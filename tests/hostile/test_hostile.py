@@ -55,6 +55,9 @@ TIMES = {}
 # text of every diagnosis message and the step errors.
 EXPECT = {
     "healthy": (ONE, 10, [], "ok", [], []),
+    "tunnel_rechallenge": (ONE, 10, ["auth_rejected"], "critical", [], ["was closed"]),
+    "tunnel_ntlm_big_target_info": (ONE, 10, ["protocol_error"], "critical", ["NTLM"], []),
+    "tunnel_header_line_1mb": (ONE, 10, ["protocol_error"], "critical", ["header"], []),
     "ntlm_big_target_info": ([], 10, ["protocol_error"], "critical",
                              ["NTLM"], []),
     "echo_bad_chunk": (ONE, 10, ["protocol_error"], "critical", [], ["balancer"]),
