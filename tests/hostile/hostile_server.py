@@ -76,6 +76,8 @@ CASES = {
     "out_trickle": "OUT channel sends CONN/A3 one byte per second",
     "out_endless_pings": "OUT channel sends pings forever instead of CONN/C2",
     "bind_len_short": "bind_ack whose frag_length (10) is shorter than its header",
+    "bind_secaddr_absurd": "bind_ack whose secondary address claims 65535 bytes",
+    "rts_count_absurd": "CONN/A3 claiming 65535 commands in 28 bytes",
     "tunnel_rechallenge": "the OUT channel's AUTHENTICATE answered by a new CHALLENGE",
     "tunnel_ntlm_big_target_info": "the OUT channel's CHALLENGE too big for libcurl",
     "tunnel_header_line_1mb": "the OUT channel's 200 with a 1 MB header line",
@@ -446,6 +448,12 @@ class HostileServer:
             c.send(bytes(a3))
             c.hold(HOLD_MAX)
             return False
+        if case == "rts_count_absurd":
+            a3 = bytearray(rts.conn_a3())
+            struct.pack_into("<H", a3, 18, 0xFFFF)
+            c.send(bytes(a3))
+            c.hold(HOLD_MAX)
+            return False
         if case == "rts_len_short":
             a3 = bytearray(rts.conn_a3())
             struct.pack_into("<H", a3, 8, 8)
@@ -482,6 +490,12 @@ class HostileServer:
         if case == "bind_malformed":
             ack = bytearray(bind_ack(call_id))
             ack[-28] = 0xFF  # n_results: 255 results in a 60-byte PDU
+            c.send(bytes(ack))
+            c.hold(HOLD_MAX)
+            return False
+        if case == "bind_secaddr_absurd":
+            ack = bytearray(bind_ack(call_id))
+            struct.pack_into("<H", ack, 24, 0xFFFF)
             c.send(bytes(ack))
             c.hold(HOLD_MAX)
             return False

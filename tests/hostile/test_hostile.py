@@ -95,6 +95,8 @@ EXPECT = {
     "out_trickle": (ONE, SHORT, ["timeout"], "critical", ["CONN/A3"], []),
     "out_endless_pings": (ONE, SHORT, ["timeout"], "critical", ["CONN/C2"], []),
     "bind_len_short": (ONE, 10, ["protocol_error"], "critical", [], []),
+    "bind_secaddr_absurd": (ONE, 10, ["protocol_error"], "critical", [], []),
+    "rts_count_absurd": (ONE, 10, ["protocol_error"], "critical", [], []),
 }
 
 
