@@ -24,6 +24,8 @@ packages=(
   shfmt
   # Prometheus integration: promtool check metrics / test rules / check config
   prometheus prometheus-alertmanager
+  # tests/bench/fresh-machine.sh (a Debian 12 root in a chroot)
+  debootstrap git
 )
 
 # Every program that the scripts, the lab, the tests and the benchmarks run,
@@ -40,7 +42,7 @@ programs=(
   kinit:krb5-user klist:krb5-user
   ip:iproute2 iptables:iptables iptables-legacy:iptables sysctl:procps
   mount:mount
-  shfmt:shfmt
+  shfmt:shfmt debootstrap:debootstrap git:git
   promtool:prometheus amtool:prometheus-alertmanager
 )
 

@@ -65,7 +65,7 @@ class Scanner:
         self.top = top
         self.found = Found()
         self.sh_functions = set()       # every shell function, any file
-        self.sh_runners = set()         # shell functions that run "$@"
+        self.sh_runners = {}            # shell function running "$@" -> shifts
         self.sh_literals = {}           # var -> literal values (per file)
         self.sh_arrays = {}             # var -> list of literal word lists
         self.targets = set()            # the project's own executables
@@ -81,10 +81,9 @@ class Scanner:
             return
         if direct:
             if w0 in self.sh_runners:
-                for i, w in enumerate(words[1:], 1):
-                    if w.text is not None and plausible(w.text) and "/" not in w.text:
-                        self.argv(words[i:], where, False)
-                        break
+                # run OUT ERR CMD...: the function shifts its own arguments
+                # away, then runs the rest
+                self.argv(words[1 + self.sh_runners[w0]:], where, True)
                 return
             if w0 in self.sh_functions:
                 return
@@ -216,7 +215,7 @@ class Scanner:
             name = node["Name"]["Value"]
             self.sh_functions.add(name)
             if self.runs_args(node.get("Body")):
-                self.sh_runners.add(name)
+                self.sh_runners[name] = self.shifts(node.get("Body"))
         if node.get("Type") == "CallExpr" or node.get("Type") == "DeclClause":
             for a in node.get("Assigns") or node.get("Args") or []:
                 if not isinstance(a, dict) or "Name" not in a or not a.get("Name"):
@@ -233,6 +232,19 @@ class Scanner:
         for v in node.values():
             if isinstance(v, (dict, list)):
                 self.collect_sh_defs(v)
+
+    def shifts(self, node):
+        """How many arguments the `shift` commands in a function body drop."""
+        if isinstance(node, list):
+            return sum(self.shifts(n) for n in node)
+        if not isinstance(node, dict):
+            return 0
+        n = 0
+        if node.get("Type") == "CallExpr" and node.get("Args"):
+            words = [self.word(a).text for a in node["Args"]]
+            if words[0] == "shift":
+                n = int(words[1]) if len(words) > 1 and (words[1] or "").isdigit() else 1
+        return n + sum(self.shifts(v) for v in node.values() if isinstance(v, (dict, list)))
 
     def runs_args(self, node):
         """Does this function body run "$@" (or "${@}") as a command?"""

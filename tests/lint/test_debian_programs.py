@@ -170,6 +170,9 @@ class Fixture(Tmp):
             CC=clang cmake -S . -B build -G Ninja
             run() { local out=$1; shift; "$@" >"$out"; }
             run /tmp/x ip netns exec ns1 timeout 5 openssl version
+            step() { local n=$1 log=$2; shift 2; echo "$n"; "$@" >"$log"; }
+            step "fetch it" fetch.log wget -q http://127.0.0.1/
+            step "a helper" helper.log helper x
             command -v iptables-legacy >/dev/null || echo no
             helper() { echo "$1"; }
             helper gzip
@@ -190,7 +193,7 @@ class Fixture(Tmp):
         want = {"/usr/bin/env", "bash", "dirname", "/usr/bin/python3", "id", "sudo",
                 "env", "apt-get", "unshare", "sh", "ip", "curl", "clang", "cmake",
                 "ninja", "timeout", "openssl", "iptables-legacy", "kinit", "xz",
-                "seq", "sleep", "rm", "setpriv", "krb5kdc"}
+                "seq", "sleep", "rm", "setpriv", "krb5kdc", "wget"}
         self.assertEqual(found, want)
 
     def test_python_constructs(self):
