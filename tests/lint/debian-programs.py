@@ -35,6 +35,9 @@ position), shell functions, relative paths and the project's own binaries
 are not programs. EXTRA below lists what no file names (the linker that cc
 runs); ALLOWED what need not be in the list, each with its reason.
 
+The Python modules the tree imports (not its own) are checked the same way,
+where /usr/bin/python3 finds them: python3-impacket, python3-yaml...
+
 Options:
   --top DIR     the tree to scan (default: this repository)
   --setup FILE  the setup script (default: TOP/deploy/setup-debian.sh); run as
@@ -67,6 +70,9 @@ EXTRA = {
 # the lab looks there too).
 SEARCH_EXTRA = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
                 "/sbin", "/bin"]
+
+# The interpreter the project's Python runs with (its modules are checked).
+PYTHON3 = "/usr/bin/python3"
 
 # Need not be in setup-debian.sh's list.
 ALLOWED = {
@@ -294,7 +300,83 @@ def check(found, setup):
     for name, decl in sorted(declared.items()):
         if name not in progs and name not in ALLOWED:
             rows.append((name, decl, "declared in setup-debian.sh; run by nothing found", "-"))
+    check_modules(found, listed, via, db, failures, rows)
     return failures, rows
+
+
+# Where /usr/bin/python3 (what the lab, the tests and the benchmarks run
+# with) finds each module: "name<TAB>path", path "-" when it is built in or
+# frozen, "?" when it is not installed. -I: no PYTHONPATH, no user site.
+FIND_MODULES = r"""
+import importlib.util, sys
+for name in sys.argv[1:]:
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        print(name, "?", sep="	")
+    elif spec.origin in (None, "built-in", "frozen") and not spec.submodule_search_locations:
+        print(name, "-", sep="	")
+    else:
+        print(name, spec.origin if spec.origin not in (None, "built-in", "frozen")
+              else list(spec.submodule_search_locations)[0], sep="	")
+"""
+
+
+def check_modules(found, listed, via, db, failures, rows):
+    """The Python modules the tree imports (not its own) come from a package
+    setup-debian.sh installs (or an Essential one): python3-impacket..."""
+    names = sorted(m for m in found.modules if m not in found.local and m != "__future__")
+    if not names:
+        return
+    p = subprocess.run([PYTHON3, "-I", "-c", FIND_MODULES] + names, capture_output=True,
+                       text=True, timeout=120, stdin=subprocess.DEVNULL)
+    where = {}
+    for line in p.stdout.splitlines():
+        name, _, path = line.partition("\t")
+        where[name] = path
+    allc, stdlib = [], []
+    for path in where.values():
+        if path.startswith("/"):
+            allc += candidates(path)
+    own = dpkg_owners(allc)
+    for name in names:
+        at = found.modules[name][0]
+        path = where.get(name, "?")
+        label = "python3 module " + name
+        if path == "-":
+            continue                        # built into the interpreter
+        if path == "?":
+            failures.append("%s (imported at %s) is not installed for %s: install the "
+                            "Debian package that ships it (python3-...) and add it to "
+                            "deploy/setup-debian.sh's packages" % (label, at, PYTHON3))
+            continue
+        owners = next((own[c] for c in candidates(path) if c in own), [])
+        if not owners:
+            failures.append("%s (imported at %s) is %s, which no Debian package ships "
+                            "(installed by hand?): use the Debian package and add it to "
+                            "deploy/setup-debian.sh's packages" % (label, at, path))
+            continue
+        pkg = next((o for o in owners if o in listed), owners[0])
+        if pkg in listed:
+            how = "listed"
+        elif any(db.get(o, (False,))[0] for o in owners):
+            how = "Essential"
+        elif pkg in via:
+            how = "via %s" % via[pkg]
+        else:
+            failures.append("%s (imported at %s) is shipped by the Debian package %s "
+                            "(dpkg -S %s), which deploy/setup-debian.sh does not install: "
+                            "add %s to its packages" % (label, at, pkg, path, pkg))
+            continue
+        if pkg.startswith("libpython3"):
+            stdlib.append(name)             # the standard library: one row
+            continue
+        rows.append((label, pkg, how, at))
+    if stdlib:
+        rows.append(("python3 stdlib", "libpython3.*", "via python3 (%d modules: %s)"
+                     % (len(stdlib), " ".join(stdlib)), "-"))
 
 
 def main(argv):

@@ -15,7 +15,14 @@ class Found:
 
     def __init__(self):
         self.where = {}
+        self.modules = {}       # Python module imported -> ["file:line"]
+        self.local = set()      # names of the tree's own Python modules
         self.errors = []
+
+    def add_module(self, name, where):
+        w = self.modules.setdefault(name, [])
+        if where not in w and len(w) < 3:
+            w.append(where)
 
     def add(self, prog, where):
         if prog.startswith("/"):

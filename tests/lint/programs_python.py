@@ -40,9 +40,12 @@ class PyModule:
             if isinstance(node, ast.Import):
                 for a in node.names:
                     self.alias[a.asname or a.name] = a.name
+                    self.s.found.add_module(a.name.split(".")[0], self.where(node))
             elif isinstance(node, ast.ImportFrom) and node.module:
                 for a in node.names:
                     self.alias[a.asname or a.name] = node.module + "." + a.name
+                if not node.level:
+                    self.s.found.add_module(node.module.split(".")[0], self.where(node))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.funcs.setdefault(node.name, []).append(node)
         self.find_wrappers()

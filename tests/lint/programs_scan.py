@@ -400,6 +400,9 @@ class Scanner:
             if kind is None:
                 continue
             rel = os.path.relpath(path, self.top)
+            if kind == "python":
+                self.found.local.add(os.path.basename(path)[:-3])
+                self.found.local.update(os.path.dirname(rel).split(os.sep))
             if shebang:
                 words = [Word(s) for s in shebang]
                 self.argv(words, rel + ":1 (#!)", False)

@@ -313,6 +313,33 @@ class Fixture(Tmp):
         self.assertEqual(len(f), 1, out)
         self.assertIn("curl (run at deploy/x.sh:3) is shipped by the Debian package curl", f[0])
 
+    def test_python_modules(self):
+        # yaml is python3-yaml (installed by setup-debian.sh), missing from
+        # this list; the other module is installed nowhere; json is stdlib
+        if subprocess.run([PY, "-I", "-c", "import yaml"], capture_output=True).returncode:
+            self.skipTest("python3-yaml is not installed")
+        self.write("tests/t.py", """
+            import json
+            import yaml
+            import oaprobe_lint_no_such_module
+            from helper import x
+            """)
+        self.write("tests/helper.py", "x = 1\n")
+        setup = self.write("setup.sh", """
+            #!/bin/bash
+            [ "$1" = --list ] && printf '%s\\n' "package python3" "program python3 python3"
+            """, 0o755)
+        rc, out = lint("--top", self.tmp, "--setup", setup)
+        self.assertEqual(rc, 1, out)
+        f = fails(out)
+        self.assertEqual(len(f), 2, out)
+        self.assertIn("python3 module oaprobe_lint_no_such_module (imported at tests/t.py:3) "
+                      "is not installed", out)
+        self.assertIn("python3 module yaml (imported at tests/t.py:2) is shipped by the "
+                      "Debian package python3-yaml", out)
+        self.assertIn("python3 stdlib", out)
+        self.assertNotIn("module helper", out)
+
 
 if __name__ == "__main__":
     unittest.main()
