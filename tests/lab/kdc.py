@@ -79,8 +79,8 @@ class KinitError(KdcError):
                          % (principal, returncode, self.stderr or "no message"))
 
 
-# The Debian package shipping each program the KDC needs (dpkg -S; checked by
-# tests/lint/debian-programs.py against the installed files).
+# The Debian package shipping each program the KDC needs (checked against
+# dpkg -S by tests/lint/test_debian_programs.py).
 TOOL_PACKAGES = {
     "krb5kdc": "krb5-kdc",
     "kdb5_util": "krb5-kdc",
