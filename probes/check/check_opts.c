@@ -3,30 +3,17 @@
  */
 #include "probes/check/check_opts.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "probes/check/check_int.h"
+#include "probes/common/ascii.h"
+#include "probes/common/errbuf.h"
 
 static const uint16_t default_ports[] = {6001, 6002, 6004};
-
-static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-    if (err != NULL && len > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, len, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 bool check_name_ok(const char *name, bool allow_colon)
 {
@@ -37,7 +24,7 @@ bool check_name_ok(const char *name, bool allow_colon)
         return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)name[i];
-        if (isalnum(ch) || ch == '-' || ch == '.' || ch == '_')
+        if (ascii_isalnum(ch) || ch == '-' || ch == '.' || ch == '_')
             continue;
         if (allow_colon && ch == ':')
             continue;
@@ -52,7 +39,7 @@ static bool parse_port(const char *s, size_t n, unsigned *port)
         return false;
     unsigned v = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
+        if (!ascii_isdigit((unsigned char)s[i]))
             return false;
         v = v * 10u + (unsigned)(s[i] - '0');
     }
@@ -117,7 +104,8 @@ bool check_resolve_ok(const char *entry, unsigned *port)
         return false;
     for (; *a != '\0'; a++) {
         unsigned char ch = (unsigned char)*a;
-        if (!(isxdigit(ch) || ch == '.' || ch == ':' || ch == '[' || ch == ']' || ch == ','))
+        if (!(ascii_hex_value(ch) >= 0 || ch == '.' || ch == ':' || ch == '[' || ch == ']' ||
+              ch == ','))
             return false;
     }
     char host[CHECK_NAME_MAX];
@@ -182,42 +170,43 @@ static int derive_direct_resolve(struct check *c)
 int check_opts_copy(struct check *c, const struct check_opts *o, char *err, size_t len)
 {
     if (c == NULL || o == NULL)
-        return fail(err, len, "no options");
+        return errbuf_fail(err, len, "no options");
     char name[CHECK_NAME_MAX];
     unsigned port;
     if (o->host == NULL ||
         check_host_split(o->host, o->http ? 80u : 443u, name, sizeof name, &port) < 0)
-        return fail(err, len, "bad host name '%s'", o->host != NULL ? o->host : "");
+        return errbuf_fail(err, len, "bad host name '%s'", o->host != NULL ? o->host : "");
     if (o->n_servers > CHECK_MAX_SERVERS)
-        return fail(err, len, "at most %u --server names", CHECK_MAX_SERVERS);
+        return errbuf_fail(err, len, "at most %u --server names", CHECK_MAX_SERVERS);
     for (size_t i = 0; i < o->n_servers; i++)
         if (!check_name_ok(o->servers[i], true))
-            return fail(err, len, "bad server name '%s'", o->servers[i] ? o->servers[i] : "");
+            return errbuf_fail(err, len, "bad server name '%s'",
+                               o->servers[i] ? o->servers[i] : "");
     if (o->n_ports > CHECK_MAX_PORTS)
-        return fail(err, len, "at most %u ports", CHECK_MAX_PORTS);
+        return errbuf_fail(err, len, "at most %u ports", CHECK_MAX_PORTS);
     for (size_t i = 0; i < o->n_ports; i++)
         if (o->ports[i] == 0)
-            return fail(err, len, "port 0 is not a port");
+            return errbuf_fail(err, len, "port 0 is not a port");
     if (o->n_resolve > CHECK_MAX_RESOLVE)
-        return fail(err, len, "at most %u --resolve entries", CHECK_MAX_RESOLVE);
+        return errbuf_fail(err, len, "at most %u --resolve entries", CHECK_MAX_RESOLVE);
     for (size_t i = 0; i < o->n_resolve; i++)
         if (!check_resolve_ok(o->resolve[i], NULL))
-            return fail(err, len, "bad --resolve entry '%s' (want HOST:PORT:ADDR)",
-                        o->resolve[i] ? o->resolve[i] : "");
+            return errbuf_fail(err, len, "bad --resolve entry '%s' (want HOST:PORT:ADDR)",
+                               o->resolve[i] ? o->resolve[i] : "");
     if ((unsigned)o->auth > CHECK_AUTH_NEGOTIATE)
-        return fail(err, len, "unknown authentication scheme");
+        return errbuf_fail(err, len, "unknown authentication scheme");
     if (o->user != NULL && (o->user[0] == '\0' || strlen(o->user) >= CHECK_NAME_MAX))
-        return fail(err, len, "bad user name");
+        return errbuf_fail(err, len, "bad user name");
     if ((unsigned)o->depth > CHECK_DEPTH_TLS)
-        return fail(err, len, "unknown check depth");
+        return errbuf_fail(err, len, "unknown check depth");
     if (o->user != NULL && o->password == NULL && o->auth != CHECK_AUTH_NEGOTIATE &&
         check_depth_runs(o->depth, CHECK_DEPTH_AUTH))
-        return fail(err, len,
-                    "a password is needed for %s (use --password-file or "
-                    "OAPROBE_PASSWORD)",
-                    check_auth_name(o->auth));
+        return errbuf_fail(err, len,
+                           "a password is needed for %s (use --password-file or "
+                           "OAPROBE_PASSWORD)",
+                           check_auth_name(o->auth));
     if (o->timeout_ms > 3600000u)
-        return fail(err, len, "timeout above one hour");
+        return errbuf_fail(err, len, "timeout above one hour");
 
     bool ok = true;
     c->host = dup_or_fail(name, &ok);
@@ -262,7 +251,7 @@ int check_opts_copy(struct check *c, const struct check_opts *o, char *err, size
     if (ok && c->direct_ports && derive_direct_resolve(c) < 0)
         ok = false;
     if (!ok)
-        return fail(err, len, "out of memory");
+        return errbuf_fail(err, len, "out of memory");
     return 0;
 }
 

@@ -18,4 +18,16 @@ static inline int ascii_hex_value(int c)
     return -1;
 }
 
+/* ascii_isdigit: '0'..'9', whatever the locale. */
+static inline int ascii_isdigit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* ascii_isalnum: ASCII letters and digits, whatever the locale. */
+static inline int ascii_isalnum(int c)
+{
+    return ascii_isdigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 #endif /* OAPROBE_ASCII_H */
