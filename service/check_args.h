@@ -1,30 +1,20 @@
 /*
  * check_args.h: the command line of `oaprobe check`, parsed into a struct
- * check_opts without touching files, the environment or the network (so
- * every error path is unit-tested). service/cmd_check.c reads the password
- * file and the environment, checks the files are readable, runs the check
- * and prints the result.
+ * check_settings through the option table of service/cfg_vocab.h (the
+ * vocabulary the YAML configuration uses too), without touching files, the
+ * environment or the network (so every error path is unit-tested).
+ * service/cmd_check.c reads the password, checks the files are readable,
+ * runs the check and prints the result.
  *
  *   oaprobe check [options] HOST
- *     --server NAME        RPC server name to tunnel to (repeatable, <= 4);
- *                          default: the NetBIOS and DNS names the NTLM
- *                          challenge reports
- *     --ports LIST         backend ports, comma separated (default 6001,6002,6004)
- *     --user DOMAIN\user   account (Kerberos: user@REALM or DOMAIN\user)
- *     --password-file FILE the password (first line); or OAPROBE_PASSWORD
- *     --auth ntlm|basic|negotiate (default ntlm)
- *     --keytab FILE        Negotiate: a client keytab for --user
- *     --depth LAYER        tls, echo, auth or tunnel (default): the last layer run
- *     --resolve HOST:PORT:ADDR  as curl's (repeatable, <= 16)
- *     --cacert FILE        trust these CAs instead of the system store
- *     --insecure           do not judge chain trust and host name
- *     --http               plain HTTP on port 80
- *     --direct-ports       also TCP-check the ports on HOST itself
- *     --timeout SECONDS    overall deadline (default 15; decimals allowed)
- *     --cert-warn-days N   cert_expiring window (default 14)
- *     --json               one JSON object instead of plugin text
- *     -v, -vv              trace the stages (and the HTTP headers) on stderr
- *     -h, --help
+ *   oaprobe check --config FILE --target NAME [--json] [-v]
+ *
+ * The options are the rows of cfg_vocab's table that have a command-line
+ * spelling (--server, --ports, --user, --password-file, --auth, --keytab,
+ * --depth, --resolve, --cacert, --insecure, --http, --direct-ports,
+ * --timeout, --cert-warn-days), plus --json, -v/-vv, -h/--help, and
+ * --config/--target, which run one target of a configuration file instead
+ * (then no other check option and no HOST may be given).
  *
  * Both "--opt VALUE" and "--opt=VALUE" are accepted. A password on the
  * command line (--password, -p) is refused with a message saying where it
@@ -36,18 +26,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "probes/check/check.h"
+#include "service/cfg_vocab.h"
 
 struct check_args {
-    struct check_opts opts;     /* strings point into argv; password unset */
-    const char *password_file;  /* --password-file, or NULL */
-    const char *cacert_file;    /* = opts.cacert, for the caller's checks */
+    struct check_settings s; /* strings point into argv; password unset */
+    const char *config_file; /* --config FILE, or NULL */
+    const char *target;      /* --target NAME, or NULL */
     bool json;
     bool help;
 };
 
-#define CHECK_ARGS_OK    0
-#define CHECK_ARGS_HELP  1
+#define CHECK_ARGS_OK 0
+#define CHECK_ARGS_HELP 1
 #define CHECK_ARGS_ERROR (-1)
 
 /*
@@ -55,26 +45,13 @@ struct check_args {
  *   out      [out] zeroed, then filled; pointers borrow argv
  *   err, len [out] one line naming the problem on CHECK_ARGS_ERROR
  * Returns CHECK_ARGS_OK, CHECK_ARGS_HELP (-h/--help seen) or CHECK_ARGS_ERROR
- * (unknown option, missing or bad value, bad port, no HOST or two of them,
- * a password on the command line, NULL arguments).
+ * (unknown option, missing or bad value, bad port list, no HOST or two of
+ * them, a password on the command line, --config without --target or with
+ * check options, NULL arguments).
  */
 int check_args_parse(int argc, char *const *argv, struct check_args *out, char *err, size_t len);
 
-/* check_args_usage: the usage text (static). */
+/* check_args_usage: the usage text (built once from the option table; static). */
 const char *check_args_usage(void);
-
-/*
- * check_args_ports: parse "6001,6002,6004" into ports[0..cap).
- * Returns the count (>= 1), or -1 (empty item, not a number, 0, > 65535, a
- * repeated port, more than cap ports).
- */
-int check_args_ports(const char *list, uint16_t *ports, size_t cap);
-
-/*
- * check_args_seconds: "15", "2.5", "0.25" -> milliseconds in *ms.
- * Returns 0, or -1 (empty, not a number, more than 3 decimals, 0, or above
- * 3600 s).
- */
-int check_args_seconds(const char *s, unsigned *ms);
 
 #endif /* OAPROBE_CHECK_ARGS_H */

@@ -6,6 +6,7 @@
 #define OAPROBE_CLI_H
 
 int cmd_check(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 int cmd_validports(int argc, char **argv);
 
 #endif /* OAPROBE_CLI_H */

@@ -1,34 +1,36 @@
 /*
- * cmd_check.c: `oaprobe check [options] HOST`, the end-to-end check of an
- * Outlook Anywhere endpoint (probes/check does the work).
+ * cmd_check.c: `oaprobe check [options] HOST` and `oaprobe check --config
+ * FILE --target NAME`, the end-to-end check of an Outlook Anywhere endpoint
+ * (probes/check does the work).
  *
- * This file only: parses the options (probes/check/check_args), reads the
- * password from --password-file or OAPROBE_PASSWORD (never argv), checks
- * that the files it was given are readable, runs the check with
- * check_run(), prints the result as monitoring-plugins text (web/
+ * This file only: parses the options (service/check_args, the vocabulary of
+ * service/cfg_vocab.h) or loads the target from the configuration
+ * (service/config.h), reads the password (service/secret.h: --password-file,
+ * OAPROBE_PASSWORD, or the target's password_file / password: ${NAME}; never
+ * argv), checks that the files it was given are readable, runs the check
+ * with check_run(), prints the result as monitoring-plugins text (web/
  * render_nagios) or JSON (web/render_json) and returns the plugin exit code.
  *
  * Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad usage, unreadable file,
- * no result).
+ * bad configuration, no result).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "probes/check/check.h"
-#include "probes/check/check_args.h"
 #include "probes/result/result.h"
+#include "service/check_args.h"
 #include "service/cli.h"
+#include "service/config.h"
+#include "service/secret.h"
 #include "web/render_json.h"
 #include "web/render_nagios.h"
 
 #define EXIT_UNKNOWN 3
-#define PASSWORD_MAX 1024
 
 static int usage_error(const char *msg)
 {
@@ -43,75 +45,89 @@ static int file_error(const char *what, const char *path, int err)
     return usage_error(msg);
 }
 
-/* read_password_file's own failures (errno values are positive). */
-enum {
-    PWF_EMPTY = -1,   /* the first line is empty */
-    PWF_LONG = -2,    /* longer than cap - 1 */
-    PWF_NUL = -3,     /* a NUL byte in the first line */
-    PWF_NOT_REG = -4, /* not a regular file (a FIFO would block forever) */
-};
-
-/*
- * Read the first line of path into buf (cap bytes), without its line end.
- * The file is opened non-blocking and must be a regular file; a file that
- * other users may read gets a warning on stderr.
- * Returns 0, an errno value, or a PWF_* code.
- */
-static int read_password_file(const char *path, char *buf, size_t cap)
-{
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return e;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return PWF_NOT_REG;
-    }
-    if (st.st_mode & S_IROTH)
-        fprintf(stderr,
-                "oaprobe check: warning: --password-file '%s' is readable by other users "
-                "(mode %04o): chmod o-r it\n",
-                path, (unsigned)(st.st_mode & 07777));
-    FILE *f = fdopen(fd, "r");
-    if (f == NULL) {
-        int e = errno;
-        close(fd);
-        return e;
-    }
-    size_t n = 0;
-    int ch;
-    int rc = 0;
-    while ((ch = fgetc(f)) != EOF && ch != '\n') {
-        if (ch == '\0') {
-            rc = PWF_NUL;
-            break;
-        }
-        if (n + 1 >= cap) {
-            rc = PWF_LONG;
-            break;
-        }
-        buf[n++] = (char)ch;
-    }
-    if (rc == 0 && ferror(f))
-        rc = errno != 0 ? errno : EIO;
-    fclose(f);
-    if (n > 0 && buf[n - 1] == '\r')
-        n--;
-    buf[n] = '\0';
-    if (rc == 0 && n == 0)
-        rc = PWF_EMPTY;
-    return rc;
-}
-
 static void trace_stderr(void *arg, const char *line)
 {
     (void)arg;
     fprintf(stderr, "oaprobe: %s\n", line);
+}
+
+/* Run the check and print it; returns the plugin exit code. */
+static int run_and_print(struct check_opts *opts, bool json)
+{
+    char err[512];
+    struct check *c = check_run(opts, err, sizeof err);
+    if (c == NULL)
+        return usage_error(err);
+    const struct oa_result *r = check_result(c);
+    int exit_code = EXIT_UNKNOWN;
+    char *text = NULL;
+    if (r != NULL) {
+        text = json ? render_json(r, RENDER_JSON_PRETTY) : render_nagios(r);
+        exit_code = render_nagios_exit_code(r);
+    }
+    if (text != NULL) {
+        fputs(text, stdout);
+        if (json)
+            fputc('\n', stdout);
+        free(text);
+    } else {
+        printf("OAPROBE UNKNOWN - %s: no result (out of memory)\n", opts->host);
+        exit_code = EXIT_UNKNOWN;
+    }
+    check_free(c);
+    return exit_code;
+}
+
+/* Check the files a check will read, before the check starts. */
+static int files_readable(const struct check_opts *o)
+{
+    if (o->cacert != NULL && access(o->cacert, R_OK) != 0)
+        return file_error("cacert", o->cacert, errno);
+    if (o->keytab != NULL && access(o->keytab, R_OK) != 0)
+        return file_error("keytab", o->keytab, errno);
+    return 0;
+}
+
+/* --config FILE --target NAME: one configured target, once. */
+static int run_configured(const struct check_args *a)
+{
+    struct cfg *cfg = NULL;
+    struct cfg_errs errs = {0};
+    if (cfg_load_file(a->config_file, &cfg, &errs) < 0) {
+        char line[700];
+        for (size_t i = 0; i < errs.n; i++)
+            fprintf(stderr, "%s\n", cfg_errs_format(&errs.v[i], a->config_file, line, sizeof line));
+        if (errs.dropped > 0)
+            fprintf(stderr, "%s: %zu more errors\n", a->config_file, errs.dropped);
+        cfg_errs_free(&errs);
+        return usage_error("the configuration has errors ('oaprobe config check FILE')");
+    }
+    const struct cfg_target *t = cfg_target_find(cfg, a->target);
+    if (t == NULL) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "no target named '%.100s' in %.100s", a->target, a->config_file);
+        cfg_free(cfg);
+        return usage_error(msg);
+    }
+    char err[512];
+    char *password = NULL;
+    int rc = cfg_secret_load(t, &password, err, sizeof err);
+    if (rc == SECRET_ERROR) {
+        cfg_free(cfg);
+        return usage_error(err);
+    }
+    if (rc == SECRET_WARN)
+        fprintf(stderr, "oaprobe check: warning: %s\n", err);
+    struct check_opts opts = cfg_target_opts(t, password);
+    opts.verbose = a->s.opts.verbose;
+    if (opts.verbose > 0)
+        opts.trace = trace_stderr;
+    rc = files_readable(&opts);
+    if (rc == 0)
+        rc = run_and_print(&opts, a->json);
+    secret_free(password);
+    cfg_free(cfg);
+    return rc;
 }
 
 int cmd_check(int argc, char **argv)
@@ -125,70 +141,33 @@ int cmd_check(int argc, char **argv)
     }
     if (rc != CHECK_ARGS_OK)
         return usage_error(err);
-    if (a.cacert_file != NULL && access(a.cacert_file, R_OK) != 0)
-        return file_error("--cacert", a.cacert_file, errno);
-    if (a.opts.keytab != NULL && access(a.opts.keytab, R_OK) != 0)
-        return file_error("--keytab", a.opts.keytab, errno);
+    if (a.config_file != NULL)
+        return run_configured(&a);
+    struct check_opts *o = &a.s.opts;
+    if ((rc = files_readable(o)) != 0)
+        return rc;
 
-    char password[PASSWORD_MAX];
-    password[0] = '\0';
-    bool have_password = false;
-    if (a.password_file != NULL) {
-        int e = read_password_file(a.password_file, password, sizeof password);
-        if (e == PWF_EMPTY)
-            rc = usage_error("--password-file: the first line is empty");
-        else if (e == PWF_LONG)
-            rc = usage_error("--password-file: the password is longer than 1023 bytes");
-        else if (e == PWF_NUL)
-            rc = usage_error("--password-file: the first line holds a NUL byte (a password "
-                             "cannot contain one)");
-        else if (e == PWF_NOT_REG)
-            rc = usage_error("--password-file: not a regular file (a FIFO or device is not "
-                             "read; use OAPROBE_PASSWORD to pass the password from a program)");
-        else if (e != 0)
-            rc = file_error("--password-file", a.password_file, e);
-        if (e != 0) {
-            explicit_bzero(password, sizeof password);
-            return rc;
+    char *password = NULL;
+    if (a.s.password_file != NULL) {
+        rc = secret_read_file(a.s.password_file, &password, err, sizeof err);
+        if (rc == SECRET_ERROR) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "--password-file: %s", err);
+            return usage_error(msg);
         }
-        have_password = true;
-    } else {
-        const char *env = getenv("OAPROBE_PASSWORD");
-        if (env != NULL && env[0] != '\0') {
-            if (strlen(env) >= sizeof password)
-                return usage_error("OAPROBE_PASSWORD is longer than 1023 bytes");
-            memcpy(password, env, strlen(env) + 1);
-            have_password = true;
-        }
+        if (rc == SECRET_WARN)
+            fprintf(stderr, "oaprobe check: warning: --password-file: %s\n", err);
+    } else if (getenv("OAPROBE_PASSWORD") != NULL && getenv("OAPROBE_PASSWORD")[0] != '\0') {
+        if (secret_read_env("OAPROBE_PASSWORD", &password, err, sizeof err) != SECRET_OK)
+            return usage_error(err);
     }
-    if (have_password)
-        a.opts.password = password;
-    if (a.opts.user == NULL && have_password && a.opts.auth != CHECK_AUTH_NEGOTIATE)
+    o->password = password;
+    if (o->user == NULL && password != NULL && o->auth != CHECK_AUTH_NEGOTIATE)
         fprintf(stderr, "oaprobe check: a password but no --user: checking without credentials\n");
-    if (a.opts.verbose > 0)
-        a.opts.trace = trace_stderr;
-
-    struct check *c = check_run(&a.opts, err, sizeof err);
-    explicit_bzero(password, sizeof password);
-    a.opts.password = NULL;
-    if (c == NULL)
-        return usage_error(err);
-    const struct oa_result *r = check_result(c);
-    int exit_code = EXIT_UNKNOWN;
-    char *text = NULL;
-    if (r != NULL) {
-        text = a.json ? render_json(r, RENDER_JSON_PRETTY) : render_nagios(r);
-        exit_code = render_nagios_exit_code(r);
-    }
-    if (text != NULL) {
-        fputs(text, stdout);
-        if (a.json)
-            fputc('\n', stdout);
-        free(text);
-    } else {
-        printf("OAPROBE UNKNOWN - %s: no result (out of memory)\n", a.opts.host);
-        exit_code = EXIT_UNKNOWN;
-    }
-    check_free(c);
-    return exit_code;
+    if (o->verbose > 0)
+        o->trace = trace_stderr;
+    rc = run_and_print(o, a.json);
+    o->password = NULL;
+    secret_free(password);
+    return rc;
 }

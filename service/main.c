@@ -16,6 +16,7 @@ struct command {
 
 static const struct command commands[] = {
     {"check", cmd_check, "check an Outlook Anywhere endpoint end to end"},
+    {"config", cmd_config, "validate a service configuration file ('config check FILE')"},
     {"validports", cmd_validports,
      "parse, check and correct an RpcProxy ValidPorts value"},
 };

@@ -1,6 +1,6 @@
 /*
- * fuzz_check_args.c: the `oaprobe check` command line and the syntax checks
- * behind it (host[:port], --resolve entries, port lists, seconds). The input
+ * fuzz_cfg_args.c: the `oaprobe check` command line and the syntax checks
+ * behind it (host[:port], --resolve entries, port lists, seconds, durations). The input
  * is split at NUL bytes into at most 32 arguments.
  */
 #include <stddef.h>
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probes/check/check_args.h"
 #include "probes/check/check_opts.h"
+#include "service/check_args.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,11 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char name[256];
         unsigned port, ms;
         uint16_t ports[8];
+        uint64_t dur;
         (void)check_resolve_ok(argv[i], &port);
         (void)check_host_split(argv[i], 443, name, sizeof name, &port);
         (void)check_name_ok(argv[i], true);
-        (void)check_args_ports(argv[i], ports, 8);
-        (void)check_args_seconds(argv[i], &ms);
+        (void)cfg_ports_parse(argv[i], ports, 8, name, sizeof name);
+        (void)cfg_seconds_parse(argv[i], &ms);
+        (void)cfg_duration_parse(argv[i], &dur);
     }
     free(buf);
     return 0;

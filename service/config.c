@@ -1,0 +1,488 @@
+/*
+ * config.c: the service configuration's top level: the file, the document,
+ * listen/storage/retention/api/external_url, defaults and targets, duplicate
+ * names, and API bodies (see config.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "probes/check/check_opts.h"
+#include "service/config_int.h"
+
+#define JSON_BODY_MAX (64u * 1024u)
+
+void cfg_free(struct cfg *cfg)
+{
+    if (cfg == NULL)
+        return;
+    for (size_t i = 0; i < cfg->n_listen; i++)
+        free(cfg->listen[i].host);
+    free(cfg->listen);
+    free(cfg->storage);
+    free(cfg->tokens_file);
+    free(cfg->external_url);
+    cfg_target_free(cfg->defaults);
+    for (size_t i = 0; i < cfg->n_targets; i++)
+        cfg_target_free(cfg->targets[i]);
+    free(cfg->targets);
+    free(cfg);
+}
+
+const struct cfg_target *cfg_target_find(const struct cfg *cfg, const char *name)
+{
+    if (cfg == NULL || name == NULL)
+        return NULL;
+    for (size_t i = 0; i < cfg->n_targets; i++)
+        if (strcmp(cfg->targets[i]->name, name) == 0)
+            return cfg->targets[i];
+    return NULL;
+}
+
+/* "host:port" or "[v6]:port" appended to cfg->listen. */
+static bool add_listen(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n, const char *path)
+{
+    char *s = cfg_scalar(ctx, n, path, true, "host:port");
+    if (s == NULL)
+        return false;
+    char host[CHECK_NAME_MAX];
+    unsigned port = 0;
+    bool ok = check_host_split(s, 0, host, sizeof host, &port) == 0 && port != 0;
+    if (!ok)
+        cfg_node_err(ctx, n, path,
+                     "\"%.80s\" is not host:port (e.g. 127.0.0.1:9780, [::1]:9780, "
+                     "0.0.0.0:9780)",
+                     s);
+    free(s);
+    if (!ok)
+        return false;
+    if (cfg->n_listen >= CFG_LISTEN_MAX) {
+        cfg_node_err(ctx, n, path, "at most %u listen addresses", CFG_LISTEN_MAX);
+        return false;
+    }
+    for (size_t i = 0; i < cfg->n_listen; i++)
+        if (cfg->listen[i].port == port && strcmp(cfg->listen[i].host, host) == 0) {
+            cfg_node_err(ctx, n, path, "listed twice");
+            return false;
+        }
+    struct cfg_listen *l = realloc(cfg->listen, (cfg->n_listen + 1) * sizeof *l);
+    if (l == NULL) {
+        ctx->oom = true;
+        return false;
+    }
+    cfg->listen = l;
+    l[cfg->n_listen].host = strdup(host);
+    l[cfg->n_listen].port = (uint16_t)port;
+    if (l[cfg->n_listen].host == NULL) {
+        ctx->oom = true;
+        return false;
+    }
+    cfg->n_listen++;
+    return true;
+}
+
+static void do_listen(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n, const char *path)
+{
+    if (n->type != YAML_SEQUENCE_NODE) {
+        add_listen(ctx, cfg, n, path);
+        return;
+    }
+    size_t i = 0;
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++, i++) {
+        char sub[CFG_PATH_MAX];
+        yaml_node_t *item = cfg_node(ctx, *it, cfg_path_index(sub, sizeof sub, path, i));
+        if (item != NULL)
+            add_listen(ctx, cfg, item, sub);
+    }
+    if (i == 0)
+        cfg_node_err(ctx, n, path, "is an empty list");
+}
+
+/* A path-like string into *dst (replacing). */
+static void do_string(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path, char **dst)
+{
+    char *s = cfg_scalar(ctx, n, path, true, "a string");
+    if (s == NULL)
+        return;
+    if (s[0] == '\0') {
+        cfg_node_err(ctx, n, path, "is empty");
+        free(s);
+        return;
+    }
+    free(*dst);
+    *dst = s;
+}
+
+static void do_bool(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path, bool *dst)
+{
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+        cfg_bool_parse((const char *)n->data.scalar.value, dst) < 0)
+        cfg_node_err(ctx, n, path, "wants true or false");
+}
+
+static void do_api(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n, const char *path)
+{
+    if (!cfg_map_check(ctx, n, path, CFG_MAP_MAX))
+        return;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const char *k = cfg_key(ctx, p);
+        char sub[CFG_PATH_MAX];
+        cfg_path(sub, sizeof sub, path, k);
+        yaml_node_t *v = cfg_node(ctx, p->value, sub);
+        if (v == NULL)
+            continue;
+        if (strcmp(k, "tokens_file") == 0)
+            do_string(ctx, v, sub, &cfg->tokens_file);
+        else if (strcmp(k, "read_requires_token") == 0)
+            do_bool(ctx, v, sub, &cfg->read_requires_token);
+        else
+            cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), sub,
+                         "unknown key '%.60s' (tokens_file, read_requires_token)", k);
+    }
+}
+
+struct named {
+    const struct cfg_target *t;
+    size_t idx;
+};
+
+static int name_cmp(const void *a, const void *b)
+{
+    const struct named *x = a, *y = b;
+    int c = strcmp(x->t->name, y->t->name);
+    return c != 0 ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* Every name once: sort a copy, report the later ones of equal runs. */
+static void check_duplicates(struct cfg_ctx *ctx, struct cfg *cfg, const size_t *index)
+{
+    if (cfg->n_targets < 2)
+        return;
+    struct named *v = malloc(cfg->n_targets * sizeof *v);
+    if (v == NULL) {
+        ctx->oom = true;
+        cfg_err_add(ctx->errs, 0, 0, "targets", "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < cfg->n_targets; i++) {
+        v[i].t = cfg->targets[i];
+        v[i].idx = index[i];
+    }
+    qsort(v, cfg->n_targets, sizeof *v, name_cmp);
+    for (size_t i = 1; i < cfg->n_targets; i++) {
+        if (strcmp(v[i].t->name, v[i - 1].t->name) != 0)
+            continue;
+        size_t first = i - 1;
+        while (first > 0 && strcmp(v[first - 1].t->name, v[i].t->name) == 0)
+            first--;
+        char sub[CFG_PATH_MAX];
+        char path[CFG_PATH_MAX];
+        cfg_path_index(sub, sizeof sub, "targets", v[i].idx);
+        cfg_err_add(ctx->errs, v[i].t->line, v[i].t->col, cfg_path(path, sizeof path, sub, "name"),
+                    "duplicate name \"%s\" (first at line %u)", v[i].t->name, v[first].t->line);
+    }
+    free(v);
+}
+
+static void do_targets(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n, const char *path)
+{
+    if (n->type != YAML_SEQUENCE_NODE) {
+        if (!cfg_is_null(n))
+            cfg_node_err(ctx, n, path, "wants a list of targets (- name: ...), not %s",
+                         cfg_type_name(n));
+        return;
+    }
+    size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (count > CFG_TARGETS_MAX) {
+        cfg_node_err(ctx, n, path, "%zu targets (at most %u)", count, CFG_TARGETS_MAX);
+        return;
+    }
+    cfg->targets = calloc(count ? count : 1, sizeof *cfg->targets);
+    size_t *index = calloc(count ? count : 1, sizeof *index);
+    if (cfg->targets == NULL || index == NULL) {
+        free(index);
+        ctx->oom = true;
+        cfg_node_err(ctx, n, path, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        char sub[CFG_PATH_MAX];
+        cfg_path_index(sub, sizeof sub, path, i);
+        yaml_node_t *item = cfg_node(ctx, n->data.sequence.items.start[i], sub);
+        if (item == NULL)
+            continue;
+        struct cfg_target *t = cfg->defaults ? cfg_target_copy(cfg->defaults) : cfg_target_new();
+        if (t == NULL) {
+            ctx->oom = true;
+            cfg_node_err(ctx, item, sub, "out of memory");
+            break;
+        }
+        t->line = (unsigned)item->start_mark.line + 1u;
+        t->col = (unsigned)item->start_mark.column + 1u;
+        bool ok = cfg_target_apply(ctx, t, item, sub, false);
+        if (item->type == YAML_MAPPING_NODE)
+            ok = cfg_target_finish(ctx, t, item, sub) && ok;
+        if (t->name == NULL) { /* kept with other errors: its name still counts */
+            cfg_target_free(t);
+            continue;
+        }
+        (void)ok;
+        index[cfg->n_targets] = i;
+        cfg->targets[cfg->n_targets++] = t;
+    }
+    check_duplicates(ctx, cfg, index);
+    free(index);
+}
+
+/* The top-level keys, in the order they are applied (defaults before targets). */
+static const char *const top_keys[] = {"listen",       "storage",  "retention", "api",
+                                       "external_url", "defaults", "targets"};
+
+static const yaml_node_t *top_value(struct cfg_ctx *ctx, const yaml_node_t *root, const char *key)
+{
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++)
+        if (strcmp(cfg_key(ctx, p), key) == 0)
+            return cfg_node(ctx, p->value, key);
+    return NULL;
+}
+
+static void walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root)
+{
+    if (!cfg_map_check(ctx, root, "", CFG_MAP_MAX))
+        return;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++) {
+        const char *k = cfg_key(ctx, p);
+        size_t i;
+        for (i = 0; i < sizeof top_keys / sizeof top_keys[0]; i++)
+            if (strcmp(k, top_keys[i]) == 0)
+                break;
+        if (i == sizeof top_keys / sizeof top_keys[0])
+            cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), k,
+                         "unknown key '%.60s' (listen, storage, retention, api, external_url, "
+                         "defaults, targets)",
+                         k);
+    }
+    const yaml_node_t *v;
+    if ((v = top_value(ctx, root, "listen")) != NULL)
+        do_listen(ctx, cfg, v, "listen");
+    if ((v = top_value(ctx, root, "storage")) != NULL)
+        do_string(ctx, v, "storage", &cfg->storage);
+    if ((v = top_value(ctx, root, "retention")) != NULL) {
+        char *s = cfg_scalar(ctx, v, "retention", true, "a duration");
+        uint64_t ms;
+        if (s != NULL && (cfg_duration_parse(s, &ms) < 0 || ms < 3600000u))
+            cfg_node_err(ctx, v, "retention", "\"%.40s\" is not a duration of at least 1h", s);
+        else if (s != NULL)
+            cfg->retention_ms = ms;
+        free(s);
+    }
+    if ((v = top_value(ctx, root, "api")) != NULL)
+        do_api(ctx, cfg, v, "api");
+    if ((v = top_value(ctx, root, "external_url")) != NULL) {
+        do_string(ctx, v, "external_url", &cfg->external_url);
+        if (cfg->external_url != NULL && strncmp(cfg->external_url, "http://", 7) != 0 &&
+            strncmp(cfg->external_url, "https://", 8) != 0)
+            cfg_node_err(ctx, v, "external_url", "wants an http:// or https:// URL");
+    }
+    if ((v = top_value(ctx, root, "defaults")) != NULL && !cfg_is_null(v)) {
+        cfg->defaults->line = (unsigned)v->start_mark.line + 1u;
+        (void)cfg_target_apply(ctx, cfg->defaults, v, "defaults", true);
+        if (cfg->defaults->set.opts.timeout_ms > cfg->defaults->interval_ms)
+            cfg_node_err(ctx, v, "defaults", "timeout is longer than interval");
+        cfg->defaults->fingerprint = 0;
+    }
+    if ((v = top_value(ctx, root, "targets")) != NULL)
+        do_targets(ctx, cfg, v, "targets");
+}
+
+int cfg_load_string(const char *text, size_t len, struct cfg **out, struct cfg_errs *errs)
+{
+    struct cfg_errs local = {0};
+    if (errs == NULL)
+        errs = &local;
+    if (out != NULL)
+        *out = NULL;
+    if (text == NULL || out == NULL) {
+        cfg_err_add(errs, 0, 0, "", "no configuration");
+        cfg_errs_free(&local);
+        return -1;
+    }
+    size_t before = errs->n + errs->dropped;
+    if (len > CFG_FILE_MAX) {
+        cfg_err_add(errs, 0, 0, "", "the configuration is larger than %u bytes", CFG_FILE_MAX);
+        cfg_errs_free(&local);
+        return -1;
+    }
+    struct cfg *cfg = calloc(1, sizeof *cfg);
+    yaml_document_t doc;
+    if (cfg == NULL || (cfg->defaults = cfg_target_new()) == NULL) {
+        cfg_err_add(errs, 0, 0, "", "out of memory");
+        cfg_free(cfg);
+        cfg_errs_free(&local);
+        return -1;
+    }
+    cfg->retention_ms = CFG_DEFAULT_RETENTION_MS;
+    if (cfg_parse_doc(text, len, &doc, errs)) {
+        struct cfg_ctx ctx = {.doc = &doc, .errs = errs, .expand_env = true};
+        ctx.n_nodes = (size_t)(doc.nodes.top - doc.nodes.start);
+        ctx.seen = calloc(ctx.n_nodes ? ctx.n_nodes : 1, 1);
+        yaml_node_t *root = yaml_document_get_root_node(&doc);
+        if (ctx.seen == NULL)
+            cfg_err_add(errs, 0, 0, "", "out of memory");
+        else if (root != NULL && !cfg_is_null(root))
+            walk(&ctx, cfg, cfg_node(&ctx, 1, ""));
+        free(ctx.seen);
+        yaml_document_delete(&doc);
+    }
+    if (errs->n + errs->dropped == before && cfg->n_listen == 0) {
+        cfg->listen = calloc(1, sizeof *cfg->listen);
+        if (cfg->listen == NULL || (cfg->listen[0].host = strdup("127.0.0.1")) == NULL)
+            cfg_err_add(errs, 0, 0, "", "out of memory");
+        else {
+            cfg->listen[0].port = 9780;
+            cfg->n_listen = 1;
+        }
+    }
+    if (errs->n + errs->dropped == before && cfg->storage == NULL &&
+        (cfg->storage = strdup(CFG_DEFAULT_STORAGE)) == NULL)
+        cfg_err_add(errs, 0, 0, "", "out of memory");
+    if (errs->n + errs->dropped != before) {
+        cfg_free(cfg);
+        cfg_errs_free(&local);
+        return -1;
+    }
+    *out = cfg;
+    return 0;
+}
+
+int cfg_load_file(const char *path, struct cfg **out, struct cfg_errs *errs)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (path == NULL) {
+        cfg_err_add(errs, 0, 0, "", "no file name");
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        cfg_err_add(errs, 0, 0, "", "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        cfg_err_add(errs, 0, 0, "", "not a regular file");
+        close(fd);
+        return -1;
+    }
+    if (st.st_size > (off_t)CFG_FILE_MAX) {
+        cfg_err_add(errs, 0, 0, "", "larger than %u bytes", CFG_FILE_MAX);
+        close(fd);
+        return -1;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *buf = malloc(cap);
+    if (buf == NULL) {
+        cfg_err_add(errs, 0, 0, "", "out of memory");
+        close(fd);
+        return -1;
+    }
+    for (;;) {
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            cfg_err_add(errs, 0, 0, "", "read error: %s", strerror(errno));
+            free(buf);
+            close(fd);
+            return -1;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n == cap) { /* the file grew since fstat */
+            cfg_err_add(errs, 0, 0, "", "the file changed while being read");
+            free(buf);
+            close(fd);
+            return -1;
+        }
+    }
+    close(fd);
+    int rc = cfg_load_string(buf, n, out, errs);
+    free(buf);
+    return rc;
+}
+
+int cfg_target_parse_json(const char *body, size_t len, const char *name,
+                          const struct cfg *defaults_from, struct cfg_target **out,
+                          struct cfg_errs *errs)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (body == NULL || out == NULL) {
+        cfg_err_add(errs, 0, 0, "", "no body");
+        return -1;
+    }
+    if (len > JSON_BODY_MAX) {
+        cfg_err_add(errs, 0, 0, "", "the body is larger than %u bytes", JSON_BODY_MAX);
+        return -1;
+    }
+    if (name != NULL && !cfg_name_ok(name)) {
+        cfg_err_add(errs, 0, 0, "name", "not a valid name ([a-z0-9._-], 1-%u characters)",
+                    CFG_NAME_MAX);
+        return -1;
+    }
+    size_t before = errs != NULL ? errs->n + errs->dropped : 0;
+    struct cfg_errs local = {0};
+    if (errs == NULL)
+        errs = &local;
+    yaml_document_t doc;
+    if (!cfg_parse_doc(body, len, &doc, errs)) {
+        cfg_errs_free(&local);
+        return -1;
+    }
+    struct cfg_ctx ctx = {.doc = &doc, .errs = errs, .expand_env = false, .api = true};
+    ctx.n_nodes = (size_t)(doc.nodes.top - doc.nodes.start);
+    ctx.seen = calloc(ctx.n_nodes ? ctx.n_nodes : 1, 1);
+    struct cfg_target *t = NULL;
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (ctx.seen == NULL) {
+        cfg_err_add(errs, 0, 0, "", "out of memory");
+    } else if (root == NULL || root->type != YAML_MAPPING_NODE) {
+        cfg_err_add(errs, 1, 1, "", "the body must be a JSON object");
+    } else {
+        t = defaults_from && defaults_from->defaults ? cfg_target_copy(defaults_from->defaults)
+                                                     : cfg_target_new();
+        if (t == NULL) {
+            cfg_err_add(errs, 0, 0, "", "out of memory");
+        } else {
+            t->line = 0;
+            if (name != NULL && !cfg_target_set_name(t, name)) {
+                cfg_target_free(t);
+                t = NULL;
+            }
+            if (t == NULL) {
+                cfg_err_add(errs, 0, 0, "", "out of memory");
+            } else {
+                root = cfg_node(&ctx, 1, "");
+                bool ok = cfg_target_apply(&ctx, t, root, "", false);
+                ok = cfg_target_finish(&ctx, t, root, "") && ok;
+                (void)ok;
+            }
+        }
+    }
+    free(ctx.seen);
+    yaml_document_delete(&doc);
+    if (errs->n + errs->dropped != before) {
+        cfg_target_free(t);
+        cfg_errs_free(&local);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}

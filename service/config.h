@@ -1,0 +1,184 @@
+/*
+ * config.h: the service's configuration (YAML, docs/config.md) as a
+ * struct cfg, with every problem reported by line, column and key path.
+ *
+ *   listen: 127.0.0.1:9780          # or a list; [::1]:9780 too
+ *   storage: /var/lib/oaprobe/oaprobe.db
+ *   retention: 90d
+ *   api: {tokens_file: /etc/oaprobe/tokens, read_requires_token: false}
+ *   defaults: {interval: 60s, ...}  # any target key but name
+ *   targets:
+ *     - name: contoso-mail           # [a-z0-9._-]{1,64}, unique
+ *       host: mail.contoso.com
+ *       ...                          # every `oaprobe check` option (cfg_vocab.h)
+ *       interval: 60s
+ *       labels: {site: hq}
+ *       location: dc1
+ *       depth: tunnel
+ *
+ * Loading never stops at the first problem: every error found is appended to
+ * a struct cfg_errs (up to CFG_ERRS_MAX; the rest are counted), and a
+ * configuration with any error is not returned. Unknown keys, duplicate keys
+ * in a mapping, duplicate target names, bad names, bad durations, wrong
+ * types and out-of-range values are errors. YAML aliases are refused (they
+ * would let a small file expand without bound).
+ *
+ * String values expand "${NAME}" from the environment ("$$" is a literal
+ * "$"; any other "$" is kept as is); an unset variable is an error. The
+ * password is never in the configuration: password_file, keytab, or
+ * password: "${NAME}", which is kept as a reference and read by
+ * cfg_secret_load() (service/secret.h) at start and reload.
+ *
+ * Ownership: a struct cfg owns everything it points to, including the
+ * strings inside each target's struct check_opts; cfg_free() frees it all.
+ * Nothing here is thread-safe; a loaded struct cfg is read-only and may be
+ * shared between threads.
+ */
+#ifndef OAPROBE_CONFIG_H
+#define OAPROBE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service/cfg_vocab.h"
+
+#define CFG_ERRS_MAX 100u       /* errors kept; the rest counted */
+#define CFG_FILE_MAX (4u << 20) /* bytes in a configuration file */
+#define CFG_TARGETS_MAX 100000u /* targets in one file */
+#define CFG_NAME_MAX 64u        /* target name, [a-z0-9._-] */
+#define CFG_LABELS_MAX 32u      /* labels per target */
+#define CFG_LABEL_MAX 128u      /* bytes in a label key or value */
+#define CFG_LISTEN_MAX 8u       /* listen addresses */
+#define CFG_DEFAULT_LISTEN "127.0.0.1:9780"
+#define CFG_DEFAULT_STORAGE "/var/lib/oaprobe/oaprobe.db"
+#define CFG_DEFAULT_RETENTION_MS (90ull * 86400000ull)
+#define CFG_DEFAULT_INTERVAL_MS 60000ull
+#define CFG_MIN_INTERVAL_MS 1000ull
+#define CFG_DEFAULT_FAILURE_THRESHOLD 2u
+#define CFG_DEFAULT_SUCCESS_THRESHOLD 1u
+
+/* One problem in a configuration. line and col are 1-based (0: unknown). */
+struct cfg_err {
+    unsigned line, col;
+    char path[160]; /* "targets[3].interval"; "" for the document */
+    char msg[320];  /* the problem, never a secret */
+};
+
+/* The problems of one load. Zero-initialise; cfg_errs_free() when done. */
+struct cfg_errs {
+    struct cfg_err *v;
+    size_t n;       /* kept (<= CFG_ERRS_MAX) */
+    size_t dropped; /* found beyond CFG_ERRS_MAX */
+};
+
+/* One label (a Prometheus label name and its value). */
+struct cfg_label {
+    char *key; /* [a-zA-Z_][a-zA-Z0-9_]*, not "target", "location", "__*" */
+    char *value;
+};
+
+/* One listen address. */
+struct cfg_listen {
+    char *host; /* "127.0.0.1", "::1" (no brackets), "localhost" */
+    uint16_t port;
+};
+
+/*
+ * One target. set.opts holds the check options; its strings (and
+ * set.password_file, set.password_env) are owned by the target.
+ * set.opts.password is always NULL: see cfg_secret_load().
+ */
+struct cfg_target {
+    char *name;                /* NULL for the defaults block */
+    struct check_settings set; /* the vocabulary's options (depth: set.opts.depth) */
+    uint64_t interval_ms;      /* default CFG_DEFAULT_INTERVAL_MS */
+    struct cfg_label *labels;
+    size_t n_labels;
+    char *location;             /* NULL: none */
+    unsigned failure_threshold; /* consecutive failures to go down (default 2) */
+    unsigned success_threshold; /* consecutive successes to come back (default 1) */
+    uint64_t remind_every_ms;   /* 0: no reminders */
+    uint64_t fingerprint;       /* over every setting above (not the secret) */
+    unsigned line, col;         /* where it starts in the file (0: API body) */
+};
+
+/* A whole configuration. */
+struct cfg {
+    struct cfg_listen *listen; /* at least one (default CFG_DEFAULT_LISTEN) */
+    size_t n_listen;
+    char *storage;               /* SQLite path (default CFG_DEFAULT_STORAGE) */
+    uint64_t retention_ms;       /* default CFG_DEFAULT_RETENTION_MS */
+    char *tokens_file;           /* api.tokens_file; NULL: no tokens, no writes */
+    bool read_requires_token;    /* api.read_requires_token */
+    char *external_url;          /* external_url: base of links; NULL: none */
+    struct cfg_target *defaults; /* the defaults: block, as a nameless target */
+    struct cfg_target **targets; /* in file order */
+    size_t n_targets;
+};
+
+/*
+ * cfg_load_file: read and validate a configuration file.
+ *   path  [in]  the file (at most CFG_FILE_MAX bytes)
+ *   out   [out] the configuration (cfg_free) when 0 is returned, else NULL
+ *   errs  [out] every problem (errs->n > 0 exactly when -1 is returned);
+ *               the caller frees it with cfg_errs_free()
+ * Returns 0, or -1 (unreadable file, bad YAML, invalid values, out of
+ * memory: each reported in errs).
+ */
+int cfg_load_file(const char *path, struct cfg **out, struct cfg_errs *errs);
+
+/* cfg_load_string: the same for a document in memory (len bytes, any content). */
+int cfg_load_string(const char *text, size_t len, struct cfg **out, struct cfg_errs *errs);
+
+/* cfg_free: free a configuration; NULL is a no-op. */
+void cfg_free(struct cfg *cfg);
+
+/* cfg_target_find: the target called name, or NULL. */
+const struct cfg_target *cfg_target_find(const struct cfg *cfg, const char *name);
+
+/*
+ * cfg_target_parse_json: one target from an API body (a JSON object with the
+ * keys of a YAML target), validated the same way, on top of the defaults of
+ * defaults_from (may be NULL).
+ *   name  [in]  the target's name (from the URL); a "name" key in the body
+ *               must equal it. Validated like a file target's name.
+ *   out   [out] the new target (cfg_target_free) when 0 is returned
+ *   errs  [out] every problem; paths are the keys ("interval")
+ * Returns 0 or -1.
+ */
+int cfg_target_parse_json(const char *body, size_t len, const char *name,
+                          const struct cfg *defaults_from, struct cfg_target **out,
+                          struct cfg_errs *errs);
+
+/* cfg_target_free: free one target; NULL is a no-op. */
+void cfg_target_free(struct cfg_target *t);
+
+/*
+ * cfg_target_opts: the engine options of a target, ready for check_new():
+ * a copy of t->set.opts whose strings still belong to t, with the password
+ * (from cfg_secret_load, may be NULL) filled in.
+ */
+struct check_opts cfg_target_opts(const struct cfg_target *t, const char *password);
+
+/*
+ * cfg_target_fingerprint_secret: the target's fingerprint mixed with the
+ * content of its secret (password, may be NULL), for a reload to notice a
+ * changed password file. Pure.
+ */
+uint64_t cfg_target_fingerprint_secret(const struct cfg_target *t, const char *password);
+
+/* cfg_name_ok: is name a valid target name ([a-z0-9._-]{1,64})? */
+bool cfg_name_ok(const char *name);
+
+/*
+ * cfg_errs_format: one error as "FILE:LINE:COL: key.path: problem" (FILE
+ * omitted when NULL, LINE:COL when 0, the path when empty) into buf.
+ * Returns buf.
+ */
+char *cfg_errs_format(const struct cfg_err *e, const char *file, char *buf, size_t len);
+
+/* cfg_errs_free: free the errors and zero errs; NULL is a no-op. */
+void cfg_errs_free(struct cfg_errs *errs);
+
+#endif /* OAPROBE_CONFIG_H */

@@ -1,0 +1,106 @@
+/*
+ * config_int.h: what the configuration loader's files share (config.c,
+ * config_node.c, config_target.c, config_err.c). Not for other modules.
+ */
+#ifndef OAPROBE_CONFIG_INT_H
+#define OAPROBE_CONFIG_INT_H
+
+#include <yaml.h>
+
+#include "service/config.h"
+
+#define CFG_PATH_MAX 160u
+#define CFG_MAP_MAX 256u /* keys in one mapping */
+#define CFG_SEQ_MAX CFG_TARGETS_MAX
+#define CFG_STRING_MAX 4096u /* bytes in one string value, after expansion */
+
+/* One walk over a parsed document. */
+struct cfg_ctx {
+    yaml_document_t *doc;
+    struct cfg_errs *errs;
+    unsigned char *seen; /* per node: visited (a second visit is an alias) */
+    size_t n_nodes;
+    bool expand_env; /* ${NAME} expansion (off for API bodies) */
+    bool api;        /* an API body: secrets may not be set */
+    bool oom;
+};
+
+/* cfg_err_add: append one error (copied; msg formatted). */
+void cfg_err_add(struct cfg_errs *errs, unsigned line, unsigned col, const char *path,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* cfg_node_err: an error at node's position. */
+void cfg_node_err(struct cfg_ctx *ctx, const yaml_node_t *node, const char *path, const char *fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * cfg_node: the node idx, marked visited; a node visited twice is an alias
+ * (reported once at path, NULL returned). NULL for a bad index.
+ */
+yaml_node_t *cfg_node(struct cfg_ctx *ctx, int idx, const char *path);
+
+/* cfg_type_name: "a string", "a list", "a mapping". */
+const char *cfg_type_name(const yaml_node_t *n);
+
+/* cfg_is_null: a plain "", "~", "null" scalar (a key without value). */
+bool cfg_is_null(const yaml_node_t *n);
+
+/*
+ * cfg_scalar: node as a string: must be a scalar without NUL bytes; with
+ * expand, ${NAME} is expanded. Returns a malloc'd string, or NULL with an
+ * error at path (what = "a string", "a duration"... for the message).
+ */
+char *cfg_scalar(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path, bool expand,
+                 const char *what);
+
+/*
+ * cfg_map_check: node must be a mapping of scalar keys without duplicates and
+ * of at most max pairs; errors at path. Returns true when it may be walked
+ * (duplicates are reported but the mapping is walked: the first wins).
+ */
+bool cfg_map_check(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path, size_t max);
+
+/* cfg_key: the scalar text of a pair's key (cfg_map_check ran first). */
+const char *cfg_key(struct cfg_ctx *ctx, const yaml_node_pair_t *p);
+
+/* cfg_path: "parent.key" (or "key" at the top) into buf. Returns buf. */
+char *cfg_path(char *buf, size_t len, const char *parent, const char *key);
+
+/* cfg_path_index: "parent[i]" into buf. Returns buf. */
+char *cfg_path_index(char *buf, size_t len, const char *parent, size_t i);
+
+/*
+ * cfg_expand: ${NAME} from the environment, $$ -> $, any other $ kept.
+ * Returns a malloc'd string, or NULL with the problem in err (unset or bad
+ * variable name, too long, out of memory: err "out of memory").
+ */
+char *cfg_expand(const char *in, char *err, size_t len);
+
+/* cfg_target_new: a target with the defaults of the vocabulary and config.h. */
+struct cfg_target *cfg_target_new(void);
+
+/* cfg_target_set_name: give t a copy of name. Returns false when out of memory. */
+bool cfg_target_set_name(struct cfg_target *t, const char *name);
+
+/* cfg_target_copy: a deep copy of src (its strings duplicated), or NULL. */
+struct cfg_target *cfg_target_copy(const struct cfg_target *src);
+
+/*
+ * cfg_target_apply: apply a target mapping node on top of t.
+ *   defaults  true for the defaults block (name not allowed)
+ * Errors at path. Returns false when any key had an error.
+ */
+bool cfg_target_apply(struct cfg_ctx *ctx, struct cfg_target *t, const yaml_node_t *map,
+                      const char *path, bool defaults);
+
+/*
+ * cfg_target_finish: cross-key checks (host given...), labels sorted, the
+ * fingerprint. Errors at the node. Returns false on error.
+ */
+bool cfg_target_finish(struct cfg_ctx *ctx, struct cfg_target *t, const yaml_node_t *map,
+                       const char *path);
+
+/* cfg_parse_doc: libyaml parse of text into doc; a parse error goes to errs. */
+bool cfg_parse_doc(const char *text, size_t len, yaml_document_t *doc, struct cfg_errs *errs);
+
+#endif /* OAPROBE_CONFIG_INT_H */
