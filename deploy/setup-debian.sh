@@ -18,6 +18,7 @@ packages=(
   libsqlite3-dev libyaml-dev libcyaml-dev libcmocka-dev
   # the lab and the integration tests
   python3 python3-impacket python3-gssapi python3-cryptography python3-yaml
+  python3-jsonschema
   krb5-kdc krb5-admin-server krb5-user openssl curl util-linux iptables
   iproute2 procps mount
   # the lint (tests/lint/debian-programs.py parses shell scripts with shfmt)
