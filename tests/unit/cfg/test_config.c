@@ -17,6 +17,8 @@
 #include <cmocka.h>
 
 #include "service/config.h"
+#include "service/secret.h"
+#include <sys/stat.h>
 
 static struct cfg *load_ok(const char *text)
 {
@@ -421,6 +423,83 @@ static void test_files(void **state)
     cfg_errs_free(NULL);
 }
 
+static void write_file(const char *path, const char *data, size_t len, mode_t mode)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+    assert_int_equal(chmod(path, mode), 0);
+}
+
+static void test_secret(void **state)
+{
+    (void)state;
+    const char *path = "/tmp/oaprobe-test-secret";
+    struct cfg *cfg = load_ok("targets:\n"
+                              "  - {name: f, host: h, password_file: /tmp/oaprobe-test-secret}\n"
+                              "  - {name: e, host: h, password: '${OAPROBE_TEST_SECRET}'}\n"
+                              "  - {name: n, host: h}\n");
+    char *pw = NULL;
+    char err[300];
+    write_file(path, "Pa55-w0rd\r\nsecond line\n", 23, 0600);
+    assert_int_equal(cfg_secret_load(cfg_target_find(cfg, "f"), &pw, err, sizeof err), SECRET_OK);
+    assert_string_equal(pw, "Pa55-w0rd");
+    secret_free(pw);
+    write_file(path, "Pa55-w0rd\n", 10, 0644);
+    assert_int_equal(cfg_secret_load(cfg_target_find(cfg, "f"), &pw, err, sizeof err), SECRET_WARN);
+    assert_string_equal(pw, "Pa55-w0rd");
+    assert_non_null(strstr(err, "readable by other users"));
+    assert_null(strstr(err, "Pa55"));
+    secret_free(pw);
+    static const struct {
+        const char *data;
+        size_t len;
+        const char *want;
+    } bad[] = {
+        {"Pa55\0w0rd\n", 10, "NUL byte"},
+        {"\nPa55\n", 6, "first line is empty"},
+        {"", 0, "first line is empty"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_file(path, bad[i].data, bad[i].len, 0600);
+        assert_int_equal(cfg_secret_load(cfg_target_find(cfg, "f"), &pw, err, sizeof err),
+                         SECRET_ERROR);
+        assert_null(pw);
+        assert_non_null(strstr(err, bad[i].want));
+        assert_non_null(strstr(err, "password_file: "));
+        assert_null(strstr(err, "Pa55"));
+    }
+    char big[SECRET_FILE_MAX + 10];
+    memset(big, 'a', sizeof big);
+    write_file(path, big, sizeof big, 0600);
+    assert_int_equal(cfg_secret_load(cfg_target_find(cfg, "f"), &pw, err, sizeof err),
+                     SECRET_ERROR);
+    assert_non_null(strstr(err, "larger than"));
+    write_file(path, big, SECRET_MAX, 0600);
+    assert_int_equal(secret_read_file(path, &pw, err, sizeof err), SECRET_ERROR);
+    assert_non_null(strstr(err, "longer than"));
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0); /* a FIFO is refused, never waited on */
+    assert_int_equal(secret_read_file(path, &pw, err, sizeof err), SECRET_ERROR);
+    assert_non_null(strstr(err, "not a regular file"));
+    unlink(path);
+    assert_int_equal(secret_read_file(path, &pw, err, sizeof err), SECRET_ERROR);
+    unsetenv("OAPROBE_TEST_SECRET");
+    assert_int_equal(cfg_secret_load(cfg_target_find(cfg, "e"), &pw, err, sizeof err),
+                     SECRET_ERROR);
+    assert_non_null(strstr(err, "OAPROBE_TEST_SECRET is not set"));
+    setenv("OAPROBE_TEST_SECRET", "from-env", 1);
+    assert_int_equal(cfg_secret_load(cfg_target_find(cfg, "e"), &pw, err, sizeof err), SECRET_OK);
+    assert_string_equal(pw, "from-env");
+    secret_free(pw);
+    unsetenv("OAPROBE_TEST_SECRET");
+    assert_int_equal(cfg_secret_load(cfg_target_find(cfg, "n"), &pw, err, sizeof err), SECRET_OK);
+    assert_null(pw);
+    secret_free(NULL);
+    cfg_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_env),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_secret),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
