@@ -1,0 +1,130 @@
+/*
+ * api.h: the service's HTTP API (issue 8; docs/api/openapi.yaml), served by
+ * libmicrohttpd in external mode (MHD_USE_EPOLL) on the daemon's loop
+ * (service/loop.h): one MHD daemon per listen address, its epoll fd and a
+ * timer from MHD_get_timeout registered on the loop. Nothing blocks: a
+ * request that waits (POST .../run, GET /api/v1/events) suspends its
+ * connection and is resumed from the loop.
+ *
+ * The daemon (service/serve*.c) owns the state and implements struct
+ * api_ops; the api only reads the view, reads history from the store and
+ * asks the daemon to act. The routes and their handlers are in
+ * service/api_route.h (one table, service/api_routes.c).
+ *
+ * Every function here runs on the loop thread.
+ */
+#ifndef OAPROBE_SERVICE_API_H
+#define OAPROBE_SERVICE_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service/config.h"
+#include "web/view.h"
+
+struct api;
+struct loop;   /* service/loop.h */
+struct store;  /* service/store.h */
+struct tokens; /* service/tokens.h */
+
+/* What the daemon does for the API. ctx is api_new's ctx. */
+struct api_ops {
+    /* The current view, valid until the handler returns (not kept). */
+    const struct view_service *(*view)(void *ctx);
+
+    /* The loop thread's read-only store connection (history routes). */
+    struct store *(*store)(void *ctx);
+
+    /*
+     * Start a run of `name` now. done(arg, t, r) is called later on the loop
+     * thread, exactly once, when it ends: t the target's view after the run
+     * (valid during the call), r its result, or r NULL when the run was
+     * cancelled (target removed, shutdown). Returns 0 started, -1 unknown
+     * name (done is not called), -2 already running (then done is called
+     * when the running one ends).
+     */
+    int (*run_now)(void *ctx, const char *name,
+                   void (*done)(void *arg, const struct view_target *t,
+                                const struct oa_result *r),
+                   void *arg);
+
+    /*
+     * Add or replace the API target `name` from its JSON body (len bytes;
+     * the keys of a YAML target: validate with cfg_target_parse_json and
+     * persist it). Returns 0 created, 1 replaced, -1 invalid (errs filled:
+     * each problem names its key), -2 the name belongs to the file (409),
+     * -3 internal (store failed).
+     */
+    int (*target_put)(void *ctx, const char *name, const char *body, size_t len,
+                      struct cfg_errs *errs);
+
+    /* Remove the API target `name`: 0, -1 not found, -2 file target (409). */
+    int (*target_delete)(void *ctx, const char *name);
+
+    /* Reload the configuration as SIGHUP does: 0 ok, -1 the old one is kept
+     * (err says why: file, line, key; never a secret). */
+    int (*reload)(void *ctx, char *err, size_t len);
+
+    /* The API tokens, or NULL without a tokens file (writes are refused). */
+    const struct tokens *(*tokens)(void *ctx);
+
+    /* api.read_requires_token: reads need a read (or write) token too. */
+    bool (*read_requires_token)(void *ctx);
+};
+
+/* Limits. */
+#define API_BODY_MAX (64u * 1024u)       /* request body bytes (413 above) */
+#define API_URL_MAX 2048u                /* request target bytes (414 above) */
+#define API_SSE_CLIENTS_MAX 256u         /* concurrent /api/v1/events streams */
+#define API_SSE_QUEUE_MAX (256u * 1024u) /* bytes queued per stream; a client
+                                          * that falls further behind is
+                                          * disconnected */
+#define API_SSE_KEEPALIVE_MS 15000       /* ": keep-alive" comment interval */
+#define API_CONNECTIONS_MAX 1000u        /* per listen address */
+#define API_IDLE_TIMEOUT_S 30u           /* an idle connection is closed */
+
+/*
+ * api_new: listen on every address of listen[0..n) (IPv4 or IPv6 literals,
+ * "localhost"), register on the loop l, and serve.
+ *   ops, ctx  the daemon's operations (ops is not copied: keep it alive)
+ *   err       receives why on failure ("listen [::1]:9780: Address already
+ *             in use")
+ * Returns the api (api_free), or NULL.
+ */
+struct api *api_new(struct loop *l, const struct cfg_listen *listen, size_t n,
+                    const struct api_ops *ops, void *ctx, char *err, size_t len);
+
+/*
+ * api_free: close the listeners and every connection; pending POST .../run
+ * requests are answered 503 first. Call it after every run started through
+ * ops->run_now has called its done (cancel the runs first): done's arg
+ * points into the api. NULL is a no-op.
+ */
+void api_free(struct api *a);
+
+/*
+ * api_port: the port of listen address i (useful when it was 0: the
+ * kernel's choice). Returns 0 when i is out of range.
+ */
+uint16_t api_port(const struct api *a, size_t i);
+
+/*
+ * Server-sent events (GET /api/v1/events). Each event gets the next id; a
+ * client whose queue is full is disconnected, never buffered without bound.
+ */
+
+/* api_publish: send event `event` with data `data` (compact JSON, one line)
+ * to every stream. */
+void api_publish(struct api *a, const char *event, const char *data);
+
+/* api_publish_result: event "result" after a run of t completed
+ * (render_sse_result). */
+void api_publish_result(struct api *a, const struct view_target *t);
+
+/* api_publish_state: event "state" when t's status changed from `from`
+ * (OA_STATE__COUNT: pending) at at_ms (render_sse_state). */
+void api_publish_state(struct api *a, const struct view_target *t, enum oa_state from,
+                       int64_t at_ms);
+
+#endif /* OAPROBE_SERVICE_API_H */
