@@ -77,6 +77,8 @@ static void finish(struct check *c)
     if (c->result == NULL)
         check_tracef(c, "out of memory building the result");
     check_set_state(c, CHECK_ST_DONE);
+    /* no transfer is left (running == 0): the check is detached from its multi */
+    c->multi = NULL;
 }
 
 /* The pipeline has decided; wait for side transfers (direct ports). */
@@ -210,6 +212,8 @@ void check_cancel(struct check *c)
     if (c == NULL || c->magic != CHECK_MAGIC || c->state == CHECK_ST_DONE ||
         c->state == CHECK_ST_INIT)
         return;
+    c->obs.cancelled = true;
+    snprintf(c->obs.cancelled_in, sizeof c->obs.cancelled_in, "%s", check_state_name(c->state));
     stop_all(c, CHECK_FAIL_ABORTED, "cancelled");
     end_pipeline(c);
 }
@@ -239,6 +243,13 @@ int check_start(struct check *c, CURLM *multi)
     if (c->running == 0 && c->state != CHECK_ST_DONE)
         end_pipeline(c);
     return rc;
+}
+
+const char *check_stage(const struct check *c)
+{
+    if (c == NULL || c->magic != CHECK_MAGIC)
+        return "invalid";
+    return check_state_name(c->state);
 }
 
 bool check_done(const struct check *c)
@@ -282,7 +293,7 @@ void check_free(struct check *c)
 {
     if (c == NULL || c->magic != CHECK_MAGIC)
         return;
-    if (c->multi != NULL)
+    if (c->multi != NULL) /* started and not done: still has transfers */
         stop_all(c, CHECK_FAIL_ABORTED, "freed");
     check_tunnels_free(c);
     check_connect_free(c);

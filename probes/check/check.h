@@ -119,13 +119,27 @@ int check_dispatch(const CURLMsg *msg, struct check **finished);
 bool check_expire(struct check *c);
 
 /*
- * check_cancel: stop every transfer now; the stages still running end as
- * CHECK_FAIL_ABORTED and the check is done. No-op on NULL or a done check.
+ * check_cancel: stop the check now (a configuration reload, shutdown): every
+ * transfer still running is removed from the multi and freed before this
+ * returns, the stages still running end as CHECK_FAIL_ABORTED ("cancelled")
+ * and the check is done, with a result. No-op on NULL, on a check never
+ * started and on a done check. Never call it from inside a libcurl callback.
  */
 void check_cancel(struct check *c);
 
-/* check_done: true once the result is final. false for NULL. */
+/*
+ * check_done: true once the result is final. false for NULL.
+ * A done check holds no transfer and no reference to its multi any more
+ * (it is detached): the caller may clean the multi up before check_free.
+ */
 bool check_done(const struct check *c);
+
+/*
+ * check_stage: where the check is, for logs and tests: "init", "connect",
+ * "auth_echo", "tunnels", "drain" or "done" (static strings; "invalid" for
+ * NULL or a freed check).
+ */
+const char *check_stage(const struct check *c);
 
 /* check_deadline_ms: the deadline on CLOCK_MONOTONIC in ms (0 before start). */
 int64_t check_deadline_ms(const struct check *c);
@@ -140,8 +154,9 @@ const struct oa_result *check_result(const struct check *c);
 const struct check_obs *check_observations(const struct check *c);
 
 /*
- * check_free: remove any transfer still in the multi, wipe the password and
- * free everything. NULL is a no-op.
+ * check_free: cancel the check if it still runs (check_cancel: every transfer
+ * removed from the multi and freed), wipe the password and free everything.
+ * Valid in every state; NULL is a no-op. Never from inside a libcurl callback.
  */
 void check_free(struct check *c);
 

@@ -10,7 +10,6 @@
 
 #include <stdio.h>
 
-#include "probes/check/check_int.h"
 #include "probes/check/check_xfer.h"
 
 #define RUN_POLL_MAX_MS 200   /* longest single wait */
@@ -46,9 +45,7 @@ struct check *check_run(const struct check_opts *opts, char *err, size_t len)
         int wait = left > RUN_POLL_MAX_MS ? RUN_POLL_MAX_MS : left < 10 ? 10 : (int)left;
         (void)curl_multi_poll(multi, NULL, 0, wait, NULL);
     }
-    /* the check no longer uses the multi: detach before cleaning it up */
-    check_cancel(c);
-    c->multi = NULL;
+    check_cancel(c); /* no-op when done; a done check is detached from the multi */
     curl_multi_cleanup(multi);
     return c;
 }

@@ -390,6 +390,12 @@ struct oa_result *check_diag(const struct check_obs *o, const struct check_diag_
     if (r == NULL)
         return NULL;
     oa_result_set_duration(r, o->elapsed_ms * 1000);
+    if (o->cancelled) { /* stopped from outside: what ran is no verdict */
+        oa_result_add_diag(r, OA_DIAG_INTERNAL_ERROR, OA_STEP_NONE, NULL, 0,
+                           "the check was cancelled in its %s stage: no verdict",
+                           o->cancelled_in[0] ? o->cancelled_in : "running");
+        return r;
+    }
     connect_steps(r, o, cfg);
     bool below_ok = o->connect.x.ran && o->connect.x.fail == CHECK_FAIL_NONE;
     if (check_depth_runs(cfg->depth, CHECK_DEPTH_ECHO))

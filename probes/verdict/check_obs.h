@@ -202,6 +202,8 @@ struct check_obs {
     int64_t elapsed_ms;            /* when the check finished */
     int64_t timeout_ms;            /* the overall deadline */
     bool deadline_hit;             /* the engine stopped transfers at the deadline */
+    bool cancelled;                /* check_cancel stopped it: no verdict */
+    char cancelled_in[16];         /* ... in this pipeline stage */
     struct check_connect_obs connect;
     struct check_echo_obs echo_unauth, echo_auth;
     struct check_ntlm_names ntlm;

@@ -698,6 +698,24 @@ static void test_depth_names(void **state)
     assert_false(check_depth_runs(CHECK_DEPTH_AUTH, CHECK_DEPTH_TUNNEL));
 }
 
+/* A cancelled check (reload, shutdown) is no verdict: UNKNOWN, no steps,
+ * whatever had run (here a healthy run stopped in its tunnels). */
+static void test_cancelled(void **state)
+{
+    (void)state;
+    struct fx *f = healthy();
+    f->o.cancelled = true;
+    snprintf(f->o.cancelled_in, sizeof f->o.cancelled_in, "tunnels");
+    struct oa_result *r = run(f);
+    assert_int_equal(r->nsteps, 0);
+    assert_int_equal(r->ndiags, 1);
+    assert_int_equal(r->diags[0].code, OA_DIAG_INTERNAL_ERROR);
+    assert_non_null(strstr(r->diags[0].message, "cancelled in its tunnels stage"));
+    assert_int_equal(oa_result_status(r), OA_STATE_UNKNOWN);
+    check_diag_free(r);
+    free(f);
+}
+
 static void test_null(void **state)
 {
     (void)state;
@@ -717,6 +735,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_healthy),
+        cmocka_unit_test(test_cancelled),
         cmocka_unit_test(test_dns_failed),
         cmocka_unit_test(test_connect_failures),
         cmocka_unit_test(test_echo_unauth),
