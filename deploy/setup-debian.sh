@@ -27,6 +27,9 @@ packages=(
   prometheus prometheus-alertmanager
   # tests/bench/fresh-machine.sh (a Debian 12 root in a chroot)
   debootstrap git
+  # deploy/: the unit (systemd-analyze, sysusers, tmpfiles), the nginx
+  # snippet (nginx -t), the man pages (man, groff)
+  systemd nginx man-db groff-base
 )
 
 # Every program that the scripts, the lab, the tests and the benchmarks run,
@@ -45,6 +48,8 @@ programs=(
   mount:mount
   shfmt:shfmt debootstrap:debootstrap git:git
   promtool:prometheus amtool:prometheus-alertmanager
+  systemd-analyze:systemd systemd-sysusers:systemd systemd-tmpfiles:systemd
+  nginx:nginx man:man-db groff:groff-base kill:procps
 )
 
 if [ "${1:-}" = --list ]; then
