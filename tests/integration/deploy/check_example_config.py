@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+"""check_example_config.py: deploy/oaprobe.example.yml stays complete and valid.
+
+    check_example_config.py --oaprobe BIN --top DIR
+
+1. `oaprobe config check` accepts it (CREDENTIALS_DIRECTORY set, as systemd
+   sets it for the service).
+2. Every configuration key the loader knows appears in it, set (not only in
+   a comment) and with a comment line above it: the keys are read from the
+   sources (the option table of service/cfg_vocab.c, top_keys of
+   service/config.c, every `strcmp(k, "KEY")` of service/config*.c).
+3. The check can fail: a copy with an unknown key is refused.
+"""
+import argparse
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+
+def loader_keys(top):
+    keys = set()
+    vocab = open(os.path.join(top, "service/cfg_vocab.c")).read()
+    keys |= set(re.findall(r'\{CFG_O_[A-Z_]+, "([a-z_]+)"', vocab))
+    for path in glob.glob(os.path.join(top, "service/config*.c")):
+        text = open(path).read()
+        m = re.search(r"top_keys\[\]\s*=\s*\{([^}]*)\}", text)
+        if m:
+            keys |= set(re.findall(r'"([a-z_]+)"', m.group(1)))
+        keys |= set(re.findall(r'strcmp\(k, "([a-z_]+)"\)', text))
+    return keys
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--oaprobe", required=True)
+    ap.add_argument("--top", required=True)
+    a = ap.parse_args()
+    example = os.path.join(a.top, "deploy/oaprobe.example.yml")
+    env = dict(os.environ, CREDENTIALS_DIRECTORY="/run/credentials/oaprobe.service")
+    p = subprocess.run([a.oaprobe, "config", "check", example], env=env,
+                       capture_output=True, text=True)
+    print(p.stdout, p.stderr, end="")
+    if p.returncode != 0:
+        print("oaprobe config check refused the example (exit %d)" % p.returncode)
+        return 1
+
+    lines = open(example).read().splitlines()
+    keys = loader_keys(a.top)
+    if len(keys) < 25:
+        print("only %d keys found in the sources: the scan is broken" % len(keys))
+        return 1
+    bad = 0
+    for key in sorted(keys):
+        at = [i for i, l in enumerate(lines) if re.match(r"\s*(- )?%s:" % key, l)]
+        if not at:
+            print("the example does not set '%s'" % key)
+            bad += 1
+            continue
+        # a comment right above one of its uses (or above its list item)
+        if not any(i > 0 and lines[i - 1].lstrip().startswith("#") for i in at):
+            print("'%s' (line %d) has no comment above it" % (key, at[0] + 1))
+            bad += 1
+    if bad:
+        return 1
+
+    with tempfile.NamedTemporaryFile("w", suffix=".yml") as f:
+        f.write("\n".join(lines) + "\nnot_an_option: 1\n")
+        f.flush()
+        p = subprocess.run([a.oaprobe, "config", "check", f.name], env=env,
+                           capture_output=True, text=True)
+        if p.returncode != 1 or "not_an_option" not in p.stdout:
+            print("config check accepted an unknown key; the test proves nothing")
+            return 1
+    print("deploy/oaprobe.example.yml: valid, sets and comments all %d keys" % len(keys))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
