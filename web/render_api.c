@@ -107,6 +107,47 @@ static json_t *reason_value(const struct view_target *t, json_t *doc)
     return json_null();
 }
 
+/* The message of the worst diagnosis (the one-line "what is wrong"), or
+ * JSON null when the latest run had none. */
+static json_t *message_value(const struct view_target *t, json_t *doc)
+{
+    if (t->latest != NULL) {
+        const struct oa_diag *w = oa_result_worst_diag(t->latest);
+        return w != NULL ? ju_str(w->message) : json_null();
+    }
+    const char *code = doc != NULL ? doc_reason(doc) : NULL;
+    size_t i;
+    json_t *d;
+    json_array_foreach(code != NULL ? json_object_get(doc, "diagnoses") : NULL, i, d) {
+        const char *c = json_string_value(json_object_get(d, "code"));
+        const char *m = json_string_value(json_object_get(d, "message"));
+        if (c != NULL && m != NULL && strcmp(c, code) == 0)
+            return ju_str(m);
+    }
+    return json_null();
+}
+
+static json_t *doc_step_details(json_t *doc, const char *name);
+
+/* Days until the leaf certificate's notAfter, from the latest run's tls
+ * step, or JSON null. */
+static json_t *cert_days_value(const struct view_target *t, json_t *doc)
+{
+    if (t->latest != NULL) {
+        const struct oa_result *r = t->latest;
+        size_t n = r->nsteps < OA_RESULT_MAX_STEPS ? r->nsteps : OA_RESULT_MAX_STEPS;
+        for (size_t i = 0; i < n; i++) {
+            if (r->steps[i].kind != OA_STEP_TLS)
+                continue;
+            const struct oa_detail *d = oa_step_find_detail(&r->steps[i], OA_DETAIL_CERT_DAYS_LEFT);
+            return d != NULL ? json_integer(d->i) : json_null();
+        }
+        return json_null();
+    }
+    json_t *v = doc != NULL ? json_object_get(doc_step_details(doc, "tls"), "cert_days_left") : NULL;
+    return json_is_integer(v) ? json_integer(json_integer_value(v)) : json_null();
+}
+
 static json_t *uptime_object(const struct view_target *t)
 {
     json_t *o = json_object();
@@ -153,10 +194,12 @@ static json_t *summary_with(const struct view_target *t, json_t *doc)
     bad |= ju_set(o, "since", ju_time_ms(t->since_ms));
     bad |= ju_set(o, "maintenance", json_boolean(t->maintenance));
     bad |= ju_set(o, "reason", reason_value(t, doc));
+    bad |= ju_set(o, "message", message_value(t, doc));
     bad |= ju_set(o, "codes", codes_array(t));
     bad |= ju_set(o, "last_run", ju_time_ms(t->last_run_ms));
     bad |= ju_set(o, "last_status", pending ? json_null() : json_string(oa_state_name(t->last_status)));
     bad |= ju_set(o, "latency_seconds", pending ? json_null() : ju_seconds(t->latency_us));
+    bad |= ju_set(o, "cert_days_left", cert_days_value(t, doc));
     bad |= ju_set(o, "uptime", uptime_object(t));
     bad |= ju_set(o, "consecutive_failures", json_integer(t->consecutive_failures));
     bad |= ju_set(o, "interval_seconds", json_real((double)t->interval_ms / 1e3));

@@ -31,8 +31,8 @@
 /*
  * render_api_target_summary: one target as listed by GET /api/v1/targets:
  *   {"name", "host", "location", "labels": {}, "depth", "source",
- *    "status", "since", "maintenance", "reason", "codes": [],
- *    "last_run", "last_status", "latency_seconds",
+ *    "status", "since", "maintenance", "reason", "message", "codes": [],
+ *    "last_run", "last_status", "latency_seconds", "cert_days_left",
  *    "uptime": {"24h", "7d", "30d", "90d"}, "consecutive_failures",
  *    "interval_seconds", "next_run", "running"}
  * Returns a new reference, or NULL.
@@ -132,6 +132,37 @@ struct view_incident {
 char *render_api_incidents(const char *target, const struct view_incident *inc,
                            size_t n, const char *next_cursor, int64_t now_ms,
                            size_t *len);
+
+/* One UTC day of availability (a daily rollup of the store), filled by the
+ * daemon from store_daily(). */
+struct view_day {
+    int64_t start_ms;             /* the day's midnight UTC */
+    int64_t up, down, maint;      /* runs: ok/warning, critical/unknown,
+                                   * inside maintenance */
+    int64_t sum_ms;               /* durations of the up runs */
+    int64_t min_ms, max_ms;       /* of the up runs; -1 when up == 0 */
+};
+
+/*
+ * render_api_daily: GET /api/v1/targets/{name}/daily:
+ *   {"target", "days": [{"date": "2025-11-21", "up", "down",
+ *     "maintenance", "ratio", "avg_seconds", "min_seconds",
+ *     "max_seconds"}...]}
+ * oldest first, as given; ratio = up / (up + down) or null, the latency
+ * keys null when the day has no up run.
+ */
+char *render_api_daily(const char *target, const struct view_day *d, size_t n,
+                       size_t *len);
+
+/*
+ * render_api_daily_all: GET /api/v1/daily (the status page's 90-day bars):
+ *   {"from": "2025-08-24", "days": ndays,
+ *    "targets": {"name": [ratio or null, ...ndays, oldest first]...}}
+ * day row i of target k is d[k * ndays + i]; every target covers the same
+ * days (from = the first one's date). Ratios are rounded to 4 decimals.
+ */
+char *render_api_daily_all(const char *const *names, size_t ntargets,
+                           const struct view_day *d, size_t ndays, size_t *len);
 
 /* ---- errors ------------------------------------------------------------- */
 

@@ -33,6 +33,8 @@ ROUTES = [
     ("get", "/api/v1/targets/{name}/results"),
     ("get", "/api/v1/targets/{name}/incidents"),
     ("post", "/api/v1/targets/{name}/run"),
+    ("get", "/api/v1/targets/{name}/daily"),
+    ("get", "/api/v1/daily"),
     ("get", "/api/v1/targets/{name}/badge.svg"),
     ("get", "/api/v1/targets/{name}/uptime/{window}/badge.svg"),
     ("get", "/api/v1/status"),
@@ -225,6 +227,8 @@ class Samples(unittest.TestCase):
         self.valid("ResultsPage", self.load("results.json"), "results.json")
         self.valid("IncidentsPage", self.load("incidents.json"), "incidents.json")
         self.valid("Error", self.load("error.json"), "error.json")
+        self.valid("DailyPage", self.load("daily.json"), "daily.json")
+        self.valid("DailyAll", self.load("daily-all.json"), "daily-all.json")
         self.valid("Accepted", self.load("accepted.json"), "accepted.json")
         bad = self.load("status.json")
         del bad["counts"]["pending"]

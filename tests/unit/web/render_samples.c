@@ -77,6 +77,21 @@ int main(int argc, char **argv)
          .from = OA_STATE_OK, .to = OA_STATE_WARNING, .codes = codes + 1, .ncodes = 1},
     };
     put(dir, "incidents.json", render_api_incidents("contoso-vp", inc, 2, NULL, VIEWS_NOW, NULL));
+    struct view_day days[3] = {
+        {.start_ms = VIEWS_NOW / 86400000 * 86400000 - 2 * 86400000, .up = 280, .down = 8,
+         .sum_ms = 280 * 190, .min_ms = 150, .max_ms = 900},
+        {.start_ms = VIEWS_NOW / 86400000 * 86400000 - 86400000, .maint = 12, .min_ms = -1,
+         .max_ms = -1},
+        {.start_ms = VIEWS_NOW / 86400000 * 86400000, .up = 60, .down = 0, .sum_ms = 60 * 200,
+         .min_ms = 180, .max_ms = 260},
+    };
+    put(dir, "daily.json", render_api_daily("contoso-vp", days, 3, NULL));
+    struct view_day all[6];
+    memcpy(all, days, sizeof days);
+    memcpy(all + 3, days, sizeof days);
+    all[3].down = 100;
+    static const char *const names[] = {"contoso-mail", "contoso-vp"};
+    put(dir, "daily-all.json", render_api_daily_all(names, 2, all, 3, NULL));
     put(dir, "error.json", render_api_error("not_found", "no target named \"x<y>\"", NULL));
     put(dir, "accepted.json",
         render_api_accepted("contoso-vp", "/api/v1/targets/contoso-vp", NULL));

@@ -64,8 +64,8 @@ static void test_targets_list(void **state)
 
     static const char *const keys[] = {
         "name", "host", "location", "labels", "depth", "source", "status", "since",
-        "maintenance", "reason", "codes", "last_run", "last_status", "latency_seconds",
-        "uptime", "consecutive_failures", "interval_seconds", "next_run", "running"};
+        "maintenance", "reason", "message", "codes", "last_run", "last_status",
+        "latency_seconds", "cert_days_left", "uptime", "consecutive_failures", "interval_seconds", "next_run", "running"};
     size_t i;
     json_t *t;
     json_array_foreach(arr, i, t) {
@@ -85,8 +85,15 @@ static void test_targets_list(void **state)
     assert_true(json_real_value(json_object_get(up, "24h")) == 1.0);
     assert_true(json_is_null(json_object_get(up, "90d")));
 
+    assert_true(json_is_null(json_object_get(t0, "message")));
+    assert_int_equal(json_integer_value(json_object_get(t0, "cert_days_left")), 221);
+    json_t *t1 = json_array_get(arr, 1);
+    assert_non_null(strstr(sget(t1, "message"), "expires on 2025-12-01"));
+    assert_int_equal(json_integer_value(json_object_get(t1, "cert_days_left")), 9);
+
     json_t *t2 = json_array_get(arr, 2);
     assert_string_equal(sget(t2, "status"), "critical");
+    assert_non_null(strstr(sget(t2, "message"), "ValidPorts has no entry"));
     assert_string_equal(sget(t2, "reason"), "validports_missing_entry");
     json_t *codes = json_object_get(t2, "codes");
     assert_int_equal(json_array_size(codes), 2);
@@ -104,8 +111,14 @@ static void test_targets_list(void **state)
     assert_true(json_is_null(json_object_get(t4, "latency_seconds")));
     assert_int_equal(json_object_size(json_object_get(t4, "labels")), 20);
 
+    assert_true(json_is_null(json_object_get(t4, "message")));
+    assert_true(json_is_null(json_object_get(t4, "cert_days_left")));
+
     json_t *t5 = json_array_get(arr, 5);
     assert_true(json_is_true(json_object_get(t5, "maintenance")));
+    /* restored from stored JSON: message and certificate from the document */
+    assert_non_null(strstr(sget(t5, "message"), "under every name tried"));
+    assert_int_equal(json_integer_value(json_object_get(t5, "cert_days_left")), 221);
     /* restored from stored JSON: reason from its diagnoses */
     assert_string_equal(sget(t5, "reason"), "backend_unreachable");
     json_t *l5 = json_object_get(t5, "labels");
@@ -389,6 +402,56 @@ static void test_sse(void **state)
     assert_null(render_sse_result(NULL, 1, NULL));
 }
 
+static void test_daily(void **unused)
+{
+    (void)unused;
+    const int64_t day = 86400000;
+    struct view_day d[3] = {
+        {.start_ms = 20000 * day, .up = 3, .down = 1, .sum_ms = 600, .min_ms = 100, .max_ms = 300},
+        {.start_ms = 20001 * day, .maint = 5, .min_ms = -1, .max_ms = -1},
+        {.start_ms = 20002 * day, .up = 2, .down = 1, .sum_ms = 500, .min_ms = 200, .max_ms = 300},
+    };
+    json_t *doc = parse(render_api_daily("contoso-vp", d, 3, NULL));
+    assert_string_equal(sget(doc, "target"), "contoso-vp");
+    json_t *days = json_object_get(doc, "days");
+    assert_int_equal(json_array_size(days), 3);
+    json_t *d0 = json_array_get(days, 0);
+    assert_string_equal(sget(d0, "date"), "2024-10-04");
+    assert_true(json_real_value(json_object_get(d0, "ratio")) == 0.75);
+    assert_true(json_real_value(json_object_get(d0, "avg_seconds")) == 0.2);
+    assert_true(json_real_value(json_object_get(d0, "max_seconds")) == 0.3);
+    json_t *d1 = json_array_get(days, 1);
+    assert_int_equal(json_integer_value(json_object_get(d1, "maintenance")), 5);
+    assert_true(json_is_null(json_object_get(d1, "ratio")));
+    assert_true(json_is_null(json_object_get(d1, "avg_seconds")));
+    assert_true(json_is_null(json_object_get(d1, "min_seconds")));
+    json_decref(doc);
+
+    struct view_day all[6];
+    memcpy(all, d, sizeof d);
+    memcpy(all + 3, d, sizeof d);
+    all[3].down = 0;
+    static const char *const names[] = {"a", "b"};
+    doc = parse(render_api_daily_all(names, 2, all, 3, NULL));
+    assert_string_equal(sget(doc, "from"), "2024-10-04");
+    assert_int_equal(json_integer_value(json_object_get(doc, "days")), 3);
+    json_t *a = json_object_get(json_object_get(doc, "targets"), "a");
+    json_t *b = json_object_get(json_object_get(doc, "targets"), "b");
+    assert_int_equal(json_array_size(a), 3);
+    assert_true(json_real_value(json_array_get(a, 0)) == 0.75);
+    assert_true(json_is_null(json_array_get(a, 1)));
+    assert_true(json_real_value(json_array_get(a, 2)) == 0.6667); /* rounded */
+    assert_true(json_real_value(json_array_get(b, 0)) == 1.0);
+    json_decref(doc);
+
+    doc = parse(render_api_daily_all(NULL, 0, NULL, 90, NULL));
+    assert_true(json_is_null(json_object_get(doc, "from")));
+    assert_int_equal(json_object_size(json_object_get(doc, "targets")), 0);
+    json_decref(doc);
+    assert_null(render_api_daily(NULL, d, 3, NULL));
+    assert_null(render_api_daily_all(names, 2, NULL, 3, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -399,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_error),
         cmocka_unit_test_setup_teardown(test_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sse, setup, teardown),
+        cmocka_unit_test(test_daily),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
