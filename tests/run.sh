@@ -17,6 +17,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --test-dir build/test --output-on-failure -j "$jobs"
 
 CC=clang cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DOAPROBE_FUZZ=ON -DOAPROBE_TESTS=OFF -DOAPROBE_WERROR=ON >/dev/null
+      -DOAPROBE_FUZZ=ON -DOAPROBE_TESTS=OFF -DOAPROBE_WERROR=ON \
+      -DOAPROBE_FUZZ_SECONDS="${OAPROBE_FUZZ_SECONDS:-10}" >/dev/null
 cmake --build build/fuzz -j "$jobs"
 ctest --test-dir build/fuzz --output-on-failure -j "$jobs"
