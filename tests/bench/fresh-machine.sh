@@ -113,7 +113,7 @@ trap cleanup EXIT
 trap 'echo "fresh-machine: interrupted" >&2; exit 1' INT TERM
 
 # in_root LIMIT NET CMD: CMD (a bash script) in the chroot, in a private mount
-# namespace with /proc, /dev and /sys; NET=none adds an empty network
+# namespace where the root is a mount point with /proc, /dev and /sys; NET=none adds an empty network
 # namespace with lo up. Clean environment, no stdin, CI=true.
 in_root() {
   local limit=$1 net=$2 cmd=$3 netns=()
@@ -122,6 +122,9 @@ in_root() {
     bash -c '
       set -e
       r=$1
+      # the root a mount point of its own, as on a real machine: otherwise
+      # "unshare --mount" in it (the lab tests do) cannot make / private
+      mount --bind "$r" "$r"
       mount -t proc proc "$r/proc"
       mount --rbind /dev "$r/dev"
       mount -t sysfs sysfs "$r/sys"
@@ -168,6 +171,13 @@ step "git clone (HEAD, clean) into /oaprobe" clone.log \
 step "deploy/setup-debian.sh (network on)" setup.log \
   in_root 2400 host 'cd /oaprobe && time ./deploy/setup-debian.sh && ./deploy/setup-debian.sh && echo "second run: silent, exit $?"' || exit 1
 echo "   packages in the root after set-up: $(chroot "$root" dpkg-query -W -f='.' | wc -c)"
+
+# what the lab tests need of the machine, checked here so that a root which
+# cannot do it fails loudly instead of the tests skipping quietly
+step "the root can unshare (mount, net), use /dev/shm and loopback" caps.log \
+  in_root 60 none 'unshare --mount --propagation private true && unshare --net true &&
+    ip link set lo up && ip -o addr show lo | grep -q 127.0.0.1 &&
+    t=$(mktemp /dev/shm/fresh.XXXXXX) && rm "$t" && echo ok' || exit 1
 
 step "./tests/run.sh (unshare -n, lo up; OAPROBE_FUZZ_SECONDS=$fuzz)" run.log \
   in_root 3600 none 'ip link set lo up && cd /oaprobe && time ./tests/run.sh'
