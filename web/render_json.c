@@ -69,8 +69,8 @@ static json_t *step_details(const struct oa_result *r, const struct oa_step *st)
     if (o == NULL)
         return NULL;
     int bad = 0;
-    if (strnlen(st->server, sizeof st->server) > 0)
-        bad |= put(o, "server", jstr(st->server, sizeof st->server));
+    if (strnlen(st->server, OA_SERVER_MAX) > 0)
+        bad |= put(o, "server", jstr(st->server, OA_SERVER_MAX));
     if (st->port != 0)
         bad |= put(o, "port", json_integer(st->port));
     size_t n = st->ndetails < OA_STEP_MAX_DETAILS ? st->ndetails : OA_STEP_MAX_DETAILS;
@@ -124,10 +124,10 @@ static json_t *diag_object(const struct oa_diag *d)
     bad |= put(o, "severity", json_string(oa_state_name(d->severity)));
     bad |= put(o, "step", d->step == OA_STEP_NONE ? json_null()
                                                   : json_string(oa_step_kind_name(d->step)));
-    bad |= put(o, "server", jstr_or_null(d->server, sizeof d->server));
+    bad |= put(o, "server", jstr_or_null(d->server, OA_SERVER_MAX));
     bad |= put(o, "port", d->port != 0 ? json_integer(d->port) : json_null());
-    bad |= put(o, "message", jstr(d->message, sizeof d->message));
-    bad |= put(o, "remedy", jstr(d->remedy, sizeof d->remedy));
+    bad |= put(o, "message", jstr(d->message, OA_MESSAGE_MAX));
+    bad |= put(o, "remedy", jstr(d->remedy, OA_REMEDY_MAX));
     if (bad) {
         json_decref(o);
         return NULL;
@@ -164,7 +164,7 @@ json_t *render_json_object(const struct oa_result *r)
     int64_t ms = r->started_at_ms;
     int64_t sec = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
     int bad = put(doc, "status", json_string(oa_state_name(oa_result_status(r))));
-    bad |= put(doc, "target", jstr(r->target, sizeof r->target));
+    bad |= put(doc, "target", jstr(r->target, OA_TARGET_MAX));
     bad |= put(doc, "started_at", jtime(sec, (int)(ms - sec * 1000)));
     bad |= put(doc, "duration_seconds", jseconds(r->duration_us));
 

@@ -315,7 +315,7 @@ static int step_seen(const struct oa_result *r, size_t i)
     for (size_t k = 0; k < i; k++) {
         const struct oa_step *b = &r->steps[k];
         if (b->status != OA_STATE_SKIPPED && b->kind == a->kind && b->port == a->port &&
-            strncmp(b->server, a->server, sizeof a->server) == 0)
+            strncmp(b->server, a->server, OA_SERVER_MAX) == 0)
             return 1;
     }
     return 0;
@@ -325,7 +325,7 @@ static int step_seen(const struct oa_result *r, size_t i)
 static void step_labels(struct out *o, const struct oa_step *st, int with_step)
 {
     char server[OA_SERVER_MAX];
-    oa_text_copyn(server, sizeof server, st->server, strnlen(st->server, sizeof st->server),
+    oa_text_copyn(server, sizeof server, st->server, strnlen(st->server, OA_SERVER_MAX),
                   NULL);
     wbuf_reset(&o->extra);
     if (with_step)

@@ -128,7 +128,7 @@ static void nb_summary(struct wbuf *b, const struct oa_result *r, enum oa_state 
     if (w != NULL) {
         wbuf_puts(b, oa_diag_code_name(w->code) ? oa_diag_code_name(w->code) : "?");
         wbuf_puts(b, ": ");
-        nb_text(b, w->message, sizeof w->message);
+        nb_text(b, w->message, OA_MESSAGE_MAX);
         size_t more = ndiags - 1 + r->diags_dropped;
         if (more == 0)
             return;
@@ -173,7 +173,7 @@ static void nb_summary(struct wbuf *b, const struct oa_result *r, enum oa_state 
         wbuf_puts(b, "s");
     } else {
         wbuf_printf(b, "step %s", oa_step_kind_name(worst->kind));
-        nb_where(b, worst->server, sizeof worst->server, worst->port);
+        nb_where(b, worst->server, OA_SERVER_MAX, worst->port);
         wbuf_printf(b, " is %s", oa_state_name(worst->status));
     }
 }
@@ -186,7 +186,7 @@ static void nb_first_line(struct wbuf *b, const struct oa_result *r, const char 
     if (name != NULL)
         nb_text(b, name, OA_TARGET_MAX);
     else
-        nb_text(b, r->target, sizeof r->target);
+        nb_text(b, r->target, OA_TARGET_MAX);
     wbuf_puts(b, ": ");
     nb_summary(b, r, status);
     wbuf_puts(b, "\n");
@@ -304,7 +304,7 @@ static void nb_perfdata(struct wbuf *b, const struct oa_result *r)
     for (size_t i = 0; i < nperf; i++) {
         const struct oa_perf *p = &r->perf[i];
         char l[OA_SERVER_MAX + 64];
-        oa_text_copyn(l, sizeof l, p->label, strnlen(p->label, sizeof p->label), NULL);
+        oa_text_copyn(l, sizeof l, p->label, strnlen(p->label, OA_PERF_LABEL_MAX), NULL);
         if (l[0] == '\0' || label_used(used, nused, l))
             continue; /* a label appears once */
         memcpy(used[nused++], l, sizeof l);
@@ -312,10 +312,10 @@ static void nb_perfdata(struct wbuf *b, const struct oa_result *r)
         nb_label(b, l);
         wbuf_puts(b, "=");
         nb_scaled(b, p->value, p->decimals);
-        nb_text(b, p->uom, sizeof p->uom);
+        nb_text(b, p->uom, OA_PERF_UOM_MAX);
         /* ;warn;crit;min;max with trailing empty fields left out */
         const char *f[4] = {p->warn, p->crit, p->min, p->max};
-        size_t cf[4] = {sizeof p->warn, sizeof p->crit, sizeof p->min, sizeof p->max};
+        size_t cf[4] = {OA_PERF_RANGE_MAX, OA_PERF_RANGE_MAX, OA_PERF_RANGE_MAX, OA_PERF_RANGE_MAX};
         int last = -1;
         for (int k = 0; k < 4; k++)
             if (strnlen(f[k], cf[k]) > 0)
@@ -343,7 +343,7 @@ char *render_nagios(const struct oa_result *r)
     for (size_t i = 0; i < nsteps; i++) {
         const struct oa_step *st = &r->steps[i];
         wbuf_printf(&b, "[%s] %s", oa_state_label(st->status), oa_step_kind_name(st->kind));
-        nb_where(&b, st->server, sizeof st->server, st->port);
+        nb_where(&b, st->server, OA_SERVER_MAX, st->port);
         if (st->status != OA_STATE_SKIPPED) {
             wbuf_puts(&b, " ");
             nb_seconds(&b, st->duration_us, 3);
@@ -359,11 +359,11 @@ char *render_nagios(const struct oa_result *r)
         const char *code = oa_diag_code_name(d->code);
         wbuf_printf(&b, "[%s] %s (%s", oa_state_label(d->severity), code ? code : "?",
                   oa_step_kind_name(d->step));
-        nb_where(&b, d->server, sizeof d->server, d->port);
+        nb_where(&b, d->server, OA_SERVER_MAX, d->port);
         wbuf_puts(&b, "): ");
-        nb_text(&b, d->message, sizeof d->message);
+        nb_text(&b, d->message, OA_MESSAGE_MAX);
         wbuf_puts(&b, " - remedy: ");
-        nb_text(&b, d->remedy, sizeof d->remedy);
+        nb_text(&b, d->remedy, OA_REMEDY_MAX);
         wbuf_puts(&b, "\n");
     }
 

@@ -33,6 +33,7 @@
 #include "probes/check/check_tls.h"
 #include "probes/check/check_tunnel.h"
 #include "probes/check/check_xfer.h"
+#include "probes/result/result.h"
 #include "probes/verdict/check_diag.h"
 
 #define CHECK_GRACE_MS 500
@@ -73,7 +74,14 @@ static void finish(struct check *c)
         .started_at_ms = c->started_wall_ms,
         .expect_wait_ms = check_expect_wait_ms(c),
     };
-    c->result = check_diag(&c->obs, &cfg);
+    struct oa_result *built = check_diag(&c->obs, &cfg);
+    /* keep the compact form (a few KiB instead of the builder's 129 KiB);
+     * the built one if there is no memory for the copy */
+    c->result = oa_result_dup(built);
+    if (c->result != NULL)
+        check_diag_free(built);
+    else
+        c->result = built;
     if (c->result == NULL)
         check_tracef(c, "out of memory building the result");
     check_set_state(c, CHECK_ST_DONE);
@@ -265,6 +273,15 @@ int64_t check_deadline_ms(const struct check *c)
 const struct oa_result *check_result(const struct check *c)
 {
     return check_done(c) ? c->result : NULL;
+}
+
+struct oa_result *check_take_result(struct check *c)
+{
+    if (!check_done(c))
+        return NULL;
+    struct oa_result *r = c->result;
+    c->result = NULL;
+    return r;
 }
 
 const struct check_obs *check_observations(const struct check *c)

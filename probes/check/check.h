@@ -146,9 +146,18 @@ int64_t check_deadline_ms(const struct check *c);
 
 /*
  * check_result: the result (steps, diagnoses, perfdata) once done, else NULL.
- * Owned by the check; valid until check_free.
+ * Owned by the check; valid until check_free. It is in the compact form of
+ * oa_result_dup() (a typical result: under 4 KiB; oa_result_mem_bytes).
  */
 const struct oa_result *check_result(const struct check *c);
+
+/*
+ * check_take_result: move the result out of a done check (the service keeps
+ * it after check_free); the caller frees it with oa_result_free(). NULL when
+ * the check is not done or the result was taken already; check_result then
+ * returns NULL too.
+ */
+struct oa_result *check_take_result(struct check *c);
 
 /* check_observations: the raw observations (valid until check_free), or NULL. */
 const struct check_obs *check_observations(const struct check *c);

@@ -7,13 +7,23 @@
  * evidence, remedy) and extra performance data. web/render_nagios.c and
  * web/render_json.c turn it into text; nothing in here formats output.
  *
- * Bounded: every array has a fixed capacity (OA_RESULT_MAX_*), every
- * string a fixed size. Adding past a capacity drops the item and counts it
- * (steps_dropped, diags_dropped, perf_dropped, details_dropped); the
- * renderers report the counts. Strings are cut safely (see text.h). The
- * record owns no pointers: it can be allocated with oa_result_new() or
- * embedded and set up with oa_result_reset(). Do not copy a record while
- * holding struct oa_step pointers into the old one.
+ * Bounded: while a result is built (oa_result_new), every array has a
+ * fixed capacity (OA_RESULT_MAX_*) and every string a fixed size. Adding
+ * past a capacity drops the item and counts it (steps_dropped,
+ * diags_dropped, perf_dropped, details_dropped); the renderers report the
+ * counts. Strings are cut safely (see text.h). The fields are pointers into
+ * one allocation that the record owns; readers index r->steps[i],
+ * r->diags[i], r->perf[i], st->details[j] and read the strings (target,
+ * server, message, remedy: never NULL) up to their NUL.
+ *
+ * Two forms, both one allocation freed with oa_result_free():
+ *  - built: oa_result_new(), about 129 KiB of room, filled by the adders;
+ *  - compact: oa_result_dup() of a result, exactly the steps, details,
+ *    diagnoses, perfdata and string bytes in use (a typical result: under
+ *    4 KiB); what the service keeps. Nothing can be added to it (the adders
+ *    refuse), but steps' status and diagnoses' severity can still change.
+ * oa_result_mem_bytes() says how large either is. Do not hold struct oa_step
+ * pointers into a record across oa_result_reset() or oa_result_free().
  *
  * Secrets are never stored here: no passwords, no Authorization or
  * Proxy-Authorization values, no NTLM/Negotiate tokens, no Basic base64, no
@@ -139,34 +149,45 @@ enum oa_detail_key {
     OA_DETAIL__COUNT
 };
 
-/* One typed detail. Strings live in the owning result's arena. */
+/*
+ * One typed detail. Strings live in the owning result's arena. A text has
+ * len and off, a number i: they share their bytes, and the record is
+ * packed (10 bytes: a healthy check carries about 70 details). Read the
+ * fields by value; never take their address.
+ */
 struct oa_detail {
     uint8_t key;  /* enum oa_detail_key */
     uint8_t type; /* enum oa_detail_type */
-    uint16_t len; /* OA_DT_STR/STRLIST: bytes at off, NUL excluded */
-    uint32_t off; /* OA_DT_STR/STRLIST: offset in oa_result.arena */
-    int64_t i;    /* OA_DT_INT, OA_DT_TIME; OA_DT_BOOL: 0 or 1 */
-};
+    union {
+        struct {
+            uint16_t len; /* OA_DT_STR/STRLIST: bytes at off, NUL excluded */
+            uint32_t off; /* OA_DT_STR/STRLIST: offset in oa_result.arena */
+        };
+        int64_t i;        /* OA_DT_INT, OA_DT_TIME; OA_DT_BOOL: 0 or 1 */
+    };
+} __attribute__((packed));
 
 struct oa_step {
     enum oa_step_kind kind;
     enum oa_state status;        /* starts as OA_STATE_UNKNOWN */
     int64_t duration_us;         /* 0 until set */
-    char server[OA_SERVER_MAX];  /* "" when the step has none */
+    char *server;                /* "" when the step has none (< OA_SERVER_MAX) */
+    struct oa_detail *details;   /* ndetails of them */
     uint16_t port;               /* 0 when the step has none */
-    size_t ndetails;
-    size_t details_dropped;      /* details refused: table or arena full */
-    struct oa_detail details[OA_STEP_MAX_DETAILS];
+    uint16_t ndetails;
+    uint16_t details_cap;        /* room at details (0: compact) */
+    uint16_t details_dropped;    /* details refused: table or arena full (saturates) */
 };
 
 struct oa_diag {
     enum oa_diag_code code;
     enum oa_state severity;      /* default from the code table */
     enum oa_step_kind step;
-    char server[OA_SERVER_MAX];  /* "" when not relevant */
     uint16_t port;               /* 0 when not relevant */
-    char message[OA_MESSAGE_MAX];/* one line with the evidence */
-    char remedy[OA_REMEDY_MAX];  /* default from the code table */
+    uint16_t remedy_cap;         /* room at remedy (0: compact, read-only) */
+    char *server;                /* "" when not relevant (< OA_SERVER_MAX) */
+    char *message;               /* one line with the evidence (< OA_MESSAGE_MAX) */
+    char *remedy;                /* default from the code table (< OA_REMEDY_MAX) */
 };
 
 /*
@@ -176,28 +197,30 @@ struct oa_diag {
  * scientific notation.
  */
 struct oa_perf {
-    char label[OA_PERF_LABEL_MAX];
+    char *label;                 /* < OA_PERF_LABEL_MAX bytes */
     int64_t value;
     unsigned decimals;           /* 0..9 */
-    char uom[OA_PERF_UOM_MAX];   /* "", "s", "ms", "us", "%", "B", "c" */
-    char warn[OA_PERF_RANGE_MAX];/* range expressions, "" when none */
-    char crit[OA_PERF_RANGE_MAX];
-    char min[OA_PERF_RANGE_MAX];
-    char max[OA_PERF_RANGE_MAX];
+    char *uom;                   /* "", "s", "ms", "us", "%", "B", "c" */
+    char *warn;                  /* range expressions, "" when none */
+    char *crit;                  /* (each < OA_PERF_RANGE_MAX bytes) */
+    char *min;
+    char *max;
 };
 
 struct oa_result {
-    char target[OA_TARGET_MAX];
+    char *target;                /* < OA_TARGET_MAX bytes */
     int64_t started_at_ms;       /* wall clock, ms since the Unix epoch */
     int64_t duration_us;         /* whole check */
     size_t nsteps, steps_dropped;
-    struct oa_step steps[OA_RESULT_MAX_STEPS];
+    struct oa_step *steps;
     size_t ndiags, diags_dropped;
-    struct oa_diag diags[OA_RESULT_MAX_DIAGS];
+    struct oa_diag *diags;
     size_t nperf, perf_dropped;
-    struct oa_perf perf[OA_RESULT_MAX_PERF];
+    struct oa_perf *perf;
     size_t arena_used;
-    char arena[OA_RESULT_ARENA];
+    char *arena;                 /* string details, arena_used bytes in use */
+    size_t mem_bytes;            /* the one allocation behind all of it */
+    int compact;                 /* 1: oa_result_dup's exact form (nothing can be added) */
 };
 
 /* ---- names ------------------------------------------------------------ */
@@ -220,18 +243,32 @@ enum oa_detail_type oa_detail_key_type(enum oa_detail_key k);
 
 /*
  * oa_result_new: allocate an empty result for target (copied, cut to
- * OA_TARGET_MAX) started at started_at_ms. Returns NULL when out of memory.
+ * OA_TARGET_MAX) started at started_at_ms, with room for the OA_*_MAX
+ * capacities (about 129 KiB). Returns NULL when out of memory.
  * The caller owns it and frees it with oa_result_free().
  */
 struct oa_result *oa_result_new(const char *target, int64_t started_at_ms);
 
-/* oa_result_free: free a result from oa_result_new(). NULL is a no-op. */
+/*
+ * oa_result_dup: the compact owned copy of r: one allocation holding only
+ * the steps, details, diagnoses, perfdata and string bytes r uses (a
+ * healthy 2 names x 3 ports check: about 3 KiB). Nothing can be added to
+ * it. Returns NULL on NULL or out of memory; free with oa_result_free().
+ */
+struct oa_result *oa_result_dup(const struct oa_result *r);
+
+/* oa_result_mem_bytes: the bytes r occupies (its one allocation); 0 for
+ * NULL. */
+size_t oa_result_mem_bytes(const struct oa_result *r);
+
+/* oa_result_free: free a result from oa_result_new() or oa_result_dup().
+ * NULL is a no-op. */
 void oa_result_free(struct oa_result *r);
 
 /*
  * oa_result_reset: empty r (no steps, diagnoses, perfdata; arena cleared)
- * and set target and started_at. Also the way to set up an embedded record.
- * Returns 0, or -1 when r is NULL.
+ * and set target and started_at. Returns 0, or -1 when r is NULL or
+ * compact.
  */
 int oa_result_reset(struct oa_result *r, const char *target,
                     int64_t started_at_ms);

@@ -18,7 +18,7 @@
 #include "probes/tls/tls_report.h"
 #include "probes/tls/tls_verdict.h"
 
-static struct oa_result result;
+static struct oa_result *result; /* built once, reset per input */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -57,12 +57,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     struct tls_verdict v;
     if (tls_verdict_compute(&p, &v, &why) == 0) {
-        oa_result_reset(&result, "fuzz", 0);
-        struct oa_step *st = oa_result_add_step(&result, OA_STEP_TLS, "fuzz", 443);
-        if (tls_report_verdict(&v, &result, st) < 0)
+        if (result == NULL && (result = oa_result_new("fuzz", 0)) == NULL)
             __builtin_trap();
-        for (size_t i = 0; i < result.ndiags; i++)
-            if (memchr(result.diags[i].message, '\0', sizeof result.diags[i].message) == NULL)
+        oa_result_reset(result, "fuzz", 0);
+        struct oa_step *st = oa_result_add_step(result, OA_STEP_TLS, "fuzz", 443);
+        if (tls_report_verdict(&v, result, st) < 0)
+            __builtin_trap();
+        for (size_t i = 0; i < result->ndiags; i++)
+            if (memchr(result->diags[i].message, '\0', OA_MESSAGE_MAX) == NULL)
                 __builtin_trap();
     }
     tls_chain_free(chain);

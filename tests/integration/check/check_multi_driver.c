@@ -5,11 +5,13 @@
  * check_expire() as the deadline safety net. Half of the checks start at
  * once, the others each time one finishes (a busy multi gets new handles).
  *
- *   check_multi_driver --cacert FILE --user 'DOMAIN\user' [--timeout S]
+ *   check_multi_driver --cacert FILE --user 'DOMAIN\user' [--timeout S] [--bytes]
  *                      HOST[:PORT]=ADDR [HOST[:PORT]=ADDR ...]
  *
  * The password comes from OAPROBE_PASSWORD. For each check, one line:
  *   <host> <status> <code,code,...|->
+ * with --bytes followed by the steps, the diagnoses and the bytes of the
+ * result the check keeps (oa_result_mem_bytes of its compact form).
  * Exit 0 when every check finished, 1 otherwise, 2 for bad usage.
  * Test helper only (tests/integration/check/test_check_lab.py runs it).
  */
@@ -31,6 +33,8 @@ struct job {
     bool started, reported;
 };
 
+static bool print_bytes;
+
 static void report(struct job *j)
 {
     const struct oa_result *r = check_result(j->c);
@@ -45,7 +49,17 @@ static void report(struct job *j)
             break;
         used += (size_t)n;
     }
-    printf("%s %s %s\n", j->host, oa_state_name(oa_result_status(r)), used ? codes : "-");
+    printf("%s %s %s", j->host, oa_state_name(oa_result_status(r)), used ? codes : "-");
+    if (print_bytes) {
+        size_t nd = 0;
+        for (size_t i = 0; r != NULL && i < r->nsteps; i++)
+            nd += r->steps[i].ndetails;
+        printf(" %zu %zu %zu", r != NULL ? r->nsteps : 0, r != NULL ? r->ndiags : 0,
+               oa_result_mem_bytes(r));
+        fprintf(stderr, "%s: %zu details, %zu perf, %zu arena bytes\n", j->host, nd,
+                r != NULL ? r->nperf : 0, r != NULL ? r->arena_used : 0);
+    }
+    printf("\n");
     j->reported = true;
 }
 
@@ -85,6 +99,8 @@ int main(int argc, char **argv)
             cacert = argv[++i];
         } else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc) {
             user = argv[++i];
+        } else if (strcmp(argv[i], "--bytes") == 0) {
+            print_bytes = true;
         } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
             timeout_ms = (unsigned)strtoul(argv[++i], NULL, 10) * 1000u;
         } else {

@@ -6,9 +6,13 @@ multi, as the service does, run under ASan/LeakSanitizer.
 - cancel: checks cancelled before start, in the connect stage, mid-echo and
   mid-tunnel, one freed mid-tunnel without a cancel, a control check that
   must still end OK; every transfer removed, nothing leaked.
+- result size: the compact result a check keeps is at most 4 KiB for a
+  typical check (2 names x 3 ports, healthy or with a few diagnoses); the
+  figures are printed.
 
     /usr/bin/python3 tests/integration/check/test_engine_lab.py \
-        --cancel-driver build/.../check_cancel_driver
+        --cancel-driver build/.../check_cancel_driver \
+        --multi-driver build/.../check_multi_driver
 
 Only loopback: every request goes to the lab through a --resolve entry.
 """
@@ -26,6 +30,8 @@ sys.path.insert(0, os.path.abspath(LAB))
 from fixture import Lab, net_for  # noqa: E402
 
 DRIVERS = {}
+# healthy, and typical faults with a few diagnoses
+SCENARIOS = ["healthy", "acl_fqdn_missing", "backend_down_6004", "cert_expired"]
 
 
 class EngineLab(unittest.TestCase):
@@ -35,7 +41,7 @@ class EngineLab(unittest.TestCase):
     def setUpClass(cls):
         if os.geteuid() != 0:
             raise unittest.SkipTest("the drivers use port 443 (run as root, in unshare -n)")
-        cls.lab = Lab(["healthy"], net=net_for("test_engine_lab")).start()
+        cls.lab = Lab(SCENARIOS, net=net_for("test_engine_lab")).start()
         cls.sc = cls.lab.scenario("healthy")
         cls.users = cls.lab.data["users"]
 
@@ -89,10 +95,32 @@ class EngineLab(unittest.TestCase):
         self.assertEqual(lines["free"][0], "tunnels")
         self.assertEqual(lines["control"][:2], ["done", "ok"])
 
+    def test_result_bytes(self):
+        u = self.users[0]
+        args = [DRIVERS["multi"], "--bytes", "--cacert", self.lab.data["ca_bundle"],
+                "--user", self.user_name(u)]
+        for name in SCENARIOS:
+            sc = self.lab.scenario(name)
+            args.append("%s=%s" % (sc["host"], sc["address"]))
+        p = self.run_driver(args, env={"OAPROBE_PASSWORD": u["password"]})
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        sys.stderr.write(p.stderr)
+        seen = 0
+        for line in p.stdout.splitlines():
+            host, status, codes, nsteps, ndiags, nbytes = line.split(" ")
+            sys.stderr.write("result bytes: %s (%s, %s steps, %s diagnoses: %s): %s\n"
+                             % (host, status, nsteps, ndiags, codes, nbytes))
+            self.assertGreaterEqual(int(nsteps), 13, line)
+            self.assertLessEqual(int(nbytes), 4096, line)
+            seen += 1
+        self.assertEqual(seen, len(SCENARIOS))
+
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--cancel-driver", required=True)
+    ap.add_argument("--multi-driver", required=True)
     args, rest = ap.parse_known_args()
     DRIVERS["cancel"] = os.path.abspath(args.cancel_driver)
+    DRIVERS["multi"] = os.path.abspath(args.multi_driver)
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

@@ -812,6 +812,174 @@ static void test_status(void **unused)
     assert_int_equal(oa_result_status(NULL), OA_STATE_UNKNOWN);
 }
 
+/* ---- the compact form (oa_result_dup) ------------------------------------ */
+
+static void assert_same(const struct oa_result *a, const struct oa_result *b)
+{
+    assert_string_equal(a->target, b->target);
+    assert_int_equal(a->started_at_ms, b->started_at_ms);
+    assert_int_equal(a->duration_us, b->duration_us);
+    assert_int_equal(a->nsteps, b->nsteps);
+    assert_int_equal(a->steps_dropped, b->steps_dropped);
+    assert_int_equal(a->ndiags, b->ndiags);
+    assert_int_equal(a->nperf, b->nperf);
+    for (size_t i = 0; i < a->nsteps; i++) {
+        const struct oa_step *x = &a->steps[i], *y = &b->steps[i];
+        assert_int_equal(x->kind, y->kind);
+        assert_int_equal(x->status, y->status);
+        assert_int_equal(x->duration_us, y->duration_us);
+        assert_string_equal(x->server, y->server);
+        assert_int_equal(x->port, y->port);
+        assert_int_equal(x->ndetails, y->ndetails);
+        assert_int_equal(x->details_dropped, y->details_dropped);
+        for (size_t j = 0; j < x->ndetails; j++) {
+            assert_int_equal(x->details[j].key, y->details[j].key);
+            assert_int_equal(x->details[j].type, y->details[j].type);
+            if (x->details[j].type != OA_DT_STR && x->details[j].type != OA_DT_STRLIST)
+                assert_int_equal(x->details[j].i, y->details[j].i);
+            const char *sx = oa_result_detail_str(a, &x->details[j]);
+            const char *sy = oa_result_detail_str(b, &y->details[j]);
+            if (sx == NULL)
+                assert_null(sy);
+            else
+                assert_string_equal(sx, sy);
+        }
+    }
+    for (size_t i = 0; i < a->ndiags; i++) {
+        assert_int_equal(a->diags[i].code, b->diags[i].code);
+        assert_int_equal(a->diags[i].severity, b->diags[i].severity);
+        assert_string_equal(a->diags[i].server, b->diags[i].server);
+        assert_string_equal(a->diags[i].message, b->diags[i].message);
+        assert_string_equal(a->diags[i].remedy, b->diags[i].remedy);
+    }
+    for (size_t i = 0; i < a->nperf; i++) {
+        const struct oa_perf *x = &a->perf[i], *y = &b->perf[i];
+        assert_string_equal(x->label, y->label);
+        assert_int_equal(x->value, y->value);
+        assert_int_equal(x->decimals, y->decimals);
+        assert_string_equal(x->uom, y->uom);
+        assert_string_equal(x->warn, y->warn);
+        assert_string_equal(x->crit, y->crit);
+        assert_string_equal(x->min, y->min);
+        assert_string_equal(x->max, y->max);
+    }
+    assert_int_equal(oa_result_status(a), oa_result_status(b));
+}
+
+static void test_dup_compact(void **unused)
+{
+    (void)unused;
+    assert_null(oa_result_dup(NULL));
+    assert_int_equal(oa_result_mem_bytes(NULL), 0);
+    struct oa_result *r = oa_result_new("mail.contoso.lab", 1700000000000);
+    assert_non_null(r);
+    assert_false(r->compact);
+    oa_result_set_duration(r, 4242);
+    struct oa_step *dns = oa_result_add_step(r, OA_STEP_DNS, NULL, 0);
+    oa_step_add_str(r, dns, OA_DETAIL_ADDRESSES, "192.0.2.10");
+    oa_step_add_str(r, dns, OA_DETAIL_ADDRESSES, "2001:db8::10");
+    oa_step_finish(dns, OA_STATE_OK, 100);
+    struct oa_step *tun = oa_result_add_step(r, OA_STEP_TUNNEL, "EXCH01", 6001);
+    oa_step_add_int(r, tun, OA_DETAIL_HTTP_STATUS, 200);
+    oa_step_add_bool(r, tun, OA_DETAIL_EXPECT_100_CONTINUE, 1);
+    oa_step_add_str(r, tun, OA_DETAIL_URL, "https://mail.contoso.lab/rpc/rpcproxy.dll?EXCH01:6001");
+    oa_step_finish(tun, OA_STATE_CRITICAL, 200);
+    struct oa_step *empty = oa_result_add_step(r, OA_STEP_BIND, "EXCH01", 6001);
+    (void)empty;
+    struct oa_diag *d = oa_result_add_diag(r, OA_DIAG_BACKEND_UNREACHABLE, OA_STEP_TUNNEL,
+                                           "EXCH01", 6001, "RPC error 0x%x", 0x6ba);
+    assert_non_null(d);
+    assert_int_equal(oa_diag_set_remedy(d, "check %s", "the backend"), 0);
+    assert_non_null(oa_result_add_diag(r, OA_DIAG_CERT_EXPIRING, OA_STEP_TLS, NULL, 0, "soon"));
+    assert_int_equal(oa_result_add_perf(r, "tunnels_ok", 5, 0, "", NULL, NULL, "0", "6"), 0);
+
+    struct oa_result *c = oa_result_dup(r);
+    assert_non_null(c);
+    assert_true(c->compact);
+    assert_same(r, c);
+    assert_true(oa_result_mem_bytes(c) < oa_result_mem_bytes(r));
+    assert_true(oa_result_mem_bytes(r) >= 100 * 1024);
+    assert_true(oa_result_mem_bytes(c) < 2048);
+    assert_string_equal(c->steps[2].server, "EXCH01");
+    assert_int_equal(c->steps[2].ndetails, 0);
+
+    /* a copy of the copy is the same, and as small */
+    struct oa_result *c2 = oa_result_dup(c);
+    assert_non_null(c2);
+    assert_same(r, c2);
+    assert_int_equal(oa_result_mem_bytes(c2), oa_result_mem_bytes(c));
+
+    /* nothing can be added to a compact result; statuses can still change */
+    assert_null(oa_result_add_step(c, OA_STEP_DNS, NULL, 0));
+    assert_int_equal(c->steps_dropped, 0);
+    assert_int_equal(oa_step_add_int(c, &c->steps[1], OA_DETAIL_HTTP_STATUS, 500), -1);
+    assert_int_equal(oa_step_add_str(c, &c->steps[0], OA_DETAIL_ADDRESSES, "x"), -1);
+    assert_int_equal(c->steps[1].details[0].i, 200);
+    assert_null(oa_result_add_diag(c, OA_DIAG_DNS_FAILED, OA_STEP_DNS, NULL, 0, "x"));
+    assert_int_equal(oa_diag_set_remedy(&c->diags[0], "longer remedy %d", 1), -1);
+    assert_int_equal(oa_result_add_perf(c, "binds_ok", 1, 0, "", NULL, NULL, NULL, NULL), -1);
+    assert_int_equal(oa_result_reset(c, "x", 0), -1);
+    assert_int_equal(oa_step_raise(&c->steps[0], OA_STATE_WARNING), 0);
+    assert_int_equal(oa_diag_set_severity(&c->diags[1], OA_STATE_CRITICAL), 0);
+    assert_int_equal(oa_result_status(c), OA_STATE_CRITICAL);
+
+    /* an empty result */
+    struct oa_result *e = oa_result_new("", 0);
+    struct oa_result *ec = oa_result_dup(e);
+    assert_non_null(ec);
+    assert_string_equal(ec->target, "");
+    assert_int_equal(ec->nsteps, 0);
+    assert_int_equal(oa_result_status(ec), OA_STATE_UNKNOWN);
+    oa_result_free(ec);
+    oa_result_free(e);
+    oa_result_free(c2);
+    oa_result_free(c);
+    oa_result_free(r);
+}
+
+/* The worst case: every table full, every string at its cap. Prints the
+ * figure (docs/internals/result-model.md). */
+static void test_dup_full(void **unused)
+{
+    (void)unused;
+    char big[1024];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    struct oa_result *r = oa_result_new(big, 0);
+    char v[1100]; /* every string distinct: nothing is shared */
+    for (size_t i = 0; i < OA_RESULT_MAX_STEPS + 2; i++) {
+        snprintf(v, sizeof v, "s%zu-%s", i, big);
+        struct oa_step *st = oa_result_add_step(r, OA_STEP_TUNNEL, v, (uint16_t)i);
+        for (size_t j = 0; st != NULL && j < OA_STEP_MAX_DETAILS + 2; j++) {
+            snprintf(v, sizeof v, "d%zu-%zu-%s", i, j, big);
+            oa_step_add_str(r, st, OA_DETAIL_ADDRESSES, v);
+        }
+    }
+    for (size_t i = 0; i < OA_RESULT_MAX_DIAGS + 2; i++) {
+        snprintf(v, sizeof v, "g%zu-%s", i, big);
+        struct oa_diag *d = oa_result_add_diag(r, OA_DIAG_TIMEOUT, OA_STEP_TUNNEL, v,
+                                               (uint16_t)i, "m%s", v);
+        if (d != NULL)
+            oa_diag_set_remedy(d, "r%s", v);
+    }
+    for (size_t i = 0; i < OA_RESULT_MAX_PERF + 2; i++) {
+        char label[16];
+        snprintf(label, sizeof label, "p%zu", i);
+        oa_result_add_perf(r, label, 1, 0, "", "1:2", "1:3", "0", "9");
+    }
+    assert_int_equal(r->nsteps, OA_RESULT_MAX_STEPS);
+    assert_int_equal(r->ndiags, OA_RESULT_MAX_DIAGS);
+    assert_int_equal(r->nperf, OA_RESULT_MAX_PERF);
+    struct oa_result *c = oa_result_dup(r);
+    assert_non_null(c);
+    assert_same(r, c);
+    assert_true(oa_result_mem_bytes(c) <= oa_result_mem_bytes(r));
+    printf("result bytes: built %zu, compact of a full result %zu\n", oa_result_mem_bytes(r),
+           oa_result_mem_bytes(c));
+    oa_result_free(c);
+    oa_result_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -832,6 +1000,8 @@ int main(void)
         cmocka_unit_test(test_worst_diag_order),
         cmocka_unit_test(test_perf),
         cmocka_unit_test(test_status),
+        cmocka_unit_test(test_dup_compact),
+        cmocka_unit_test(test_dup_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

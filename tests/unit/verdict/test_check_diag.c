@@ -698,6 +698,43 @@ static void test_depth_names(void **state)
     assert_false(check_depth_runs(CHECK_DEPTH_AUTH, CHECK_DEPTH_TUNNEL));
 }
 
+/* The compact copy the service keeps: a typical result (2 names x 3
+ * ports, healthy or with a few diagnoses) takes at most 4 KiB. Prints the
+ * figures (docs/internals/result-model.md). */
+static void test_compact_size(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 3; variant++) {
+        struct fx *f = healthy();
+        if (variant == 1) { /* one port refused under both names */
+            for (size_t i = 0; i < 6; i += 3) {
+                f->t[i].end = CHECK_TUN_END_TIMEOUT;
+                f->t[i].reached = CHECK_TUN_WAIT_C2;
+                snprintf(f->t[i].detail, sizeof f->t[i].detail, "waiting for CONN/C2");
+            }
+        } else if (variant == 2) { /* a bind rejected on every tunnel */
+            for (size_t i = 0; i < 6; i++) {
+                f->t[i].end = CHECK_TUN_END_BIND_REJECTED;
+                f->t[i].reached = CHECK_TUN_BIND_SENT;
+                f->t[i].bind_result = 2;
+                f->t[i].bind_reason = 1;
+                snprintf(f->t[i].detail, sizeof f->t[i].detail, "bind_ack provider_rejection");
+            }
+        }
+        struct oa_result *r = run(f);
+        struct oa_result *c = oa_result_dup(r);
+        assert_non_null(c);
+        assert_true(c->nsteps >= 15);
+        printf("result bytes (%s, %zu diagnoses): built %zu, compact %zu\n",
+               variant == 0 ? "healthy" : variant == 1 ? "2 tunnels timed out" : "6 binds rejected",
+               c->ndiags, oa_result_mem_bytes(r), oa_result_mem_bytes(c));
+        assert_true(oa_result_mem_bytes(c) <= 4096);
+        oa_result_free(c);
+        check_diag_free(r);
+        free(f);
+    }
+}
+
 /* A cancelled check (reload, shutdown) is no verdict: UNKNOWN, no steps,
  * whatever had run (here a healthy run stopped in its tunnels). */
 static void test_cancelled(void **state)
@@ -736,6 +773,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_healthy),
         cmocka_unit_test(test_cancelled),
+        cmocka_unit_test(test_compact_size),
         cmocka_unit_test(test_dns_failed),
         cmocka_unit_test(test_connect_failures),
         cmocka_unit_test(test_echo_unauth),

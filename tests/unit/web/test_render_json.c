@@ -17,6 +17,7 @@
 #include "fixture.h"
 #include "probes/result/result.h"
 #include "web/render_json.h"
+#include "web/render_nagios.h"
 
 static const char golden_ok[] =
     "{\"status\":\"ok\",\"target\":\"mail.contoso.com\","
@@ -207,7 +208,7 @@ static void test_hostile(void **unused)
                                            "x");
     /* Written directly, bypassing the sanitizer: invalid UTF-8, no NUL. */
     memcpy(d->message, "bad \xff\xfe byte", sizeof "bad \xff\xfe byte");
-    memset(d->remedy, 'r', sizeof d->remedy);
+    memset(d->remedy, 'r', OA_REMEDY_MAX);
     memcpy(r->target, "t\xc3", 3);
     /* A forged string detail pointing outside the arena. */
     st->details[0].off = OA_RESULT_ARENA - 1;
@@ -222,7 +223,7 @@ static void test_hostile(void **unused)
     json_t *jd = json_array_get(json_object_get(doc, "diagnoses"), 0);
     assert_string_equal(json_string_value(json_object_get(jd, "message")), "bad ?? byte");
     assert_int_equal(strlen(json_string_value(json_object_get(jd, "remedy"))),
-                     sizeof d->remedy);
+                     OA_REMEDY_MAX);
     json_t *det = json_object_get(json_array_get(json_object_get(doc, "steps"), 0), "details");
     assert_true(json_is_null(json_object_get(det, "cert_subject")));
     assert_true(json_is_null(json_object_get(det, "cert_not_after")));
@@ -266,10 +267,39 @@ static void test_truncated_and_times(void **unused)
     assert_null(render_json_object(NULL));
 }
 
+/* The compact copy the service keeps (oa_result_dup) renders byte for byte
+ * like the result it was copied from, in JSON and in Nagios text. */
+static void test_compact_renders_same(void **unused)
+{
+    (void)unused;
+    struct oa_result *built[2] = {fixture_critical(), fixture_ok()};
+    for (size_t i = 0; i < 2; i++) {
+        struct oa_result *c = oa_result_dup(built[i]);
+        assert_non_null(c);
+        assert_true(oa_result_mem_bytes(c) <= 4096);
+        char *a = render_json(built[i], 0), *b = render_json(c, 0);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+        a = render_nagios(built[i]);
+        b = render_nagios(c);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+        oa_result_free(c);
+        oa_result_free(built[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_compact_renders_same),
         cmocka_unit_test(test_parse_back),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_truncated_and_times),

@@ -196,8 +196,8 @@ static void test_hostile_text(void **unused)
                                            "a|b", 443, "line1\nline2|perf=1 \x1b[31mred");
     oa_diag_set_remedy(d, "fix\n| this");
     /* Fields written directly, without their NUL: stay within the field. */
-    memset(r->diags[0].remedy, 'R', sizeof r->diags[0].remedy);
-    memset(r->target, 'T', sizeof r->target);
+    memset(r->diags[0].remedy, 'R', OA_REMEDY_MAX);
+    memset(r->target, 'T', OA_TARGET_MAX);
     char *s = render_nagios(r);
     assert_non_null(s);
     /* One '|' only: the perfdata separator, at the start of the last line. */
