@@ -28,7 +28,8 @@ packages=(
   # tests/bench/fresh-machine.sh (a Debian 12 root in a chroot)
   debootstrap git
   # deploy/: the unit (systemd-analyze, sysusers, tmpfiles), the nginx
-  # snippet (nginx -t), the man pages (man, groff)
+  # snippet (nginx -t), the man pages (man, groff); the .deb is built by
+  # cpack (cmake) and inspected with dpkg-deb, objdump (build-essential)
   systemd nginx man-db groff-base
 )
 
@@ -49,7 +50,8 @@ programs=(
   shfmt:shfmt debootstrap:debootstrap git:git
   promtool:prometheus amtool:prometheus-alertmanager
   systemd-analyze:systemd systemd-sysusers:systemd systemd-tmpfiles:systemd
-  nginx:nginx man:man-db groff:groff-base kill:procps
+  nginx:nginx man:man-db groff:groff-base kill:procps systemctl:systemd
+  cpack:cmake objdump:build-essential
 )
 
 if [ "${1:-}" = --list ]; then

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The Debian package, end to end: builds it with CPack (a release build of
+# its own), inspects it (dpkg-deb -I/-c: Depends from the shared libraries,
+# the conffile, every file in place), installs it, checks the installed unit
+# with systemd-analyze verify, and runs the installed binary.
+#
+#   check-deb.sh SOURCE_DIR BUILD_DIR
+#
+# Installing: with CI=true or OAPROBE_DEB_INSTALL=1 (a throwaway root
+# machine) `dpkg -i` for real, then `dpkg --purge` at the end; otherwise the
+# package is unpacked into a scratch root (dpkg-deb -x) and its postinst's
+# steps (sysusers, tmpfiles) run there with --root, so a developer's machine
+# is left alone.
+set -euo pipefail
+src=$1 build=$2
+real=0
+if [ "${CI:-}" = true ] || [ "${OAPROBE_DEB_INSTALL:-}" = 1 ]; then real=1; fi
+scratch=$(mktemp -d)
+serve_pid=
+cleanup() {
+  if [ -n "$serve_pid" ]; then kill -TERM "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+  if [ "$real" = 1 ] && dpkg-query -W oaprobe >/dev/null 2>&1; then dpkg --purge oaprobe >/dev/null || true; fi
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+fail() { echo "check-deb: $*" >&2; exit 1; }
+
+# 1. build and package
+cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOAPROBE_TESTS=OFF >/dev/null
+cmake --build "$build" -j 2 >/dev/null
+rm -f "$build"/oaprobe_*.deb
+(cd "$build" && cpack -G DEB >/dev/null)
+deb=$(ls "$build"/oaprobe_*.deb)
+echo "built $(basename "$deb") ($(stat -c %s "$deb") bytes)"
+
+# 2. inspect
+info=$(dpkg-deb -I "$deb")
+depends=$(dpkg-deb -f "$deb" Depends)
+echo "Depends: $depends"
+for d in systemd libc6 libcurl4 libssl3 libyaml-0-2; do
+  printf '%s' "$depends" | grep -qE "(^|, )$d( |,|$)" || fail "Depends lacks $d"
+done
+# every shared library the binary needs is covered by a Depends package
+dpkg-deb -x "$deb" "$scratch/x"
+for lib in $(objdump -p "$scratch/x/usr/bin/oaprobe" | awk '$1 == "NEEDED" { print $2 }'); do
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !n++ { print $NF }')
+  [ -n "$path" ] || fail "$lib: not found by ldconfig"
+  pkg=
+  for p in "$path" "/usr$path" "$(readlink -f "$path")"; do # usrmerge: either spelling
+    pkg=$(dpkg -S "$p" 2>/dev/null | sed -n 's/:.*//p' | sed -n 1p) && [ -n "$pkg" ] && break
+  done
+  [ -n "$pkg" ] || fail "$lib: no package owns $path"
+  printf '%s' "$depends" | grep -qE "(^|, )$pkg( |,|$)" || fail "$lib ($pkg) is not in Depends"
+done
+[ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)" = /etc/oaprobe/oaprobe.yml ] ||
+  fail "conffiles is not /etc/oaprobe/oaprobe.yml"
+printf '%s\n' "$info" | grep -q ' postinst ' || fail "no postinst"
+files=$(dpkg-deb -c "$deb" | awk '{ print $NF }')
+for f in ./usr/bin/oaprobe ./usr/lib/systemd/system/oaprobe.service \
+         ./usr/lib/sysusers.d/oaprobe.conf ./usr/lib/tmpfiles.d/oaprobe.conf \
+         ./etc/oaprobe/oaprobe.yml ./usr/share/doc/oaprobe/examples/oaprobe.example.yml \
+         ./usr/share/man/man1/oaprobe.1.gz ./usr/share/man/man5/oaprobe.yml.5.gz; do
+  printf '%s\n' "$files" | grep -qx "$f" || fail "$f is not in the package"
+done
+echo "dpkg-deb: control, conffiles and files ok"
+
+# 3. install
+if [ "$real" = 1 ]; then
+  dpkg -i "$deb"
+  root=
+  getent passwd oaprobe >/dev/null || fail "postinst created no oaprobe user"
+  [ "$(stat -c '%a %U' /var/lib/oaprobe)" = "750 oaprobe" ] || fail "/var/lib/oaprobe: $(stat -c '%a %U' /var/lib/oaprobe)"
+  [ "$(stat -c '%a %U' /etc/oaprobe/credentials)" = "700 root" ] || fail "/etc/oaprobe/credentials: wrong mode"
+  systemd-analyze verify /usr/lib/systemd/system/oaprobe.service
+  man -w oaprobe >/dev/null && man -w 5 oaprobe.yml >/dev/null || fail "man cannot find the pages"
+  echo "dpkg -i: installed; systemd-analyze verify (man pages included) ok"
+else
+  root=$scratch/root
+  dpkg-deb -x "$deb" "$root"
+  mkdir -p "$root/etc/systemd/system"
+  ln -s usr/lib "$root/lib"
+  ln -s usr/bin "$root/bin"
+  cp /bin/kill "$root/usr/bin/kill"
+  cp /lib/systemd/system/*.target "$root/usr/lib/systemd/system/"
+  touch "$root/etc/passwd" "$root/etc/group" "$root/etc/shadow" "$root/etc/gshadow"
+  systemd-sysusers --root="$root" oaprobe.conf
+  systemd-tmpfiles --root="$root" --create oaprobe.conf
+  [ "$(stat -c '%a' "$root/var/lib/oaprobe")" = 750 ] || fail "tmpfiles: /var/lib/oaprobe mode"
+  systemd-analyze verify --man=no --root="$root" oaprobe.service
+  for p in "$root"/usr/share/man/man*/*.gz; do
+    [ -z "$(MANWIDTH=80 man --warnings -l -P cat "$p" 2>&1 >/dev/null)" ] || fail "man warns on $p"
+  done
+  echo "unpacked into a scratch root (set OAPROBE_DEB_INSTALL=1 to dpkg -i); systemd-analyze verify ok"
+fi
+
+# 4. the installed binary
+bin=$root/usr/bin/oaprobe
+"$bin" --version
+"$bin" config check "$root/etc/oaprobe/oaprobe.yml"
+if "$bin" --help | grep -q '^  serve '; then
+  port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  printf 'listen: 127.0.0.1:%s\nstorage: %s/oaprobe.db\ntargets: []\n' "$port" "$scratch" >"$scratch/serve.yml"
+  "$bin" serve --config "$scratch/serve.yml" 2>"$scratch/serve.log" &
+  serve_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/healthz" >"$scratch/healthz" 2>/dev/null && break
+    kill -0 "$serve_pid" 2>/dev/null || { cat "$scratch/serve.log" >&2; fail "serve exited"; }
+    sleep 0.1
+  done
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$scratch/serve.log" >&2; fail "/healthz does not answer"; }
+  echo "installed oaprobe serve: /healthz answers: $(cat "$scratch/healthz")"
+  kill -TERM "$serve_pid"
+  wait "$serve_pid" || fail "serve exited $? on SIGTERM"
+  serve_pid=
+else
+  echo "this build has no 'oaprobe serve' yet: /healthz not checked"
+fi
+echo "check-deb: ok"
