@@ -79,7 +79,7 @@ def main():
             bad.append("oaprobe.1 names %s, which no --help has" % o)
 
     diag = open(os.path.join(a.top, "probes/result/diag.h")).read()
-    codes = re.findall(r'X\([A-Z_]+, "([a-z_]+)"', diag)
+    codes = re.findall(r'X\([A-Z_]+, "([a-z_]+)", (?:CRITICAL|WARNING|UNKNOWN)', diag)
     if len(codes) < 20:
         bad.append("only %d codes in diag.h: the scan is broken" % len(codes))
     for c in codes:
