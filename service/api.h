@@ -127,4 +127,8 @@ void api_publish_result(struct api *a, const struct view_target *t);
 void api_publish_state(struct api *a, const struct view_target *t, enum oa_state from,
                        int64_t at_ms);
 
+/* api_sse_counts: the open event streams, and the streams dropped since the
+ * start because their client fell API_SSE_QUEUE_MAX bytes behind. */
+void api_sse_counts(const struct api *a, size_t *streams, uint64_t *dropped);
+
 #endif /* OAPROBE_SERVICE_API_H */

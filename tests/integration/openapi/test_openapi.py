@@ -4,9 +4,11 @@
 declared, error responses use the Error schema), and the bodies the
 renderers produce for the sample view (render_samples) validated against
 its schemas with jsonschema (Draft 2020-12), plus mutated bodies that must
-be refused so the schemas are known to be strict.
+be refused so the schemas are known to be strict; and the server's route
+table against the document's paths and methods.
 
     test_openapi.py --spec docs/api/openapi.yaml --render-samples PATH
+                    [--list-routes PATH/api_fake]
 """
 import argparse
 import copy
@@ -244,11 +246,56 @@ class Samples(unittest.TestCase):
         self.invalid("TargetSummary", dict(json.loads(events[0][2]), extra=1), "extra key")
 
 
+# Routes in the document whose rows the server's table does not have yet,
+# with the helper that adds them (service/api_routes.c); each row added must
+# leave this list, and nothing else may differ.
+PENDING = {
+    ("get", "/api/v1/deliveries"): "hooks",
+    ("get", "/api/v1/maintenance"): "hooks",
+    ("post", "/api/v1/maintenance"): "hooks",
+    ("delete", "/api/v1/maintenance"): "hooks",
+    ("get", "/metrics"): "hooks",
+    ("get", "/probe"): "hooks",
+    ("get", "/api/v1/targets/{name}/daily"): "page",
+    ("get", "/api/v1/daily"): "page",
+}
+
+
+class Routes(unittest.TestCase):
+    """The server's route table (api_fake --list-routes prints
+    service/api_routes.c) and the document list the same routes with the
+    same methods."""
+
+    def test_table_matches_document(self):
+        if not ARGS.list_routes:
+            self.skipTest("no --list-routes program")
+        with open(ARGS.spec, encoding="utf-8") as f:
+            doc = yaml.safe_load(f)
+        out = subprocess.run([ARGS.list_routes, "--list-routes"], check=True,
+                             capture_output=True, text=True, timeout=60).stdout
+        table = set()
+        for line in out.splitlines():
+            method, pattern = line.split(" ", 1)
+            # the table's tail capture {*} is a {path} parameter in OpenAPI
+            table.add((method.lower(), pattern.replace("{*}", "{path}")))
+        self.assertGreaterEqual(len(table), 14)
+        documented = {(m, p) for p, item in doc["paths"].items()
+                      for m in item if m in METHODS}
+        self.assertEqual(sorted(table - documented), [],
+                         "routes of the server missing from openapi.yaml")
+        missing = documented - table
+        self.assertEqual(sorted(missing - set(PENDING)), [],
+                         "routes of openapi.yaml the server does not serve")
+        self.assertEqual(sorted(set(PENDING) & table), [],
+                         "served now: remove from PENDING")
+
+
 def main():
     global ARGS
     ap = argparse.ArgumentParser()
     ap.add_argument("--spec", required=True)
     ap.add_argument("--render-samples", required=True)
+    ap.add_argument("--list-routes", help="a program printing the route table")
     ARGS, rest = ap.parse_known_args()
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 

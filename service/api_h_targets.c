@@ -1,0 +1,197 @@
+/*
+ * api_h_targets.c: the target routes: GET /api/v1/targets,
+ * GET/PUT/DELETE /api/v1/targets/{name}, and the badges
+ * .../badge.svg and .../uptime/{window}/badge.svg (cacheable: ETag,
+ * Cache-Control max-age 60, 304 on If-None-Match).
+ */
+#include "service/api_h.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "service/config.h"
+#include "web/render_api.h"
+#include "web/render_badge.h"
+
+/* The target of capture 0, or NULL after answering 404. */
+static const struct view_target *find_target(struct api_req *r, const struct view_service **svc)
+{
+    const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
+    if (svc)
+        *svc = s;
+    const char *name = api_req_cap(r, 0);
+    const struct view_target *t = s ? view_target_find(s, name) : NULL;
+    if (t == NULL)
+        api_error(r, 404, "not_found", "no target named '%s'", name);
+    return t;
+}
+
+void api_h_targets(struct api_req *r)
+{
+    const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
+    size_t len = 0;
+    if (api_req_text(r)) {
+        char *out = render_api_text_list(s, &len);
+        api_reply(r, 200, "text/plain; charset=utf-8", out, len);
+    } else {
+        char *out = render_api_targets(s, &len);
+        api_reply_json(r, 200, out, len);
+    }
+}
+
+void api_h_target(struct api_req *r)
+{
+    const struct view_target *t = find_target(r, NULL);
+    if (t == NULL)
+        return;
+    size_t len = 0;
+    if (api_req_text(r)) {
+        char *out = render_api_text_line(t, &len);
+        api_reply(r, 200, "text/plain; charset=utf-8", out, len);
+    } else {
+        char *out = render_api_target(t, &len);
+        api_reply_json(r, 200, out, len);
+    }
+}
+
+/* "key: problem; key: problem" of errs into buf. */
+static void errs_join(const struct cfg_errs *errs, char *buf, size_t cap)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < errs->n && off + 1 < cap; i++) {
+        char one[600];
+        cfg_errs_format(&errs->v[i], NULL, one, sizeof one);
+        int w = snprintf(buf + off, cap - off, "%s%s", i ? "; " : "", one);
+        if (w < 0)
+            break;
+        off += (size_t)w < cap - off ? (size_t)w : cap - off - 1;
+    }
+    if (errs->n == 0)
+        snprintf(buf, cap, "the body is not a valid target");
+}
+
+void api_h_target_put(struct api_req *r)
+{
+    const char *name = api_req_cap(r, 0);
+    size_t blen = 0;
+    const char *body = api_req_body(r, &blen);
+    if (blen == 0) {
+        api_error(r, 400, "bad_request", "the body must be a JSON object with the target's keys");
+        return;
+    }
+    if (api_req_ops(r)->target_put == NULL) {
+        api_error(r, 503, "unavailable", "targets cannot be changed through this server");
+        return;
+    }
+    struct cfg_errs errs = {0};
+    int rc = api_req_ops(r)->target_put(api_req_ctx(r), name, body, blen, &errs);
+    char detail[512];
+    switch (rc) {
+    case 0:
+    case 1: {
+        const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
+        const struct view_target *t = s ? view_target_find(s, name) : NULL;
+        size_t len = 0;
+        char loc[128];
+        snprintf(loc, sizeof loc, "/api/v1/targets/%s", name);
+        api_reply_header(r, "Location", loc);
+        if (t) {
+            char *out = render_api_target(t, &len);
+            api_reply_json(r, rc == 0 ? 201 : 200, out, len);
+        } else {
+            api_error(r, 500, "internal", "the target was stored but is not in the view");
+        }
+        break;
+    }
+    case -1:
+        errs_join(&errs, detail, sizeof detail);
+        api_error(r, 400, "bad_request", "%s", detail);
+        break;
+    case -2:
+        api_error(r, 409, "conflict",
+                  "target '%s' is defined in the configuration file; change it there", name);
+        break;
+    default:
+        api_error(r, 500, "internal", "the target could not be stored");
+        break;
+    }
+    cfg_errs_free(&errs);
+}
+
+void api_h_target_delete(struct api_req *r)
+{
+    const char *name = api_req_cap(r, 0);
+    if (api_req_ops(r)->target_delete == NULL) {
+        api_error(r, 503, "unavailable", "targets cannot be changed through this server");
+        return;
+    }
+    switch (api_req_ops(r)->target_delete(api_req_ctx(r), name)) {
+    case 0:
+        api_reply(r, 204, "application/json", NULL, 0);
+        break;
+    case -1:
+        api_error(r, 404, "not_found", "no API target named '%s'", name);
+        break;
+    case -2:
+        api_error(r, 409, "conflict",
+                  "target '%s' is defined in the configuration file; remove it there", name);
+        break;
+    default:
+        api_error(r, 500, "internal", "the target could not be removed");
+        break;
+    }
+}
+
+/* FNV-1a of the badge, as a strong ETag. */
+static void badge_reply(struct api_req *r, char *svg, size_t len)
+{
+    if (svg == NULL) {
+        api_error(r, 500, "internal", "out of memory");
+        return;
+    }
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)svg[i]) * 1099511628211ull;
+    char etag[24];
+    snprintf(etag, sizeof etag, "\"%016llx\"", (unsigned long long)h);
+    api_reply_header(r, "ETag", etag);
+    api_reply_header(r, "Cache-Control", "public, max-age=60");
+    /* a badge is an image another page embeds */
+    api_reply_header(r, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+    api_reply_header(r, "X-Frame-Options", "SAMEORIGIN");
+    const char *inm = api_req_header(r, "If-None-Match");
+    if (inm && strstr(inm, etag) != NULL) {
+        free(svg);
+        api_reply(r, 304, RENDER_BADGE_CONTENT_TYPE, NULL, 0);
+        return;
+    }
+    api_reply(r, 200, RENDER_BADGE_CONTENT_TYPE, svg, len);
+}
+
+void api_h_badge(struct api_req *r)
+{
+    const struct view_target *t = find_target(r, NULL);
+    if (t == NULL)
+        return;
+    size_t len = 0;
+    char *svg = render_badge_state(t, &len);
+    badge_reply(r, svg, len);
+}
+
+void api_h_badge_uptime(struct api_req *r)
+{
+    enum view_window w;
+    if (view_window_from_name(api_req_cap(r, 1), &w) != 0) {
+        api_error(r, 400, "bad_request", "window '%s' is not one of 24h, 7d, 30d, 90d",
+                  api_req_cap(r, 1));
+        return;
+    }
+    const struct view_target *t = find_target(r, NULL);
+    if (t == NULL)
+        return;
+    size_t len = 0;
+    char *svg = render_badge_uptime(t, w, &len);
+    badge_reply(r, svg, len);
+}
