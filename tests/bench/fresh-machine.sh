@@ -20,7 +20,7 @@
 #   --keep             keep the root afterwards (it is removed by default)
 #
 # Needs root, debootstrap and git (Debian packages), about 2 GB in DIR, the
-# mirror reachable, and some 15-30 minutes on 2 cores. Every mount (proc, dev,
+# mirror reachable, and some 5-10 minutes on 2 cores. Every mount (proc, dev,
 # sys) lives in a private mount namespace, so nothing stays mounted when the
 # script ends; daemons are kept from starting in the root (policy-rc.d), as
 # in any chroot. Each step has a time limit. Prints what ran, how long each
