@@ -238,7 +238,9 @@ def main(argv=None):
         while not stop_event.wait(0.5):
             pass
     except Exception as e:
-        log.exception("start failed")
+        # the traceback goes to oalab.log (and to stderr with --verbose);
+        # the terminal gets the one line that says what to do
+        log.info("start failed", exc_info=True)
         print("oalab: error: %s" % e, file=sys.stderr)
         rc = 1
     finally:
