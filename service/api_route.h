@@ -9,6 +9,10 @@
  * routes: `oaprobe serve --list-routes` prints the table and the openapi
  * test compares.
  *
+ * Answers carry a strict CSP (default-src 'none'); a handler serving a
+ * page sets its own with api_reply_header(r, "Content-Security-Policy",
+ * ...). docs/internals/api.md describes the whole path of a request.
+ *
  * Patterns: literal segments, "{name}" captures one segment (decoded; see
  * api_parse.h for what a segment may hold), and a last "{*}" captures the
  * rest of the path. A path matching a pattern with another method is
