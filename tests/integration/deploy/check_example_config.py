@@ -5,7 +5,8 @@
 
 1. `oaprobe config check` accepts it (CREDENTIALS_DIRECTORY set, as systemd
    sets it for the service).
-2. Every configuration key the loader knows appears in it, set (not only in
+2. Every configuration key the loader knows appears in it (and has a table
+   row in docs/config.md), set (not only in
    a comment) and with a comment line above it: the keys are read from the
    sources (the option table of service/cfg_vocab.c, top_keys of
    service/config.c, every `strcmp(k, "KEY")` of service/config*.c).
@@ -63,6 +64,12 @@ def main():
         if not any(i > 0 and lines[i - 1].lstrip().startswith("#") for i in at):
             print("'%s' (line %d) has no comment above it" % (key, at[0] + 1))
             bad += 1
+    # docs/config.md: a table row per key
+    ref = open(os.path.join(a.top, "docs/config.md")).read()
+    for key in sorted(keys):
+        if not re.search(r"^\| `%s` \|" % key, ref, re.M):
+            print("docs/config.md has no row for '%s'" % key)
+            bad += 1
     if bad:
         return 1
 
@@ -74,7 +81,8 @@ def main():
         if p.returncode != 1 or "not_an_option" not in p.stdout:
             print("config check accepted an unknown key; the test proves nothing")
             return 1
-    print("deploy/oaprobe.example.yml: valid, sets and comments all %d keys" % len(keys))
+    print("deploy/oaprobe.example.yml: valid, sets and comments all %d keys; "
+          "docs/config.md describes them" % len(keys))
     return 0
 
 
