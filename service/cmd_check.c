@@ -75,6 +75,7 @@ static int run_and_print(struct check_opts *opts, bool json)
         exit_code = EXIT_UNKNOWN;
     }
     check_free(c);
+    check_engine_cleanup(); /* the Kerberos identity it kept, if any */
     return exit_code;
 }
 

@@ -85,8 +85,10 @@ static void finish(struct check *c)
     if (c->result == NULL)
         check_tracef(c, "out of memory building the result");
     check_set_state(c, CHECK_ST_DONE);
-    /* no transfer is left (running == 0): the check is detached from its multi */
+    /* no transfer is left (running == 0): the check is detached from its
+     * multi, and needs its Kerberos identity no more */
     c->multi = NULL;
+    check_gss_free(c);
 }
 
 /* The pipeline has decided; wait for side transfers (direct ports). */
@@ -103,8 +105,8 @@ static void advance(struct check *c)
 {
     switch (c->state) {
     case CHECK_ST_CONNECT:
-        if (c->connect != NULL || c->echo_unauth != NULL)
-            return;
+        if (c->connect != NULL || c->echo_unauth != NULL || check_gss_pending(c))
+            return; /* (Kerberos tickets come from a background thread) */
         if (!check_depth_runs(c->depth, CHECK_DEPTH_AUTH) || !check_echo_decide_auth(c)) {
             end_pipeline(c);
             return;
@@ -210,6 +212,7 @@ bool check_expire(struct check *c)
     char why[96];
     snprintf(why, sizeof why, "stopped at the %u ms deadline", c->timeout_ms);
     c->obs.deadline_hit = true;
+    check_gss_expire(c); /* still waiting for the KDC: a timeout of its own */
     stop_all(c, CHECK_FAIL_TIMEOUT, why);
     end_pipeline(c);
     return true;
@@ -222,6 +225,7 @@ void check_cancel(struct check *c)
         return;
     c->obs.cancelled = true;
     snprintf(c->obs.cancelled_in, sizeof c->obs.cancelled_in, "%s", check_state_name(c->state));
+    check_gss_free(c); /* no longer waits for a Kerberos acquisition */
     stop_all(c, CHECK_FAIL_ABORTED, "cancelled");
     end_pipeline(c);
 }
@@ -239,7 +243,7 @@ int check_start(struct check *c, CURLM *multi)
     check_set_state(c, CHECK_ST_CONNECT);
     int rc = 0;
     if (c->auth == CHECK_AUTH_NEGOTIATE && check_depth_runs(c->depth, CHECK_DEPTH_AUTH) &&
-        check_gss_prepare(c) < 0)
+        check_gss_request(c) < 0)
         rc = -1; /* recorded in obs; the unauthenticated stages still run */
     if (check_connect_start(c) < 0)
         rc = -1;
@@ -258,6 +262,43 @@ const char *check_stage(const struct check *c)
     if (c == NULL || c->magic != CHECK_MAGIC)
         return "invalid";
     return check_state_name(c->state);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Background work (Kerberos acquisitions)                                  */
+
+struct poll_ctx {
+    void (*finished)(void *arg, struct check *c);
+    void *arg;
+};
+
+static void resume(struct check *c, void *arg)
+{
+    const struct poll_ctx *p = arg;
+    if (c->magic != CHECK_MAGIC || c->state == CHECK_ST_DONE)
+        return;
+    advance(c);
+    if (c->state == CHECK_ST_CONNECT && c->running == 0 && c->connect == NULL &&
+        c->echo_unauth == NULL && !check_gss_pending(c))
+        end_pipeline(c);
+    if (c->state == CHECK_ST_DONE && p->finished != NULL)
+        p->finished(p->arg, c);
+}
+
+int check_engine_fd(void)
+{
+    return check_gss_fd();
+}
+
+void check_engine_poll(void (*finished)(void *arg, struct check *c), void *arg)
+{
+    struct poll_ctx p = {finished, arg};
+    check_gss_poll(resume, &p);
+}
+
+void check_engine_cleanup(void)
+{
+    check_gss_cleanup();
 }
 
 bool check_done(const struct check *c)
@@ -314,8 +355,7 @@ void check_free(struct check *c)
         stop_all(c, CHECK_FAIL_ABORTED, "freed");
     check_tunnels_free(c);
     check_connect_free(c);
-    check_gss_free(c->gss);
-    c->gss = NULL;
+    check_gss_free(c);
     check_diag_free(c->result);
     check_opts_free(c);
     c->magic = CHECK_DEAD_MAGIC;

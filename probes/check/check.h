@@ -86,8 +86,8 @@ struct check *check_new(const struct check_opts *opts, char *err, size_t len);
 /*
  * check_start: stamp the start time and add the first transfers to multi.
  * The check keeps using multi until it is done or freed; multi must outlive
- * it. Negotiate with a password acquires Kerberos credentials here, which
- * blocks for the AS exchange with the KDC.
+ * it. Negotiate asks for the identity's Kerberos tickets here; unless they
+ * are cached they come from a background thread (see check_engine_fd).
  * Returns 0, or -1 (already started, NULL argument, the first transfers could
  * not be created: the check is then done with an internal diagnosis).
  */
@@ -168,6 +168,33 @@ const struct check_obs *check_observations(const struct check *c);
  * Valid in every state; NULL is a no-op. Never from inside a libcurl callback.
  */
 void check_free(struct check *c);
+
+/*
+ * Background work. Getting Kerberos tickets from the KDC (Negotiate) runs in
+ * a background thread, never on the caller's: a check that needs them waits
+ * in its connect stage (its unauthenticated stages run meanwhile) until they
+ * come or its deadline passes (check_expire: a `timeout` diagnosis of that
+ * check only).
+ *
+ * check_engine_fd: an eventfd that becomes readable when background work
+ * has finished; register it for reading on the caller's event loop (the
+ * same for every check; created on first use). Returns -1 when no eventfd
+ * can be created.
+ *
+ * check_engine_poll: call it when check_engine_fd() is readable (calling it
+ * more often is harmless): it applies what finished and moves the checks
+ * that waited for it on, which may add transfers to their multi or finish
+ * them; finished(arg, c) is called for each check that this completed
+ * (finished may be NULL). On the engine's thread only, never from inside a
+ * libcurl callback.
+ *
+ * check_engine_cleanup: at shutdown, after the last check_free: free the
+ * Kerberos identities the engine kept for the next checks (their MEMORY:
+ * caches destroyed, passwords wiped).
+ */
+int check_engine_fd(void);
+void check_engine_poll(void (*finished)(void *arg, struct check *c), void *arg);
+void check_engine_cleanup(void);
 
 /*
  * check_run: the blocking convenience for the CLI: check_new, a private

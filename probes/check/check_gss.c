@@ -1,28 +1,88 @@
 /*
- * check_gss.c: Kerberos credentials for Negotiate (see check_gss.h).
+ * check_gss.c: Kerberos identities for Negotiate (see check_gss.h).
+ *
+ * Data on the engine's thread: the identities (struct check_ident, shared by
+ * the checks of one identity, kept after their last check so the next check
+ * reuses the tickets) and the acquisitions in flight (struct gss_job, at
+ * most one per identity, with the checks waiting for it). A worker thread
+ * owns its job until it puts it on the done list (under the mutex) and
+ * writes the eventfd; it works on its own copies of the inputs and never
+ * touches an identity.
  */
 #include "probes/check/check_gss.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
 #include <krb5.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "probes/check/check_int.h"
 #include "probes/check/check_xfer.h"
 
-struct check_gss {
-    char ccname[48];  /* "MEMORY:oaprobe-<hex>", "" when the default cache is used */
-    char *old_ccname; /* the previous default, restored on free */
-    bool switched;
-};
+#define GSS_MAX_HOSTS 16   /* hosts with a service ticket, per identity */
+#define GSS_IDLE_MS (3600 * 1000) /* an unused identity is freed after this */
 
 static gss_OID_desc krb5_oid = {9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"};
+static gss_OID_desc spnego_oid = {6, (void *)"\x2b\x06\x01\x05\x05\x02"};
+
+struct check_ident {
+    struct check_ident *next;
+    unsigned refs;                 /* checks attached */
+    unsigned char key[32];         /* SHA-256 of user, keytab, password */
+    char *user, *keytab, *password;
+    size_t password_len;
+    gss_cred_id_t cred;            /* GSS_C_NO_CREDENTIAL until acquired */
+    char ccname[48];               /* our MEMORY: cache, "" for the default cache */
+    int64_t expires_ms;            /* monotonic end of the TGT; 0: none */
+    char hosts[GSS_MAX_HOSTS][CHECK_NAME_MAX]; /* service tickets fetched */
+    size_t nhosts, next_host;
+    int64_t last_used_ms;
+    struct gss_job *job;           /* the acquisition in flight, or NULL */
+};
+
+struct gss_job {
+    struct gss_job *next;          /* done list */
+    struct check_ident *id;        /* NULL once the identity is gone */
+    struct check *waiters;         /* checks waiting (linked by their check_gss) */
+    /* inputs (copies: the worker reads nothing else) */
+    bool renew;                    /* a new TGT into a fresh cache */
+    char host[CHECK_NAME_MAX];
+    char *user, *keytab, *password;
+    size_t password_len;
+    char ccname[48];               /* renew: the new cache; else the identity's */
+    /* outputs */
+    gss_cred_id_t cred;
+    OM_uint32 lifetime_s;
+    bool failed, rejected;
+    char why[CHECK_DETAIL_MAX];
+};
+
+/* A check's link to its identity. */
+struct check_gss {
+    struct check_ident *id;
+    struct gss_job *job;           /* waiting for it, or NULL */
+    struct check *next_waiter;
+};
+
+static struct {
+    pthread_mutex_t mu;            /* done, efd creation */
+    int efd;
+    struct gss_job *done;          /* finished by workers */
+    struct check_ident *idents;    /* engine thread only */
+} eng = {PTHREAD_MUTEX_INITIALIZER, -1, NULL, NULL};
 
 int check_gss_principal(const char *user, char *out, size_t cap)
 {
@@ -36,6 +96,19 @@ int check_gss_principal(const char *user, char *out, size_t cap)
     memcpy(out, name, n + 1);
     return 0;
 }
+
+int check_gss_fd(void)
+{
+    pthread_mutex_lock(&eng.mu);
+    if (eng.efd < 0)
+        eng.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    int fd = eng.efd;
+    pthread_mutex_unlock(&eng.mu);
+    return fd;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The worker (own thread; touches only its job)                            */
 
 /* GSS major/minor status as one line. */
 static void gss_why(OM_uint32 major, OM_uint32 minor, const char *what, char *out, size_t cap)
@@ -79,26 +152,25 @@ static bool kdc_refused(OM_uint32 minor)
     }
 }
 
-static int failed(struct check *c, OM_uint32 major, OM_uint32 minor, const char *what)
+static int job_fail(struct gss_job *j, OM_uint32 major, OM_uint32 minor, const char *what)
 {
-    c->obs.creds_failed = true;
-    c->obs.creds_rejected = kdc_refused(minor);
-    gss_why(major, minor, what, c->obs.creds_why, sizeof c->obs.creds_why);
-    check_tracef(c, "negotiate: %s", c->obs.creds_why);
+    j->failed = true;
+    j->rejected = kdc_refused(minor);
+    gss_why(major, minor, what, j->why, sizeof j->why);
     return -1;
 }
 
-/* Initiate one context for HTTP@host: fetches and checks the tickets. */
-static int prewarm(struct check *c, gss_cred_id_t cred)
+/* One context for HTTP@host: fetches the service ticket into the cache. */
+static int prewarm(struct gss_job *j, gss_cred_id_t cred)
 {
     OM_uint32 major, minor, mn;
     char svc[CHECK_NAME_MAX + 8];
-    snprintf(svc, sizeof svc, "HTTP@%s", c->host);
+    snprintf(svc, sizeof svc, "HTTP@%s", j->host);
     gss_buffer_desc nb = {strlen(svc), svc};
     gss_name_t target = GSS_C_NO_NAME;
     major = gss_import_name(&minor, &nb, GSS_C_NT_HOSTBASED_SERVICE, &target);
     if (GSS_ERROR(major))
-        return failed(c, major, minor, "bad service name");
+        return job_fail(j, major, minor, "bad service name");
     gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
     gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
     major =
@@ -108,110 +180,488 @@ static int prewarm(struct check *c, gss_cred_id_t cred)
     gss_delete_sec_context(&mn, &ctx, GSS_C_NO_BUFFER);
     gss_release_name(&mn, &target);
     if (GSS_ERROR(major))
-        return failed(c, major, minor, svc);
+        return job_fail(j, major, minor, svc);
     return 0;
 }
 
-static int switch_default(struct check *c, struct check_gss *g)
+/* The identity's credentials: a new TGT (renew) or a handle on its cache. */
+static int acquire(struct gss_job *j)
 {
-    OM_uint32 minor;
-    const char *old = NULL;
-    if (GSS_ERROR(gss_krb5_ccache_name(&minor, g->ccname, &old)))
-        return failed(c, GSS_S_FAILURE, minor, "cannot select the memory credential cache");
-    g->old_ccname = old != NULL ? strdup(old) : NULL;
-    g->switched = true;
-    return 0;
-}
-
-int check_gss_prepare(struct check *c)
-{
-    struct check_gss *g = calloc(1, sizeof *g);
-    if (g == NULL) {
-        c->obs.creds_failed = true;
-        snprintf(c->obs.creds_why, sizeof c->obs.creds_why, "out of memory");
-        return -1;
-    }
-    c->gss = g;
-    if (c->password == NULL && c->keytab == NULL) {
-        check_tracef(c, "negotiate: using the default credential cache");
-        return prewarm(c, GSS_C_NO_CREDENTIAL);
-    }
-    uint8_t rnd[8];
-    if (RAND_bytes(rnd, sizeof rnd) != 1) {
-        c->obs.creds_failed = true;
-        snprintf(c->obs.creds_why, sizeof c->obs.creds_why, "no random bytes");
-        return -1;
-    }
-    snprintf(g->ccname, sizeof g->ccname, "MEMORY:oaprobe-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0],
-             rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-
     OM_uint32 major, minor, mn;
     gss_name_t name = GSS_C_NO_NAME;
     char princ[CHECK_NAME_MAX];
-    if (c->user != NULL) {
-        if (check_gss_principal(c->user, princ, sizeof princ) < 0)
-            return failed(c, GSS_S_BAD_NAME, 0, "bad user name");
+    if (j->user != NULL && (j->password != NULL || j->keytab != NULL)) {
+        if (check_gss_principal(j->user, princ, sizeof princ) < 0)
+            return job_fail(j, GSS_S_BAD_NAME, 0, "bad user name");
         gss_buffer_desc nb = {strlen(princ), princ};
         major = gss_import_name(&minor, &nb, GSS_C_NT_USER_NAME, &name);
         if (GSS_ERROR(major))
-            return failed(c, major, minor, "bad user name");
-    } else if (c->password != NULL) {
-        return failed(c, GSS_S_BAD_NAME, 0, "a password needs --user");
+            return job_fail(j, major, minor, "bad user name");
     }
-    gss_OID_set_desc mechs = {1, &krb5_oid};
-    gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
-    gss_key_value_element_desc el[2] = {{"ccache", g->ccname}, {"client_keytab", c->keytab}};
-    gss_key_value_set_desc store = {c->keytab != NULL ? 2u : 1u, el};
-    if (c->password != NULL) {
-        gss_buffer_desc pw = {c->password_len, c->password};
+    gss_key_value_element_desc el[2] = {{"ccache", j->ccname}, {"client_keytab", j->keytab}};
+    gss_key_value_set_desc store = {j->keytab != NULL && j->renew ? 2u : 1u, el};
+    if (j->ccname[0] == '\0') { /* the default cache, as kinit left it */
+        major = gss_acquire_cred(&minor, name, GSS_C_INDEFINITE, GSS_C_NO_OID_SET,
+                                 GSS_C_INITIATE, &j->cred, NULL, NULL);
+    } else if (j->renew && j->password != NULL) {
+        gss_OID_set_desc mechs = {1, &krb5_oid};
+        gss_buffer_desc pw = {j->password_len, j->password};
+        gss_cred_id_t tmp = GSS_C_NO_CREDENTIAL;
         major = gss_acquire_cred_with_password(&minor, name, &pw, GSS_C_INDEFINITE, &mechs,
-                                               GSS_C_INITIATE, &cred, NULL, NULL);
+                                               GSS_C_INITIATE, &tmp, NULL, NULL);
         if (!GSS_ERROR(major))
-            major = gss_store_cred_into(&minor, cred, GSS_C_INITIATE, &krb5_oid, 1, 0, &store, NULL,
-                                        NULL);
+            major = gss_store_cred_into(&minor, tmp, GSS_C_INITIATE, &krb5_oid, 1, 0, &store,
+                                        NULL, NULL);
+        gss_release_cred(&mn, &tmp);
+        if (!GSS_ERROR(major))
+            major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE, GSS_C_NO_OID_SET,
+                                          GSS_C_INITIATE, &store, &j->cred, NULL, NULL);
     } else {
-        major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
-                                      &store, &cred, NULL, NULL);
+        major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE, GSS_C_NO_OID_SET,
+                                      GSS_C_INITIATE, &store, &j->cred, NULL, NULL);
     }
     gss_release_name(&mn, &name);
-    int rc;
-    if (GSS_ERROR(major)) {
-        rc = failed(c, major, minor,
-                    c->password != NULL ? "password refused or KDC unreachable"
-                                        : "no credentials from the keytab");
-    } else if (c->password != NULL) {
-        /* the initial ticket is in our cache: check what libcurl will use */
-        rc = switch_default(c, g);
-        if (rc == 0)
-            rc = prewarm(c, GSS_C_NO_CREDENTIAL);
-    } else {
-        /* the keytab credential fetches its tickets into our cache */
-        rc = prewarm(c, cred);
-        if (rc == 0)
-            rc = switch_default(c, g);
+    if (GSS_ERROR(major))
+        return job_fail(j, major, minor,
+                        j->password != NULL ? "password refused or KDC unreachable"
+                        : j->keytab != NULL ? "no credentials from the keytab"
+                                            : "no credentials in the default cache");
+    return 0;
+}
+
+static void *worker(void *arg)
+{
+    struct gss_job *j = arg;
+    OM_uint32 mn, lifetime = 0;
+    if (acquire(j) == 0 && prewarm(j, j->cred) == 0 &&
+        !GSS_ERROR(gss_inquire_cred(&mn, j->cred, NULL, &lifetime, NULL, NULL)))
+        j->lifetime_s = lifetime;
+    pthread_mutex_lock(&eng.mu);
+    j->next = eng.done;
+    eng.done = j;
+    int fd = eng.efd;
+    pthread_mutex_unlock(&eng.mu);
+    uint64_t one = 1;
+    if (fd >= 0)
+        (void)!write(fd, &one, sizeof one);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Identities (engine thread)                                               */
+
+static void wipe_free(char *s, size_t n)
+{
+    if (s != NULL) {
+        explicit_bzero(s, n);
+        free(s);
     }
-    gss_release_cred(&mn, &cred);
-    if (rc == 0)
-        check_tracef(c, "negotiate: credentials in %s", g->ccname);
+}
+
+static void destroy_cache(const char *ccname)
+{
+    krb5_context kc;
+    krb5_ccache cc;
+    if (ccname[0] == '\0' || krb5_init_context(&kc) != 0)
+        return;
+    if (krb5_cc_resolve(kc, ccname, &cc) == 0)
+        (void)krb5_cc_destroy(kc, cc);
+    krb5_free_context(kc);
+}
+
+static void ident_free(struct check_ident *id)
+{
+    OM_uint32 mn;
+    if (id->cred != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&mn, &id->cred);
+    destroy_cache(id->ccname);
+    free(id->user);
+    free(id->keytab);
+    wipe_free(id->password, id->password_len);
+    free(id);
+}
+
+static void ident_key(const struct check *c, unsigned char key[32])
+{
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    unsigned len = 32;
+    const char *parts[3] = {c->user ? c->user : "", c->keytab ? c->keytab : "",
+                            c->password ? c->password : ""};
+    int ok = m != NULL && EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1;
+    for (size_t i = 0; ok && i < 3; i++)
+        ok = EVP_DigestUpdate(m, parts[i], strlen(parts[i]) + 1) == 1; /* with its NUL */
+    if (!ok || EVP_DigestFinal_ex(m, key, &len) != 1)
+        memset(key, 0, 32); /* never matches a real one: a fresh identity */
+    EVP_MD_CTX_free(m);
+}
+
+static char *dup_or_null(const char *s, bool *ok)
+{
+    if (s == NULL)
+        return NULL;
+    char *d = strdup(s);
+    if (d == NULL)
+        *ok = false;
+    return d;
+}
+
+/* The identity of c: found, or created (with copies of the options). */
+static struct check_ident *ident_get(struct check *c)
+{
+    unsigned char key[32];
+    ident_key(c, key);
+    int64_t now = check_now_ms();
+    struct check_ident **pp = &eng.idents, *found = NULL;
+    while (*pp != NULL) {
+        struct check_ident *id = *pp;
+        if (found == NULL && memcmp(id->key, key, sizeof key) != 0 && id->refs == 0 &&
+            id->job == NULL && now - id->last_used_ms > GSS_IDLE_MS) {
+            *pp = id->next; /* idle for an hour: forget it */
+            ident_free(id);
+            continue;
+        }
+        if (memcmp(id->key, key, sizeof key) == 0 && found == NULL)
+            found = id;
+        pp = &id->next;
+    }
+    if (found != NULL)
+        return found;
+    struct check_ident *id = calloc(1, sizeof *id);
+    if (id == NULL)
+        return NULL;
+    bool ok = true;
+    memcpy(id->key, key, sizeof key);
+    id->user = dup_or_null(c->user, &ok);
+    id->keytab = dup_or_null(c->keytab, &ok);
+    if (c->password != NULL) {
+        id->password = malloc(c->password_len + 1);
+        ok = ok && id->password != NULL;
+        if (id->password != NULL)
+            memcpy(id->password, c->password, c->password_len + 1);
+        id->password_len = c->password_len;
+    }
+    id->cred = GSS_C_NO_CREDENTIAL;
+    if (!ok) {
+        ident_free(id);
+        return NULL;
+    }
+    id->next = eng.idents;
+    eng.idents = id;
+    return id;
+}
+
+static bool ident_fresh(const struct check_ident *id)
+{
+    if (id->cred == GSS_C_NO_CREDENTIAL)
+        return false;
+    return id->expires_ms - check_now_ms() > (int64_t)CHECK_GSS_RENEW_S * 1000;
+}
+
+static bool ident_has_host(const struct check_ident *id, const char *host)
+{
+    for (size_t i = 0; i < id->nhosts; i++)
+        if (strcasecmp(id->hosts[i], host) == 0)
+            return true;
+    return false;
+}
+
+static void ident_add_host(struct check_ident *id, const char *host)
+{
+    if (ident_has_host(id, host))
+        return;
+    size_t i = id->nhosts < GSS_MAX_HOSTS ? id->nhosts++ : id->next_host++ % GSS_MAX_HOSTS;
+    snprintf(id->hosts[i], sizeof id->hosts[i], "%s", host);
+}
+
+static void set_failed(struct check *c, bool rejected, const char *why)
+{
+    c->obs.creds_failed = true;
+    c->obs.creds_rejected = rejected;
+    snprintf(c->obs.creds_why, sizeof c->obs.creds_why, "%s", why);
+    check_tracef(c, "negotiate: %s", c->obs.creds_why);
+}
+
+static void job_free(struct gss_job *j)
+{
+    OM_uint32 mn;
+    if (j->cred != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&mn, &j->cred);
+    free(j->user);
+    free(j->keytab);
+    wipe_free(j->password, j->password_len);
+    free(j);
+}
+
+/* Start the acquisition id needs for host. Returns the job, or NULL (why). */
+static struct gss_job *job_start(struct check_ident *id, const char *host, char *why, size_t len)
+{
+    struct gss_job *j = calloc(1, sizeof *j);
+    if (j == NULL) {
+        snprintf(why, len, "out of memory");
+        return NULL;
+    }
+    bool ok = true;
+    j->id = id;
+    j->cred = GSS_C_NO_CREDENTIAL;
+    j->renew = !ident_fresh(id);
+    snprintf(j->host, sizeof j->host, "%s", host);
+    j->user = dup_or_null(id->user, &ok);
+    j->keytab = dup_or_null(id->keytab, &ok);
+    if (id->password != NULL) {
+        j->password = malloc(id->password_len + 1);
+        ok = ok && j->password != NULL;
+        if (j->password != NULL)
+            memcpy(j->password, id->password, id->password_len + 1);
+        j->password_len = id->password_len;
+    }
+    if (id->password == NULL && id->keytab == NULL) {
+        j->ccname[0] = '\0'; /* the default cache */
+    } else if (j->renew) {
+        uint8_t rnd[8];
+        ok = ok && RAND_bytes(rnd, sizeof rnd) == 1;
+        snprintf(j->ccname, sizeof j->ccname, "MEMORY:oaprobe-%02x%02x%02x%02x%02x%02x%02x%02x",
+                 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+    } else {
+        memcpy(j->ccname, id->ccname, sizeof j->ccname);
+    }
+    pthread_attr_t attr;
+    pthread_t t;
+    if (!ok || check_gss_fd() < 0 || pthread_attr_init(&attr) != 0) {
+        snprintf(why, len, "cannot start the Kerberos worker (out of memory or descriptors)");
+        job_free(j);
+        return NULL;
+    }
+    (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &attr, worker, j);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        snprintf(why, len, "cannot start the Kerberos worker thread: %s", strerror(rc));
+        job_free(j);
+        return NULL;
+    }
+    id->job = j;
+    return j;
+}
+
+static void wait_on(struct check *c, struct gss_job *j)
+{
+    c->gss->job = j;
+    c->gss->next_waiter = j->waiters;
+    j->waiters = c;
+}
+
+static void unwait(struct check *c)
+{
+    struct gss_job *j = c->gss != NULL ? c->gss->job : NULL;
+    if (j == NULL)
+        return;
+    for (struct check **pp = &j->waiters; *pp != NULL; pp = &(*pp)->gss->next_waiter)
+        if (*pp == c) {
+            *pp = c->gss->next_waiter;
+            break;
+        }
+    c->gss->job = NULL;
+    c->gss->next_waiter = NULL;
+}
+
+int check_gss_request(struct check *c)
+{
+    if (c->gss == NULL) {
+        c->gss = calloc(1, sizeof *c->gss);
+        if (c->gss == NULL) {
+            set_failed(c, false, "out of memory");
+            return -1;
+        }
+    }
+    if (c->password != NULL && c->user == NULL) {
+        set_failed(c, false, "bad user name: a password needs --user");
+        return -1;
+    }
+    struct check_ident *id = c->gss->id;
+    if (id == NULL) {
+        id = ident_get(c);
+        if (id == NULL) {
+            set_failed(c, false, "out of memory");
+            return -1;
+        }
+        id->refs++;
+        c->gss->id = id;
+    }
+    id->last_used_ms = check_now_ms();
+    if (ident_fresh(id) && ident_has_host(id, c->host)) {
+        check_tracef(c, "negotiate: tickets for HTTP@%s in %s", c->host,
+                     id->ccname[0] ? id->ccname : "the default cache");
+        return 1;
+    }
+    struct gss_job *j = id->job;
+    if (j == NULL) {
+        char why[CHECK_DETAIL_MAX];
+        j = job_start(id, c->host, why, sizeof why);
+        if (j == NULL) {
+            set_failed(c, false, why);
+            return -1;
+        }
+        check_tracef(c, "negotiate: %s in the background", j->renew ? "getting tickets"
+                                                                    : "getting a service ticket");
+    }
+    wait_on(c, j);
+    return 0;
+}
+
+bool check_gss_pending(const struct check *c)
+{
+    return c != NULL && c->gss != NULL && c->gss->job != NULL;
+}
+
+bool check_gss_ready(const struct check *c)
+{
+    const struct check_ident *id = c != NULL && c->gss != NULL ? c->gss->id : NULL;
+    return id != NULL && c->gss->job == NULL && !c->obs.creds_failed &&
+           id->cred != GSS_C_NO_CREDENTIAL && ident_has_host(id, c->host);
+}
+
+void check_gss_expire(struct check *c)
+{
+    if (!check_gss_pending(c))
+        return;
+    unwait(c);
+    char why[CHECK_DETAIL_MAX];
+    snprintf(why, sizeof why,
+             "no answer from the KDC within the %u ms deadline (getting tickets for HTTP@%s)",
+             c->timeout_ms, c->host);
+    c->obs.creds_timeout = true;
+    set_failed(c, false, why);
+}
+
+/* Apply a finished job to its identity. */
+static void job_apply(struct gss_job *j)
+{
+    struct check_ident *id = j->id;
+    if (id == NULL)
+        return;
+    id->job = NULL;
+    if (j->failed) {
+        if (j->renew) /* the tickets of the old cache, if any, are past their time */
+            id->expires_ms = 0;
+        if (j->renew && j->ccname[0] != '\0' && strcmp(j->ccname, id->ccname) != 0)
+            destroy_cache(j->ccname);
+        return;
+    }
+    if (j->renew) {
+        OM_uint32 mn;
+        if (id->cred != GSS_C_NO_CREDENTIAL)
+            gss_release_cred(&mn, &id->cred);
+        if (strcmp(id->ccname, j->ccname) != 0)
+            destroy_cache(id->ccname);
+        id->cred = j->cred;
+        j->cred = GSS_C_NO_CREDENTIAL;
+        memcpy(id->ccname, j->ccname, sizeof id->ccname);
+        id->nhosts = id->next_host = 0;
+        id->expires_ms = check_now_ms() + (int64_t)j->lifetime_s * 1000;
+    }
+    ident_add_host(id, j->host);
+}
+
+void check_gss_poll(void (*resume)(struct check *c, void *arg), void *arg)
+{
+    uint64_t n;
+    if (eng.efd >= 0)
+        (void)!read(eng.efd, &n, sizeof n);
+    pthread_mutex_lock(&eng.mu);
+    struct gss_job *done = eng.done;
+    eng.done = NULL;
+    pthread_mutex_unlock(&eng.mu);
+    while (done != NULL) {
+        struct gss_job *j = done;
+        done = j->next;
+        job_apply(j);
+        /* each waiter: the failure if it concerns it, else ask again (its
+         * host may need an acquisition of its own) */
+        while (j->waiters != NULL) {
+            struct check *c = j->waiters;
+            unwait(c);
+            if (j->failed && (j->renew || strcasecmp(j->host, c->host) == 0))
+                set_failed(c, j->rejected, j->why);
+            else if (check_gss_request(c) == 0)
+                continue; /* waits for the next acquisition */
+            if (resume != NULL)
+                resume(c, arg);
+        }
+        job_free(j);
+    }
+}
+
+int check_gss_header(struct check *c, struct curl_slist **headers)
+{
+    const struct check_ident *id = c->gss != NULL ? c->gss->id : NULL;
+    if (id == NULL || id->cred == GSS_C_NO_CREDENTIAL) {
+        set_failed(c, false, "no Kerberos credentials");
+        return -1;
+    }
+    OM_uint32 major, minor, mn;
+    char svc[CHECK_NAME_MAX + 8];
+    snprintf(svc, sizeof svc, "HTTP@%s", c->host);
+    gss_buffer_desc nb = {strlen(svc), svc};
+    gss_name_t target = GSS_C_NO_NAME;
+    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+    gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+    major = gss_import_name(&minor, &nb, GSS_C_NT_HOSTBASED_SERVICE, &target);
+    if (!GSS_ERROR(major))
+        major = gss_init_sec_context(&minor, id->cred, &ctx, target, &spnego_oid,
+                                     GSS_C_MUTUAL_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS,
+                                     GSS_C_NO_BUFFER, NULL, &out, NULL, NULL);
+    gss_delete_sec_context(&mn, &ctx, GSS_C_NO_BUFFER);
+    gss_release_name(&mn, &target);
+    int rc = -1;
+    if (GSS_ERROR(major) || out.length == 0) {
+        gss_why(major, minor, svc, c->obs.creds_why, sizeof c->obs.creds_why);
+    } else {
+        size_t cap = 32 + 4 * ((out.length + 2) / 3) + 1;
+        char *line = malloc(cap);
+        int n = line != NULL ? snprintf(line, cap, "Authorization: Negotiate ") : -1;
+        if (n > 0 && out.length < (size_t)INT32_MAX / 2 &&
+            EVP_EncodeBlock((unsigned char *)line + n, out.value, (int)out.length) > 0) {
+            struct curl_slist *t = curl_slist_append(*headers, line);
+            if (t != NULL) {
+                *headers = t;
+                rc = 0;
+            }
+        }
+        if (line != NULL) {
+            explicit_bzero(line, cap);
+            free(line);
+        }
+        if (rc < 0)
+            snprintf(c->obs.creds_why, sizeof c->obs.creds_why, "out of memory");
+    }
+    gss_release_buffer(&mn, &out);
     return rc;
 }
 
-void check_gss_free(struct check_gss *g)
+void check_gss_free(struct check *c)
 {
-    if (g == NULL)
+    if (c == NULL || c->gss == NULL)
         return;
-    OM_uint32 minor;
-    if (g->switched)
-        (void)gss_krb5_ccache_name(&minor, g->old_ccname, NULL);
-    if (g->ccname[0] != '\0') {
-        krb5_context kc;
-        krb5_ccache cc;
-        if (krb5_init_context(&kc) == 0) {
-            if (krb5_cc_resolve(kc, g->ccname, &cc) == 0)
-                (void)krb5_cc_destroy(kc, cc);
-            krb5_free_context(kc);
+    unwait(c);
+    if (c->gss->id != NULL) {
+        c->gss->id->refs--;
+        c->gss->id->last_used_ms = check_now_ms();
+    }
+    free(c->gss);
+    c->gss = NULL;
+}
+
+void check_gss_cleanup(void)
+{
+    check_gss_poll(NULL, NULL); /* apply what has finished */
+    struct check_ident **pp = &eng.idents;
+    while (*pp != NULL) {
+        struct check_ident *id = *pp;
+        if (id->refs == 0 && id->job == NULL) {
+            *pp = id->next;
+            ident_free(id);
+        } else {
+            pp = &id->next;
         }
     }
-    free(g->old_ccname);
-    free(g);
 }

@@ -1,28 +1,32 @@
 /*
- * check_gss.h: Kerberos credentials for HTTP Negotiate. The only file of
+ * check_gss.h: Kerberos identities for HTTP Negotiate. The only file of
  * the engine that includes GSS-API (and krb5) headers.
  *
- * libcurl does the Negotiate exchange itself (CURLAUTH_NEGOTIATE) with
- * GSS_C_NO_CREDENTIAL, i.e. from the default credential cache. This file
- * makes sure that cache holds what the options ask for:
+ * An identity is what the options name: a user with a password, a user with
+ * a client keytab, or the default ticket cache (KRB5CCNAME, kinit). Checks of
+ * the same identity (same user, keytab and password) share one: its own
+ * MEMORY: credential cache (never a file, never the thread's or process's
+ * default cache) and a GSS-API credential handle on it. The engine produces
+ * each transfer's "Authorization: Negotiate <token>" itself from that handle
+ * (gss_init_sec_context, SPNEGO, for HTTP@host); libcurl's Negotiate support
+ * and its default credential cache are never involved, so checks of
+ * different identities can run interleaved on one multi in one thread.
  *
- *  - password (--password-file / OAPROBE_PASSWORD): the initial ticket is
- *    acquired with gss_acquire_cred_with_password and stored with
- *    gss_store_cred_into into a fresh MEMORY: cache (never a file), which
- *    gss_krb5_ccache_name makes this thread's default;
- *  - client keytab (--keytab): gss_acquire_cred_from with the client_keytab
- *    and the same kind of MEMORY: cache;
- *  - neither: the default ticket cache (KRB5CCNAME, kinit), as is.
+ * Everything that talks to the KDC runs off the caller's thread, in a
+ * background thread per acquisition: the AS exchange (password or keytab)
+ * and one context for HTTP@host, which fetches the service ticket into the
+ * identity's cache and reports a refused password, an unknown principal or
+ * a missing service principal in the KDC's words. The token for a transfer
+ * is then made from the cached tickets without a KDC exchange. A finished
+ * acquisition is signalled on the engine's eventfd (check_engine_fd in
+ * check.h); check_gss_poll applies it and resumes the checks that waited.
+ * An identity is renewed (acquired again into a fresh cache) when a check
+ * needs it less than CHECK_GSS_RENEW_S before its ticket-granting ticket
+ * expires. At most one acquisition per identity is in flight; checks that
+ * need it wait for it, each within its own deadline (check_gss_expire).
  *
- * In every case one GSS-API context is initiated for HTTP@host before any
- * request, so that a missing ticket, a refused password or an unknown
- * service principal is reported with the KDC's own words instead of as a
- * bare 401. This blocks for the KDC exchanges.
- *
- * Limits: the default cache is per thread, so one process thread runs
- * Negotiate checks of one identity at a time (the service must serialise
- * identities per thread). check_gss_free restores the previous default and
- * destroys the MEMORY: cache.
+ * Threads: every function here except the workers' internals runs on the
+ * one thread that drives the engine.
  */
 #ifndef OAPROBE_CHECK_GSS_H
 #define OAPROBE_CHECK_GSS_H
@@ -30,18 +34,50 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <curl/curl.h>
+
 struct check;
 struct check_gss;
 
+/* Renew an identity this long before its TGT expires (seconds). */
+#define CHECK_GSS_RENEW_S 600
+
 /*
- * check_gss_prepare: set up the credentials of c (see above). On failure
- * c->obs.creds_failed is set with the reason in c->obs.creds_why, and
- * c->obs.creds_rejected tells a KDC refusal (wrong password, unknown or
- * disabled principal, unknown service principal) from a local problem (no
- * ticket cache, KDC unreachable, no realm).
- * Returns 0, or -1.
+ * check_gss_request: attach c to its identity and make sure the identity has
+ * tickets for HTTP@c->host.
+ * Returns 1: ready now (check_gss_ready(c) is true); 0: an acquisition runs
+ * in the background and c waits for it (check_gss_pending); -1: failed at
+ * once (c->obs.creds_failed and creds_why set).
  */
-int check_gss_prepare(struct check *c);
+int check_gss_request(struct check *c);
+
+/* check_gss_pending: c waits for a background acquisition. */
+bool check_gss_pending(const struct check *c);
+
+/* check_gss_ready: c's identity has tickets for c's host. */
+bool check_gss_ready(const struct check *c);
+
+/*
+ * check_gss_expire: c gives up waiting at its deadline: the credentials
+ * fail as "no answer from the KDC" (obs.creds_failed, creds_timeout). The
+ * acquisition goes on for the other checks of the identity. No-op when c
+ * does not wait.
+ */
+void check_gss_expire(struct check *c);
+
+/*
+ * check_gss_poll: apply every finished background acquisition and call
+ * resume(c, arg) for each check that waited for one and now has either
+ * tickets (check_gss_ready) or a failure (c->obs.creds_failed).
+ */
+void check_gss_poll(void (*resume)(struct check *c, void *arg), void *arg);
+
+/*
+ * check_gss_header: append "Authorization: Negotiate <token>" for HTTP@host,
+ * made from c's identity, to *headers (a fresh token per call: one per
+ * connection). Returns 0, or -1 (c->obs.creds_why says why).
+ */
+int check_gss_header(struct check *c, struct curl_slist **headers);
 
 /*
  * check_gss_principal: the Kerberos name to use for user: "DOMAIN\user"
@@ -50,7 +86,19 @@ int check_gss_prepare(struct check *c);
  */
 int check_gss_principal(const char *user, char *out, size_t cap);
 
-/* check_gss_free: restore the default cache, destroy ours, free. NULL ok. */
-void check_gss_free(struct check_gss *g);
+/* check_gss_free: detach c from its identity (and from an acquisition it
+ * waits for). NULL ok. */
+void check_gss_free(struct check *c);
+
+/* check_gss_fd: the eventfd the workers write when an acquisition ends
+ * (created on first use), or -1. */
+int check_gss_fd(void);
+
+/*
+ * check_gss_cleanup: free every identity no check uses (wiping passwords,
+ * destroying their MEMORY: caches). Acquisitions still running keep theirs
+ * until they end. For process shutdown and tests.
+ */
+void check_gss_cleanup(void);
 
 #endif /* OAPROBE_CHECK_GSS_H */

@@ -12,6 +12,7 @@
 
 #include "probes/auth/authcodec.h"
 #include "probes/auth/ntlm_challenge.h"
+#include "probes/check/check_gss.h"
 #include "probes/check/check_int.h"
 #include "probes/check/check_socktag.h"
 #include "probes/check/check_xfer.h"
@@ -239,6 +240,14 @@ static bool on_header_line(struct check_xfer *x, const char *line, size_t len)
     return true;
 }
 
+/* Does the engine send this transfer's Authorization itself (Negotiate)? */
+static bool own_token(const struct check_xfer *x)
+{
+    return x->chk->auth == CHECK_AUTH_NEGOTIATE &&
+           (x->kind == CHECK_XK_ECHO_AUTH || x->kind == CHECK_XK_TUN_IN ||
+            x->kind == CHECK_XK_TUN_OUT);
+}
+
 /* Returns false when the transfer should stop here. */
 static bool on_block_end(struct check_xfer *x)
 {
@@ -278,8 +287,9 @@ static bool on_block_end(struct check_xfer *x)
         return false;
     }
     /* a 401 carrying a challenge token on an open connection is an auth leg:
-     * libcurl answers it; it is not the transfer's final response */
-    if (cap->is_401 && cap->block_challenge && !cap->block_close)
+     * libcurl answers it; it is not the transfer's final response (except
+     * with Negotiate, whose one token the engine sends itself) */
+    if (cap->is_401 && cap->block_challenge && !cap->block_close && !own_token(x))
         return true;
     x->obs->status = cap->status;
     memcpy(x->obs->status_line, cap->line, sizeof x->obs->status_line);
@@ -532,23 +542,19 @@ int chttp_rpc_stream(struct check_xfer *x, const char *url, curl_off_t content_l
 int chttp_auth(struct check_xfer *x)
 {
     struct check *c = x->chk;
-    long scheme = c->auth == CHECK_AUTH_BASIC       ? (long)CURLAUTH_BASIC
-                  : c->auth == CHECK_AUTH_NEGOTIATE ? (long)CURLAUTH_NEGOTIATE
-                                                    : (long)CURLAUTH_NTLM;
-    CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH, scheme);
     if (c->auth == CHECK_AUTH_NEGOTIATE) {
-        /* GSS-API takes the identity from the credential cache check_gss set up */
-        if (rc == CURLE_OK)
-            rc = curl_easy_setopt(x->easy, CURLOPT_USERNAME, "");
-        if (rc == CURLE_OK)
-            rc = curl_easy_setopt(x->easy, CURLOPT_PASSWORD, "");
-    } else {
-        if (rc == CURLE_OK)
-            rc = curl_easy_setopt(x->easy, CURLOPT_USERNAME, c->user != NULL ? c->user : "");
-        if (rc == CURLE_OK)
-            rc =
-                curl_easy_setopt(x->easy, CURLOPT_PASSWORD, c->password != NULL ? c->password : "");
+        /* the engine's own token from the identity's credential handle
+         * (check_gss.c); libcurl's Negotiate and its default cache stay out */
+        if (check_gss_header(c, &x->headers) < 0)
+            return -1;
+        return curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers) == CURLE_OK ? 0 : -1;
     }
+    long scheme = c->auth == CHECK_AUTH_BASIC ? (long)CURLAUTH_BASIC : (long)CURLAUTH_NTLM;
+    CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH, scheme);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(x->easy, CURLOPT_USERNAME, c->user != NULL ? c->user : "");
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(x->easy, CURLOPT_PASSWORD, c->password != NULL ? c->password : "");
     return rc == CURLE_OK ? 0 : -1;
 }
 

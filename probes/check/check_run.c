@@ -1,7 +1,8 @@
 /*
  * check_run.c: the blocking convenience for the CLI (see check.h).
  *
- * One private multi handle, curl_multi_perform + curl_multi_poll in a loop
+ * One private multi handle, curl_multi_perform + curl_multi_poll (which
+ * also watches check_engine_fd for the background Kerberos work) in a loop
  * whose every wait is bounded by the time left to the deadline (plus the
  * grace check_expire allows), so the loop ends within deadline + 1 s even if
  * libcurl's own timeouts did not fire.
@@ -43,7 +44,9 @@ struct check *check_run(const struct check_opts *opts, char *err, size_t len)
             break;
         }
         int wait = left > RUN_POLL_MAX_MS ? RUN_POLL_MAX_MS : left < 10 ? 10 : (int)left;
-        (void)curl_multi_poll(multi, NULL, 0, wait, NULL);
+        struct curl_waitfd bg = {.fd = check_engine_fd(), .events = CURL_WAIT_POLLIN};
+        (void)curl_multi_poll(multi, bg.fd >= 0 ? &bg : NULL, bg.fd >= 0 ? 1 : 0, wait, NULL);
+        check_engine_poll(NULL, NULL); /* Kerberos tickets from the background */
     }
     check_cancel(c); /* no-op when done; a done check is detached from the multi */
     curl_multi_cleanup(multi);

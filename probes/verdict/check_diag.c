@@ -254,8 +254,11 @@ static void echo_auth(struct oa_result *r, const struct check_obs *o,
         oa_step_add_str(r, st, OA_DETAIL_AUTH_SCHEME, scheme);
         oa_step_add_str(r, st, OA_DETAIL_ERROR, o->creds_why);
         oa_step_finish(st, OA_STATE_OK, 0);
-        oa_result_add_diag(r, o->creds_rejected ? OA_DIAG_AUTH_REJECTED : OA_DIAG_INTERNAL_ERROR,
-                           OA_STEP_ECHO_AUTH, NULL, 0, "no Kerberos credentials for %s: %s",
+        enum oa_diag_code code = o->creds_rejected  ? OA_DIAG_AUTH_REJECTED
+                                 : o->creds_timeout ? OA_DIAG_TIMEOUT
+                                                    : OA_DIAG_INTERNAL_ERROR;
+        oa_result_add_diag(r, code, OA_STEP_ECHO_AUTH, NULL, 0,
+                           "no Kerberos credentials for %s: %s",
                            cfg->user ? cfg->user : "the default principal", o->creds_why);
         return;
     }

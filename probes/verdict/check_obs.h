@@ -211,6 +211,7 @@ struct check_obs {
     char auth_skip_why[CHECK_DETAIL_MAX];
     bool creds_failed;             /* Kerberos credentials could not be acquired */
     bool creds_rejected;           /* ... because the KDC refused them (not a local problem) */
+    bool creds_timeout;            /* ... because the KDC did not answer before the deadline */
     char creds_why[CHECK_DETAIL_MAX];
     bool no_servers;               /* no --server and none learned from NTLM */
     bool no_servers_fault;         /* ... because the NTLM CHALLENGE was malformed */

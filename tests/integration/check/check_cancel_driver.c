@@ -209,6 +209,7 @@ int main(int argc, char **argv)
         while ((msg = curl_multi_info_read(multi, &queued)) != NULL)
             if (check_dispatch(msg, NULL) == CHECK_DISPATCH_FOREIGN)
                 fprintf(stderr, "foreign message\n");
+        check_engine_poll(NULL, NULL); /* Negotiate: tickets from the background */
         left = 0;
         for (size_t i = 0; i < n; i++) {
             if (jobs[i].c != NULL)
@@ -216,8 +217,10 @@ int main(int argc, char **argv)
             step(&jobs[i], multi);
             left += !jobs[i].finished;
         }
-        if (left > 0)
-            curl_multi_poll(multi, NULL, 0, 20, NULL);
+        if (left > 0) {
+            struct curl_waitfd bg = {.fd = check_engine_fd(), .events = CURL_WAIT_POLLIN};
+            curl_multi_poll(multi, &bg, bg.fd >= 0 ? 1 : 0, 20, NULL);
+        }
     }
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
@@ -234,6 +237,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%d transfers left in the multi\n", running);
         rc = 1;
     }
+    check_engine_cleanup();
     curl_multi_cleanup(multi);
     curl_global_cleanup();
     return rc;

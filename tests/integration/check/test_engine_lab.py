@@ -6,20 +6,28 @@ multi, as the service does, run under ASan/LeakSanitizer.
 - cancel: checks cancelled before start, in the connect stage, mid-echo and
   mid-tunnel, one freed mid-tunnel without a cancel, a control check that
   must still end OK; every transfer removed, nothing leaked.
+- Kerberos identities: Negotiate checks of two identities interleaved on
+  one multi all succeed against the lab's KDC; a wrong password for one
+  identity is auth_rejected and leaves the others untouched; an identity
+  whose KDC never answers ends as a timeout at its deadline while the
+  others finish in well under a second.
 - result size: the compact result a check keeps is at most 4 KiB for a
   typical check (2 names x 3 ports, healthy or with a few diagnoses); the
   figures are printed.
 
     /usr/bin/python3 tests/integration/check/test_engine_lab.py \
         --cancel-driver build/.../check_cancel_driver \
-        --multi-driver build/.../check_multi_driver
+        --multi-driver build/.../check_multi_driver \
+        --krb-driver build/.../check_krb_driver
 
 Only loopback: every request goes to the lab through a --resolve entry.
 """
 
 import argparse
 import os
+import socket
 import subprocess
+import tempfile
 import sys
 import unittest
 
@@ -81,9 +89,18 @@ class EngineLab(unittest.TestCase):
         return "%s=%s" % (self.sc["host"], self.sc["address"])
 
     def test_cancel_on_shared_multi(self):
+        self.cancel([])
+
+    def test_cancel_negotiate(self):
+        # "start" is cancelled while its Kerberos tickets are being fetched
+        if not self.lab.data.get("kdc"):
+            self.skipTest("no KDC")
+        self.cancel(["--auth", "negotiate"])
+
+    def cancel(self, extra):
         u = self.users[0]
         p = self.run_driver([DRIVERS["cancel"], "--cacert", self.lab.data["ca_bundle"],
-                             "--user", self.user_name(u), self.host_arg()],
+                             "--user", self.user_name(u)] + extra + [self.host_arg()],
                             env={"OAPROBE_PASSWORD": u["password"]})
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         sys.stderr.write(p.stdout)
@@ -94,6 +111,56 @@ class EngineLab(unittest.TestCase):
         self.assertEqual(lines["tunnel"][:2], ["tunnels", "unknown"])
         self.assertEqual(lines["free"][0], "tunnels")
         self.assertEqual(lines["control"][:2], ["done", "ok"])
+
+    def dead_kdc_config(self, tmp):
+        """The lab's krb5.conf plus a realm DEAD.LAB whose KDC takes the
+        datagrams and the connection and never answers."""
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("127.0.0.1", 0))
+        port = udp.getsockname()[1]
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        tcp.bind(("127.0.0.1", port))
+        tcp.listen(16)
+        with open(self.lab.data["kdc"]["krb5_config"]) as f:
+            text = f.read()
+        text = text.replace("[domain_realm]",
+                            "  DEAD.LAB = {\n    kdc = 127.0.0.1:%d\n  }\n[domain_realm]" % port)
+        path = os.path.join(tmp, "krb5.conf")
+        with open(path, "w") as f:
+            f.write(text)
+        return path, (udp, tcp)
+
+    def test_kerberos_identities(self):
+        if not self.lab.data.get("kdc"):
+            self.skipTest("no KDC")
+        a, b = self.users[0], self.users[1]
+        with tempfile.TemporaryDirectory(prefix="oaprobe-krb-") as tmp:
+            conf, socks = self.dead_kdc_config(tmp)
+            try:
+                checks = [(a, "PW_A", 10), (b, "PW_B", 10), (a, "PW_A", 10),
+                          (b, "PW_BAD", 10), (None, "PW_DEAD", 3), (b, "PW_B", 10)]
+                args = [DRIVERS["krb"], "--cacert", self.lab.data["ca_bundle"], self.host_arg()]
+                for u, var, t in checks:
+                    args += ["--check", self.user_name(u) if u else "ghost@DEAD.LAB", var, str(t)]
+                p = self.run_driver(args, env={"KRB5_CONFIG": conf, "PW_A": a["password"],
+                                               "PW_B": b["password"], "PW_BAD": "Wrong-1!",
+                                               "PW_DEAD": "whatever"})
+            finally:
+                for s in socks:
+                    s.close()
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        sys.stderr.write(p.stdout)
+        rows = [ln.split(" ") for ln in p.stdout.splitlines()]
+        self.assertEqual(len(rows), len(checks), p.stdout)
+        for i in (0, 1, 2, 5):  # both identities, twice each: every tunnel and bind
+            self.assertEqual(rows[i][1:3], ["ok", "-"], p.stdout + p.stderr)
+            self.assertLess(int(rows[i][3]), 2500, "a good identity waited: " + p.stdout)
+        self.assertEqual(rows[3][1:3], ["critical", "auth_rejected"], p.stdout + p.stderr)
+        self.assertEqual(rows[4][1:3], ["critical", "timeout"], p.stdout + p.stderr)
+        self.assertGreaterEqual(int(rows[4][3]), 3000, p.stdout)
+        self.assertLess(int(rows[4][3]), 4000, p.stdout)
+        self.assertIn("no answer from the KDC", p.stderr)
 
     def test_result_bytes(self):
         u = self.users[0]
@@ -120,7 +187,9 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--cancel-driver", required=True)
     ap.add_argument("--multi-driver", required=True)
+    ap.add_argument("--krb-driver", required=True)
     args, rest = ap.parse_known_args()
+    DRIVERS["krb"] = os.path.abspath(args.krb_driver)
     DRIVERS["cancel"] = os.path.abspath(args.cancel_driver)
     DRIVERS["multi"] = os.path.abspath(args.multi_driver)
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
