@@ -36,6 +36,7 @@
 #include "probes/verdict/check_obs.h"
 
 struct oa_result;
+struct check_trust;
 
 #define CHECK_MAX_RESOLVE       16u
 #define CHECK_DEFAULT_TIMEOUT_MS 15000u
@@ -61,6 +62,10 @@ struct check_opts {
     const char *resolve[CHECK_MAX_RESOLVE];    /* "HOST:PORT:ADDR", as curl's --resolve */
     size_t n_resolve;
     const char *cacert;                        /* PEM bundle; NULL: the system store */
+    struct check_trust *trust;                 /* that store loaded once and shared
+                                                  (check_trust_load, check_tls.h; the
+                                                  check takes a reference); NULL: the
+                                                  check loads its own */
     const char *keytab;                        /* Negotiate: a client keytab; NULL: none */
     bool insecure;                             /* do not judge chain trust and name */
     bool http;                                 /* plain HTTP on port 80 */

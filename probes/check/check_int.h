@@ -149,6 +149,7 @@ struct check {
     struct curl_slist *resolve; /* CURLOPT_RESOLVE list */
     struct curl_slist *resolve_direct; /* + host:port:addr for the direct ports */
     char *cacert;
+    struct check_trust *trust;  /* shared trust store (a reference), or NULL */
     char *keytab;
     bool insecure, http, direct_ports;
     unsigned timeout_ms, cert_warn_days;

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "probes/check/check_int.h"
+#include "probes/check/check_tls.h"
 #include "probes/common/ascii.h"
 #include "probes/common/errbuf.h"
 
@@ -238,6 +239,7 @@ int check_opts_copy(struct check *c, const struct check_opts *o, char *err, size
         if (add_resolve(&c->resolve, o->resolve[i]) < 0)
             ok = false;
     c->cacert = dup_or_fail(o->cacert, &ok);
+    c->trust = check_trust_ref(o->trust);
     c->keytab = dup_or_fail(o->keytab, &ok);
     c->insecure = o->insecure;
     c->http = o->http;
@@ -272,6 +274,8 @@ void check_opts_free(struct check *c)
     }
     free(c->user);
     free(c->cacert);
+    check_trust_unref(c->trust);
+    c->trust = NULL;
     free(c->keytab);
     curl_slist_free_all(c->resolve);
     curl_slist_free_all(c->resolve_direct);

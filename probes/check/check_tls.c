@@ -13,6 +13,56 @@
 #include "probes/check/check_xfer.h"
 #include "probes/tls/tls_verdict.h"
 
+struct check_trust {
+    unsigned refs;
+    X509_STORE *store;
+};
+
+static _Atomic unsigned long trust_loads;
+
+unsigned long check_trust_loads(void)
+{
+    return trust_loads;
+}
+
+static X509_STORE *load_store(const char *cacert, const char **why)
+{
+    trust_loads++;
+    return tls_store_from_file(cacert, why);
+}
+
+struct check_trust *check_trust_load(const char *cacert, char *err, size_t len)
+{
+    const char *why = NULL;
+    struct check_trust *t = calloc(1, sizeof *t);
+    if (t != NULL)
+        t->store = load_store(cacert, &why);
+    if (t == NULL || t->store == NULL) {
+        if (err != NULL && len > 0)
+            snprintf(err, len, "cannot load the trust store%s%s: %s", cacert ? " " : "",
+                     cacert ? cacert : "", t == NULL ? "out of memory" : why ? why : "?");
+        free(t);
+        return NULL;
+    }
+    t->refs = 1;
+    return t;
+}
+
+struct check_trust *check_trust_ref(struct check_trust *t)
+{
+    if (t != NULL)
+        t->refs++;
+    return t;
+}
+
+void check_trust_unref(struct check_trust *t)
+{
+    if (t == NULL || --t->refs > 0)
+        return;
+    X509_STORE_free(t->store);
+    free(t);
+}
+
 void check_tls_judge(struct check *c)
 {
     if (c == NULL || c->tls_verdict != NULL)
@@ -24,8 +74,14 @@ void check_tls_judge(struct check *c)
     }
     const char *why = NULL;
     X509_STORE *store = NULL;
+    if (!c->insecure && c->trust != NULL) {
+        store = c->trust->store; /* shared: loaded once for the configuration */
+        if (X509_STORE_up_ref(store) != 1)
+            store = NULL;
+    } else if (!c->insecure) {
+        store = load_store(c->cacert, &why);
+    }
     if (!c->insecure) {
-        store = tls_store_from_file(c->cacert, &why);
         if (store == NULL) {
             snprintf(c->tls_verdict_why, sizeof c->tls_verdict_why,
                      "cannot load the trust store%s%s: %s", c->cacert ? " " : "",

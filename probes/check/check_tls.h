@@ -10,9 +10,32 @@
 #define OAPROBE_CHECK_TLS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct check;
 struct tls_verdict;
+
+/*
+ * A trust store (the system store or a --cacert bundle) loaded once and
+ * shared, reference-counted, by every check that names it in its options
+ * (check_opts.trust). Without one a check loads its own store when it
+ * judges the chain (the CLI's single check).
+ */
+struct check_trust;
+
+/* check_trust_load: load the store now (blocking: call it when a
+ * configuration is loaded, not per check). cacert NULL: the system store.
+ * Returns the store with one reference, or NULL (err says why). */
+struct check_trust *check_trust_load(const char *cacert, char *err, size_t len);
+
+/* check_trust_ref / check_trust_unref: take / drop a reference; the last
+ * unref frees the store. NULL ok. */
+struct check_trust *check_trust_ref(struct check_trust *t);
+void check_trust_unref(struct check_trust *t);
+
+/* check_trust_loads: how many trust stores this process has loaded (the
+ * shared ones and the checks' own), for tests and benchmarks. */
+unsigned long check_trust_loads(void);
 
 /*
  * check_tls_judge: compute c's certificate verdict from c->tls_chain (kept

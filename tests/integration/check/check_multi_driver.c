@@ -12,6 +12,9 @@
  *   <host> <status> <code,code,...|->
  * with --bytes followed by the steps, the diagnoses and the bytes of the
  * result the check keeps (oa_result_mem_bytes of its compact form).
+ * --shared-trust loads the --cacert store once (check_trust_load) and gives
+ * it to every check, as the service does per configuration; either way the
+ * last line on stderr says how many trust stores the process loaded.
  * Exit 0 when every check finished, 1 otherwise, 2 for bad usage.
  * Test helper only (tests/integration/check/test_check_lab.py runs it).
  */
@@ -22,6 +25,7 @@
 #include <curl/curl.h>
 
 #include "probes/check/check.h"
+#include "probes/check/check_tls.h"
 #include "probes/result/result.h"
 
 #define MAX_CHECKS 64
@@ -34,6 +38,7 @@ struct job {
 };
 
 static bool print_bytes;
+static struct check_trust *trust; /* --shared-trust */
 
 static void report(struct job *j)
 {
@@ -72,6 +77,7 @@ static int start(struct job *j, CURLM *multi, const char *cacert, const char *us
     o.resolve[0] = j->resolve;
     o.n_resolve = 1;
     o.cacert = cacert;
+    o.trust = trust;
     o.user = user;
     o.password = password;
     o.timeout_ms = timeout_ms;
@@ -89,6 +95,7 @@ static int start(struct job *j, CURLM *multi, const char *cacert, const char *us
 int main(int argc, char **argv)
 {
     const char *cacert = NULL, *user = NULL;
+    bool shared = false;
     unsigned timeout_ms = 15000;
     struct job *jobs = calloc(MAX_CHECKS, sizeof *jobs);
     size_t n = 0;
@@ -101,6 +108,8 @@ int main(int argc, char **argv)
             user = argv[++i];
         } else if (strcmp(argv[i], "--bytes") == 0) {
             print_bytes = true;
+        } else if (strcmp(argv[i], "--shared-trust") == 0) {
+            shared = true;
         } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
             timeout_ms = (unsigned)strtoul(argv[++i], NULL, 10) * 1000u;
         } else {
@@ -124,6 +133,15 @@ int main(int argc, char **argv)
         return 2;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (shared) {
+        char err[256];
+        trust = check_trust_load(cacert, err, sizeof err);
+        if (trust == NULL) {
+            fprintf(stderr, "check_multi_driver: %s\n", err);
+            free(jobs);
+            return 2;
+        }
+    }
     CURLM *multi = curl_multi_init();
     size_t next = 0, first = (n + 1) / 2, done = 0;
     for (; next < first; next++)
@@ -155,6 +173,8 @@ int main(int argc, char **argv)
     int rc = done == n ? 0 : 1;
     for (size_t i = 0; i < n; i++)
         check_free(jobs[i].c); /* removes anything still in the multi */
+    check_trust_unref(trust); /* the checks' references are gone with them */
+    fprintf(stderr, "trust stores loaded: %lu\n", check_trust_loads());
     curl_multi_cleanup(multi);
     curl_global_cleanup();
     free(jobs);

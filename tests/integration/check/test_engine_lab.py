@@ -11,6 +11,8 @@ multi, as the service does, run under ASan/LeakSanitizer.
   identity is auth_rejected and leaves the others untouched; an identity
   whose KDC never answers ends as a timeout at its deadline while the
   others finish in well under a second.
+- trust store: with a store loaded once (check_trust_load) and shared,
+  four checks load it once; without, each check loads its own.
 - result size: the compact result a check keeps is at most 4 KiB for a
   typical check (2 names x 3 ports, healthy or with a few diagnoses); the
   figures are printed.
@@ -164,8 +166,8 @@ class EngineLab(unittest.TestCase):
 
     def test_result_bytes(self):
         u = self.users[0]
-        args = [DRIVERS["multi"], "--bytes", "--cacert", self.lab.data["ca_bundle"],
-                "--user", self.user_name(u)]
+        args = [DRIVERS["multi"], "--bytes", "--shared-trust", "--cacert",
+                self.lab.data["ca_bundle"], "--user", self.user_name(u)]
         for name in SCENARIOS:
             sc = self.lab.scenario(name)
             args.append("%s=%s" % (sc["host"], sc["address"]))
@@ -181,6 +183,19 @@ class EngineLab(unittest.TestCase):
             self.assertLessEqual(int(nbytes), 4096, line)
             seen += 1
         self.assertEqual(seen, len(SCENARIOS))
+        # one trust store for the four checks
+        self.assertIn("trust stores loaded: 1\n", p.stderr)
+
+    def test_trust_store_per_check_without_sharing(self):
+        u = self.users[0]
+        args = [DRIVERS["multi"], "--cacert", self.lab.data["ca_bundle"],
+                "--user", self.user_name(u)]
+        for name in SCENARIOS:
+            sc = self.lab.scenario(name)
+            args.append("%s=%s" % (sc["host"], sc["address"]))
+        p = self.run_driver(args, env={"OAPROBE_PASSWORD": u["password"]})
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("trust stores loaded: %d\n" % len(SCENARIOS), p.stderr)
 
 
 if __name__ == "__main__":
