@@ -29,6 +29,7 @@ void cfg_free(struct cfg *cfg)
     for (size_t i = 0; i < cfg->n_targets; i++)
         cfg_target_free(cfg->targets[i]);
     free(cfg->targets);
+    cfg_hooks_free(cfg);
     free(cfg);
 }
 
@@ -239,8 +240,9 @@ static void do_targets(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *
 }
 
 /* The top-level keys, in the order they are applied (defaults before targets). */
-static const char *const top_keys[] = {"listen",       "storage",  "retention", "api",
-                                       "external_url", "defaults", "targets"};
+static const char *const top_keys[] = {
+    "listen",   "storage", "retention",     "api",      "external_url", "defaults",
+    "targets",  "alertmanagers", "webhooks", "exec",     "maintenance",  "modules"};
 
 static const yaml_node_t *top_value(struct cfg_ctx *ctx, const yaml_node_t *root, const char *key)
 {
@@ -265,7 +267,8 @@ static void walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root)
         if (i == sizeof top_keys / sizeof top_keys[0])
             cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), k,
                          "unknown key '%.60s' (listen, storage, retention, api, external_url, "
-                         "defaults, targets)",
+                         "defaults, targets, alertmanagers, webhooks, exec, maintenance, "
+                         "modules)",
                          k);
     }
     const yaml_node_t *v;
@@ -299,6 +302,7 @@ static void walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root)
     }
     if ((v = top_value(ctx, root, "targets")) != NULL)
         do_targets(ctx, cfg, v, "targets");
+    cfg_hooks_walk(ctx, cfg, root);
 }
 
 int cfg_load_string(const char *text, size_t len, struct cfg **out, struct cfg_errs *errs)

@@ -103,6 +103,74 @@ struct cfg_target {
     unsigned line, col;         /* where it starts in the file (0: API body) */
 };
 
+/* ---- hooks, maintenance, modules (issue 9; service/config_hooks.c) ---- */
+
+#define CFG_HOOKS_MAX 16u          /* entries in alertmanagers, webhooks, exec */
+#define CFG_HEADERS_MAX 16u        /* headers of one webhook */
+#define CFG_ARGV_MAX 32u           /* argv entries of one exec hook */
+#define CFG_MAINT_MAX 256u         /* maintenance windows in the file */
+#define CFG_MODULES_MAX 64u        /* /probe profiles */
+#define CFG_HOOK_TIMEOUT_MS 10000u /* default webhook/exec/alertmanager timeout */
+
+/* One HTTP header of a webhook. A value written with ${NAME} is a secret
+ * (a token): it is never logged, shown or put in an error message. */
+struct cfg_header {
+    char *name;  /* a token ([!#$%&'*+.^_`|~0-9A-Za-z-]) */
+    char *value; /* expanded; no CR, LF or NUL */
+    bool secret; /* the value came (at least partly) from ${NAME} */
+};
+
+/* An Alertmanager (alerts go to url + "/api/v2/alerts"). */
+struct cfg_alertmanager {
+    char *url;           /* http(s)://host[:port][/prefix], no trailing '/' */
+    uint64_t timeout_ms; /* default CFG_HOOK_TIMEOUT_MS */
+};
+
+/* A webhook receiver (Alertmanager's webhook "version 4" payload). */
+struct cfg_webhook {
+    char *name; /* `name:`, default "webhook<index>" ([a-z0-9._-]) */
+    char *url;  /* http(s)://... (may hold a ${NAME} token: never shown) */
+    struct cfg_header *headers;
+    size_t n_headers;
+    uint64_t timeout_ms; /* default CFG_HOOK_TIMEOUT_MS */
+};
+
+/* A program run per notification, without a shell. */
+struct cfg_exec {
+    char *name;  /* `name:`, default "exec<index>" */
+    char **argv; /* argc entries + NULL; argv[0] an absolute path */
+    size_t argc;
+    uint64_t timeout_ms; /* killed (SIGKILL) after it; default CFG_HOOK_TIMEOUT_MS */
+};
+
+/*
+ * A maintenance window: one-off (start_ms..end_ms, unix ms) or recurring
+ * (on the days of `days`, from `from_min` minutes after local midnight, for
+ * duration_ms, in time zone tz). It covers the targets named in targets[]
+ * and those whose labels include every pair of match[] (either may be
+ * empty, not both).
+ */
+struct cfg_maint {
+    char *name;               /* `name:`, default "maintenance<index>" */
+    int64_t start_ms, end_ms; /* one-off; both 0 when recurring */
+    unsigned days;            /* recurring: bit 0 = Sunday .. bit 6 = Saturday */
+    unsigned from_min;        /* recurring: 0..1439 */
+    uint64_t duration_ms;     /* recurring: 1 min .. 7 days */
+    char *tz;                 /* recurring: IANA name ("Europe/Berlin"); "UTC" default */
+    char **targets;           /* target names */
+    size_t n_targets;
+    struct cfg_label *match; /* label selector, all must match */
+    size_t n_match;
+    char *reason; /* free text for people, NULL none */
+};
+
+/* A /probe profile (`modules: {NAME: {...}}`): the target keys but name,
+ * applied over the defaults; the host comes from the request. */
+struct cfg_module {
+    char *name;
+    struct cfg_target *t; /* t->name NULL, set.opts.host NULL */
+};
+
 /* A whole configuration. */
 struct cfg {
     struct cfg_listen *listen; /* at least one (default CFG_DEFAULT_LISTEN) */
@@ -115,7 +183,35 @@ struct cfg {
     struct cfg_target *defaults; /* the defaults: block, as a nameless target */
     struct cfg_target **targets; /* in file order */
     size_t n_targets;
+    struct cfg_alertmanager *alertmanagers; /* `alertmanagers:` */
+    size_t n_alertmanagers;
+    struct cfg_webhook *webhooks; /* `webhooks:` */
+    size_t n_webhooks;
+    struct cfg_exec *execs; /* `exec:` */
+    size_t n_execs;
+    struct cfg_maint *maint; /* `maintenance:` */
+    size_t n_maint;
+    struct cfg_module *modules; /* `modules:` */
+    size_t n_modules;
 };
+
+/* cfg_module_find: the /probe profile called name, or NULL. */
+const struct cfg_module *cfg_module_find(const struct cfg *cfg, const char *name);
+
+/*
+ * cfg_maint_parse_json: one maintenance window from an API body (the keys
+ * of a `maintenance:` entry; ${NAME} not expanded). Returns 0 with *out
+ * filled (cfg_maint_clear when done) or -1 with errs filled.
+ */
+int cfg_maint_parse_json(const char *body, size_t len, struct cfg_maint *out,
+                         struct cfg_errs *errs);
+
+/* cfg_maint_clear: free what a window owns and zero it; NULL ok. */
+void cfg_maint_clear(struct cfg_maint *m);
+
+/* cfg_rfc3339_parse: "2026-12-05T22:00:00Z", "...+01:00", fractions
+ * allowed, into unix ms. Returns 0 or -1. */
+int cfg_rfc3339_parse(const char *s, int64_t *ms);
 
 /*
  * cfg_load_file: read and validate a configuration file.

@@ -100,6 +100,19 @@ bool cfg_target_apply(struct cfg_ctx *ctx, struct cfg_target *t, const yaml_node
 bool cfg_target_finish(struct cfg_ctx *ctx, struct cfg_target *t, const yaml_node_t *map,
                        const char *path);
 
+/*
+ * cfg_hooks_walk: the keys alertmanagers, webhooks, exec, maintenance and
+ * modules of the root mapping (config_hooks.c), after defaults.
+ */
+void cfg_hooks_walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root);
+
+/* cfg_hooks_free: free what cfg_hooks_walk added to cfg. */
+void cfg_hooks_free(struct cfg *cfg);
+
+/* cfg_maint_apply: one maintenance mapping into m (zeroed first). */
+bool cfg_maint_apply(struct cfg_ctx *ctx, struct cfg_maint *m, const yaml_node_t *n,
+                     const char *path);
+
 /* cfg_parse_doc: libyaml parse of text into doc; a parse error goes to errs. */
 bool cfg_parse_doc(const char *text, size_t len, yaml_document_t *doc, struct cfg_errs *errs);
 

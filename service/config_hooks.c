@@ -1,0 +1,500 @@
+/*
+ * config_hooks.c: the configuration keys of issue 9 that are not
+ * maintenance windows: alertmanagers, webhooks, exec and modules (see
+ * config.h). Errors by line, column and key path like every other key; a
+ * header value is never echoed (it may be a token).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "probes/common/ascii.h"
+#include "service/config_int.h"
+
+static const yaml_node_t *root_value(struct cfg_ctx *ctx, const yaml_node_t *root,
+                                     const char *key)
+{
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++)
+        if (strcmp(cfg_key(ctx, p), key) == 0)
+            return cfg_node(ctx, p->value, key);
+    return NULL;
+}
+
+/* The items of a sequence node (NULL with an error when n is not one). */
+static size_t seq_len(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path, size_t max,
+                      const char *what)
+{
+    if (n->type != YAML_SEQUENCE_NODE) {
+        cfg_node_err(ctx, n, path, "wants a list of %s, not %s", what, cfg_type_name(n));
+        return 0;
+    }
+    size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (count > max) {
+        cfg_node_err(ctx, n, path, "%zu entries (at most %zu)", count, max);
+        return 0;
+    }
+    return count;
+}
+
+static bool url_ok(const char *u)
+{
+    const char *rest = strncmp(u, "http://", 7) == 0    ? u + 7
+                       : strncmp(u, "https://", 8) == 0 ? u + 8
+                                                        : NULL;
+    if (rest == NULL || rest[0] == '\0' || rest[0] == '/')
+        return false;
+    for (const unsigned char *p = (const unsigned char *)u; *p; p++)
+        if (*p <= 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* A URL: http(s)://, no spaces or control bytes; never echoed (it may hold
+ * a token after ${NAME} expansion). */
+static char *get_url(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path)
+{
+    char *s = cfg_scalar(ctx, n, path, true, "a URL");
+    if (s != NULL && !url_ok(s)) {
+        cfg_node_err(ctx, n, path, "wants an http:// or https:// URL with a host and no spaces");
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static bool get_timeout(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path,
+                        uint64_t *out)
+{
+    char *s = cfg_scalar(ctx, n, path, true, "a duration");
+    if (s == NULL)
+        return false;
+    uint64_t ms = 0;
+    bool ok = cfg_duration_parse(s, &ms) == 0 && ms >= 100 && ms <= 300000;
+    if (!ok)
+        cfg_node_err(ctx, n, path, "\"%.40s\" is not a duration from 100ms to 5m", s);
+    else
+        *out = ms;
+    free(s);
+    return ok;
+}
+
+static bool hook_name_ok(const char *s)
+{
+    return cfg_name_ok(s);
+}
+
+/* `name:` of a hook or window into *dst. */
+static bool get_name(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path, char **dst)
+{
+    char *s = cfg_scalar(ctx, n, path, true, "a name");
+    if (s != NULL && !hook_name_ok(s)) {
+        cfg_node_err(ctx, n, path, "\"%.80s\" is not a valid name ([a-z0-9._-], 1-%u characters)",
+                     s, CFG_NAME_MAX);
+        free(s);
+        return false;
+    }
+    if (s == NULL)
+        return false;
+    free(*dst);
+    *dst = s;
+    return true;
+}
+
+static char *default_name(const char *prefix, size_t i)
+{
+    char buf[48];
+    snprintf(buf, sizeof buf, "%s%zu", prefix, i);
+    return strdup(buf);
+}
+
+/* ---- alertmanagers -------------------------------------------------- */
+
+static void do_alertmanagers(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
+{
+    const char *path = "alertmanagers";
+    size_t count = seq_len(ctx, n, path, CFG_HOOKS_MAX, "Alertmanager URLs");
+    if (count == 0)
+        return;
+    cfg->alertmanagers = calloc(count, sizeof *cfg->alertmanagers);
+    if (cfg->alertmanagers == NULL) {
+        ctx->oom = true;
+        cfg_node_err(ctx, n, path, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        char sub[CFG_PATH_MAX];
+        cfg_path_index(sub, sizeof sub, path, i);
+        yaml_node_t *item = cfg_node(ctx, n->data.sequence.items.start[i], sub);
+        if (item == NULL)
+            continue;
+        struct cfg_alertmanager *a = &cfg->alertmanagers[cfg->n_alertmanagers];
+        a->timeout_ms = CFG_HOOK_TIMEOUT_MS;
+        if (item->type == YAML_MAPPING_NODE) {
+            if (!cfg_map_check(ctx, item, sub, 8))
+                continue;
+            for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
+                 p < item->data.mapping.pairs.top; p++) {
+                const char *k = cfg_key(ctx, p);
+                char kp[CFG_PATH_MAX];
+                cfg_path(kp, sizeof kp, sub, k);
+                yaml_node_t *v = cfg_node(ctx, p->value, kp);
+                if (v == NULL)
+                    continue;
+                if (strcmp(k, "url") == 0) {
+                    free(a->url);
+                    a->url = get_url(ctx, v, kp);
+                } else if (strcmp(k, "timeout") == 0) {
+                    (void)get_timeout(ctx, v, kp, &a->timeout_ms);
+                } else {
+                    cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), kp,
+                                 "unknown key '%.60s' (url, timeout)", k);
+                }
+            }
+            if (a->url == NULL && !ctx->oom)
+                cfg_node_err(ctx, item, sub, "url: missing");
+        } else {
+            a->url = get_url(ctx, item, sub);
+        }
+        if (a->url == NULL)
+            continue;
+        size_t l = strlen(a->url);
+        while (l > 0 && a->url[l - 1] == '/')
+            a->url[--l] = '\0';
+        cfg->n_alertmanagers++;
+    }
+}
+
+/* ---- webhooks ------------------------------------------------------- */
+
+static bool header_name_ok(const char *s)
+{
+    if (s[0] == '\0' || strlen(s) > 64)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (!ascii_isalnum(*p) && strchr("!#$%&'*+.^_`|~-", *p) == NULL)
+            return false;
+    return true;
+}
+
+static void do_headers(struct cfg_ctx *ctx, struct cfg_webhook *w, const yaml_node_t *n,
+                       const char *path)
+{
+    if (!cfg_map_check(ctx, n, path, CFG_HEADERS_MAX))
+        return;
+    size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    w->headers = calloc(count ? count : 1, sizeof *w->headers);
+    if (w->headers == NULL) {
+        ctx->oom = true;
+        return;
+    }
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const char *k = cfg_key(ctx, p);
+        char sub[CFG_PATH_MAX];
+        cfg_path(sub, sizeof sub, path, k);
+        yaml_node_t *v = cfg_node(ctx, p->value, sub);
+        if (v == NULL)
+            continue;
+        if (!header_name_ok(k) || strncasecmp(k, "content-", 8) == 0 ||
+            strcasecmp(k, "host") == 0) {
+            cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), sub,
+                         "not a header name oaprobe may set (a token of at most 64 bytes; not "
+                         "Host or Content-*)");
+            continue;
+        }
+        bool secret = v->type == YAML_SCALAR_NODE &&
+                      strstr((const char *)v->data.scalar.value, "${") != NULL;
+        char *val = cfg_scalar(ctx, v, sub, true, "a header value");
+        if (val == NULL)
+            continue;
+        if (strpbrk(val, "\r\n") != NULL) {
+            cfg_node_err(ctx, v, sub, "the value holds a line break");
+            free(val);
+            continue;
+        }
+        struct cfg_header *h = &w->headers[w->n_headers];
+        h->name = strdup(k);
+        h->value = val;
+        h->secret = secret;
+        if (h->name == NULL) {
+            free(val);
+            ctx->oom = true;
+            continue;
+        }
+        w->n_headers++;
+    }
+}
+
+static void do_webhooks(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
+{
+    const char *path = "webhooks";
+    size_t count = seq_len(ctx, n, path, CFG_HOOKS_MAX, "webhooks ({url, headers, timeout})");
+    if (count == 0)
+        return;
+    cfg->webhooks = calloc(count, sizeof *cfg->webhooks);
+    if (cfg->webhooks == NULL) {
+        ctx->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        char sub[CFG_PATH_MAX];
+        cfg_path_index(sub, sizeof sub, path, i);
+        yaml_node_t *item = cfg_node(ctx, n->data.sequence.items.start[i], sub);
+        if (item == NULL || !cfg_map_check(ctx, item, sub, 8))
+            continue;
+        struct cfg_webhook *w = &cfg->webhooks[cfg->n_webhooks++];
+        w->timeout_ms = CFG_HOOK_TIMEOUT_MS;
+        for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
+             p < item->data.mapping.pairs.top; p++) {
+            const char *k = cfg_key(ctx, p);
+            char kp[CFG_PATH_MAX];
+            cfg_path(kp, sizeof kp, sub, k);
+            yaml_node_t *v = cfg_node(ctx, p->value, kp);
+            if (v == NULL)
+                continue;
+            if (strcmp(k, "url") == 0) {
+                free(w->url);
+                w->url = get_url(ctx, v, kp);
+            } else if (strcmp(k, "name") == 0) {
+                (void)get_name(ctx, v, kp, &w->name);
+            } else if (strcmp(k, "timeout") == 0) {
+                (void)get_timeout(ctx, v, kp, &w->timeout_ms);
+            } else if (strcmp(k, "headers") == 0) {
+                if (w->headers == NULL)
+                    do_headers(ctx, w, v, kp);
+            } else {
+                cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), kp,
+                             "unknown key '%.60s' (name, url, headers, timeout)", k);
+            }
+        }
+        if (w->url == NULL)
+            cfg_node_err(ctx, item, sub, "url: missing (or invalid)");
+        if (w->name == NULL && (w->name = default_name("webhook", i)) == NULL)
+            ctx->oom = true;
+    }
+}
+
+/* ---- exec ----------------------------------------------------------- */
+
+static void do_argv(struct cfg_ctx *ctx, struct cfg_exec *e, const yaml_node_t *n,
+                    const char *path)
+{
+    size_t count = seq_len(ctx, n, path, CFG_ARGV_MAX, "arguments ([/path/to/program, arg...])");
+    if (count == 0) {
+        if (n->type == YAML_SEQUENCE_NODE)
+            cfg_node_err(ctx, n, path, "is an empty list");
+        return;
+    }
+    e->argv = calloc(count + 1, sizeof *e->argv);
+    if (e->argv == NULL) {
+        ctx->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        char sub[CFG_PATH_MAX];
+        cfg_path_index(sub, sizeof sub, path, i);
+        yaml_node_t *item = cfg_node(ctx, n->data.sequence.items.start[i], sub);
+        char *s = item ? cfg_scalar(ctx, item, sub, true, "a string") : NULL;
+        if (s == NULL)
+            return;
+        if (i == 0 && s[0] != '/') {
+            cfg_node_err(ctx, item, sub,
+                         "the program must be an absolute path (no shell, no PATH search)");
+            free(s);
+            return;
+        }
+        e->argv[e->argc++] = s;
+    }
+}
+
+static void do_exec(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
+{
+    const char *path = "exec";
+    size_t count = seq_len(ctx, n, path, CFG_HOOKS_MAX, "programs ({command: [...], timeout})");
+    if (count == 0)
+        return;
+    cfg->execs = calloc(count, sizeof *cfg->execs);
+    if (cfg->execs == NULL) {
+        ctx->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        char sub[CFG_PATH_MAX];
+        cfg_path_index(sub, sizeof sub, path, i);
+        yaml_node_t *item = cfg_node(ctx, n->data.sequence.items.start[i], sub);
+        if (item == NULL || !cfg_map_check(ctx, item, sub, 8))
+            continue;
+        struct cfg_exec *e = &cfg->execs[cfg->n_execs++];
+        e->timeout_ms = CFG_HOOK_TIMEOUT_MS;
+        bool have = false;
+        for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
+             p < item->data.mapping.pairs.top; p++) {
+            const char *k = cfg_key(ctx, p);
+            char kp[CFG_PATH_MAX];
+            cfg_path(kp, sizeof kp, sub, k);
+            yaml_node_t *v = cfg_node(ctx, p->value, kp);
+            if (v == NULL)
+                continue;
+            if (strcmp(k, "command") == 0) {
+                have = true;
+                if (e->argv == NULL)
+                    do_argv(ctx, e, v, kp);
+            } else if (strcmp(k, "name") == 0) {
+                (void)get_name(ctx, v, kp, &e->name);
+            } else if (strcmp(k, "timeout") == 0) {
+                (void)get_timeout(ctx, v, kp, &e->timeout_ms);
+            } else {
+                cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), kp,
+                             "unknown key '%.60s' (name, command, timeout)", k);
+            }
+        }
+        if (!have)
+            cfg_node_err(ctx, item, sub, "command: missing ([/path/to/program, arg...])");
+        if (e->name == NULL && (e->name = default_name("exec", i)) == NULL)
+            ctx->oom = true;
+    }
+}
+
+/* ---- maintenance ---------------------------------------------------- */
+
+static void do_maintenance(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
+{
+    const char *path = "maintenance";
+    size_t count = seq_len(ctx, n, path, CFG_MAINT_MAX, "windows");
+    if (count == 0)
+        return;
+    cfg->maint = calloc(count, sizeof *cfg->maint);
+    if (cfg->maint == NULL) {
+        ctx->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        char sub[CFG_PATH_MAX];
+        cfg_path_index(sub, sizeof sub, path, i);
+        yaml_node_t *item = cfg_node(ctx, n->data.sequence.items.start[i], sub);
+        if (item == NULL)
+            continue;
+        struct cfg_maint *m = &cfg->maint[cfg->n_maint];
+        if (!cfg_maint_apply(ctx, m, item, sub)) {
+            cfg_maint_clear(m);
+            continue;
+        }
+        if (m->name == NULL && (m->name = default_name("maintenance", i)) == NULL)
+            ctx->oom = true;
+        cfg->n_maint++;
+    }
+}
+
+/* ---- modules -------------------------------------------------------- */
+
+static void do_modules(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
+{
+    const char *path = "modules";
+    if (!cfg_map_check(ctx, n, path, CFG_MODULES_MAX))
+        return;
+    size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    cfg->modules = calloc(count ? count : 1, sizeof *cfg->modules);
+    if (cfg->modules == NULL) {
+        ctx->oom = true;
+        return;
+    }
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const char *k = cfg_key(ctx, p);
+        char sub[CFG_PATH_MAX];
+        cfg_path(sub, sizeof sub, path, k);
+        yaml_node_t *v = cfg_node(ctx, p->value, sub);
+        if (v == NULL)
+            continue;
+        if (!cfg_name_ok(k)) {
+            cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), sub,
+                         "not a valid module name ([a-z0-9._-], 1-%u characters)", CFG_NAME_MAX);
+            continue;
+        }
+        struct cfg_target *t = cfg_target_copy(cfg->defaults);
+        if (t == NULL) {
+            ctx->oom = true;
+            continue;
+        }
+        t->set.opts.host = NULL; /* /probe?target= gives it */
+        bool ok = cfg_is_null(v) || cfg_target_apply(ctx, t, v, sub, true);
+        if (ok && t->set.opts.host != NULL) {
+            cfg_node_err(ctx, v, sub, "a module has no host: /probe?target= gives it");
+            ok = false;
+        }
+        struct cfg_module *m = &cfg->modules[cfg->n_modules];
+        m->name = strdup(k);
+        m->t = t;
+        if (m->name == NULL)
+            ctx->oom = true;
+        cfg->n_modules++;
+        (void)ok;
+    }
+}
+
+const struct cfg_module *cfg_module_find(const struct cfg *cfg, const char *name)
+{
+    if (cfg == NULL || name == NULL)
+        return NULL;
+    for (size_t i = 0; i < cfg->n_modules; i++)
+        if (cfg->modules[i].name != NULL && strcmp(cfg->modules[i].name, name) == 0)
+            return &cfg->modules[i];
+    return NULL;
+}
+
+void cfg_hooks_walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root)
+{
+    static const struct {
+        const char *key;
+        void (*fn)(struct cfg_ctx *, struct cfg *, const yaml_node_t *);
+    } keys[] = {{"alertmanagers", do_alertmanagers},
+                {"webhooks", do_webhooks},
+                {"exec", do_exec},
+                {"maintenance", do_maintenance},
+                {"modules", do_modules}};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const yaml_node_t *v = root_value(ctx, root, keys[i].key);
+        if (v != NULL && !cfg_is_null(v))
+            keys[i].fn(ctx, cfg, v);
+    }
+}
+
+static void free_strv(char **v, size_t n)
+{
+    for (size_t i = 0; i < n && v != NULL; i++)
+        free(v[i]);
+    free(v);
+}
+
+void cfg_hooks_free(struct cfg *cfg)
+{
+    for (size_t i = 0; i < cfg->n_alertmanagers; i++)
+        free(cfg->alertmanagers[i].url);
+    free(cfg->alertmanagers);
+    for (size_t i = 0; i < cfg->n_webhooks; i++) {
+        struct cfg_webhook *w = &cfg->webhooks[i];
+        free(w->name);
+        free(w->url);
+        for (size_t j = 0; j < w->n_headers; j++) {
+            free(w->headers[j].name);
+            if (w->headers[j].value != NULL)
+                explicit_bzero(w->headers[j].value, strlen(w->headers[j].value));
+            free(w->headers[j].value);
+        }
+        free(w->headers);
+    }
+    free(cfg->webhooks);
+    for (size_t i = 0; i < cfg->n_execs; i++) {
+        free(cfg->execs[i].name);
+        free_strv(cfg->execs[i].argv, cfg->execs[i].argc);
+    }
+    free(cfg->execs);
+    for (size_t i = 0; i < cfg->n_maint; i++)
+        cfg_maint_clear(&cfg->maint[i]);
+    free(cfg->maint);
+    for (size_t i = 0; i < cfg->n_modules; i++) {
+        free(cfg->modules[i].name);
+        cfg_target_free(cfg->modules[i].t);
+    }
+    free(cfg->modules);
+}
