@@ -31,6 +31,9 @@ packages=(
   # snippet (nginx -t), the man pages (man, groff); the .deb is built by
   # cpack (cmake) and inspected with dpkg-deb, objdump (build-essential)
   systemd nginx man-db groff-base
+  # the status page's browser tests (tests/browser: playwright-core from npm
+  # drives Debian's chromium; no browser download)
+  chromium nodejs npm
 )
 
 # Every program that the scripts, the lab, the tests and the benchmarks run,
@@ -52,6 +55,7 @@ programs=(
   systemd-analyze:systemd systemd-sysusers:systemd systemd-tmpfiles:systemd
   nginx:nginx man:man-db groff:groff-base kill:procps systemctl:systemd
   cpack:cmake objdump:build-essential
+  chromium:chromium node:nodejs npm:npm
 )
 
 if [ "${1:-}" = --list ]; then
@@ -84,6 +88,16 @@ declare -A installed=()
 while IFS=$'\t' read -r p status; do
   if [ "$status" = "install ok installed" ]; then installed[${p%%:*}]=1; fi
 done < <(dpkg-query -W -f='${binary:Package}\t${Status}\n' "${packages[@]}" 2>/dev/null || true)
+# a package another installed one provides counts as there (npm, when the
+# installed nodejs bundles it and conflicts with Debian's npm)
+while IFS=$'\t' read -r status provides; do
+  [ "$status" = "install ok installed" ] || continue
+  IFS=',' read -ra names <<<"$provides"
+  for n in "${names[@]}"; do
+    n=${n# } n=${n%% *}
+    [ -n "$n" ] && installed[$n]=1
+  done
+done < <(dpkg-query -W -f='${Status}\t${Provides}\n' 2>/dev/null || true)
 missing=()
 for p in "${packages[@]}"; do
   [ -n "${installed[$p]:-}" ] || missing+=("$p")

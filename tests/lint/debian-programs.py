@@ -161,10 +161,13 @@ def installed_db():
 
 
 def closure(roots, db, provides):
-    """Installed packages the ROOTS pull in through Depends/Pre-Depends:
+    """Installed packages the ROOTS (or the installed packages providing
+    them) pull in through Depends/Pre-Depends:
     package -> the first root (in order) that brings it by the fewest steps."""
     via = {}
-    queue = [(r, r) for r in roots if r in db]
+    # a root that is not installed itself but provided by an installed
+    # package (npm by a nodejs that bundles it) counts as that package
+    queue = [(m, r) for r in roots for m in ([r] if r in db else []) + provides.get(r, [])]
     while queue:
         nxt = []
         for pkg, root in queue:

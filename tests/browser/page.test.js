@@ -1,0 +1,357 @@
+/*
+ * page.test.js: the status page in a real headless Chromium (Debian's
+ * /usr/bin/chromium, driven by playwright-core; no browser download).
+ *
+ * Against tests/browser/fixture_server.js, which answers with bodies the
+ * web/ renderers produced (render_samples) and the real `oaprobe
+ * validports`. Checks: the overview shows every target's state (text and
+ * icon, never colour alone), what is wrong, certificate days and the 90-day
+ * bar; the target page shows layers, diagnoses with remedies, certificate,
+ * chart with its text alternative, incidents; a target broken then mended
+ * at run time changes on the open page without a reload; "run now" is
+ * refused without a write token and works with it; the ValidPorts page
+ * corrects the Exchange 2003 default; no console error or failed request;
+ * the keyboard reaches every control; 1,000 targets render and update fast
+ * (figures printed). Screenshots at desktop, phone and kiosk sizes go to
+ * $OUT (git-ignored test-output/).
+ *
+ * Environment: OAPROBE (the binary), SAMPLES (render_samples output),
+ * PAGE (web/page), OUT (screenshots), CHROMIUM (default /usr/bin/chromium).
+ */
+'use strict';
+
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const OUT = process.env.OUT || path.join(__dirname, 'test-output');
+const WRITE_TOKEN = 'page-test-write-token';
+fs.mkdirSync(OUT, { recursive: true });
+
+function startFixture(extra) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [path.join(__dirname, 'fixture_server.js'), '--samples', process.env.SAMPLES,
+      '--page', process.env.PAGE, '--oaprobe', process.env.OAPROBE, ...(extra || [])],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '';
+    p.stdout.on('data', (d) => {
+      buf += d;
+      const m = /listening (\S+)/.exec(buf);
+      if (m) resolve({ proc: p, url: m[1] });
+    });
+    p.on('exit', (c) => reject(new Error('fixture server exited ' + c)));
+  });
+}
+
+async function post(url, body) {
+  const r = await fetch(url, { method: 'POST', body: JSON.stringify(body) });
+  assert.equal(r.status, 200, url);
+  return r.json();
+}
+
+/* Watch a page for console errors, page errors and failed requests. */
+function watch(page, problems) {
+  page.on('console', (m) => {
+    /* the refusals the run-now test asks for are logged by Chromium too */
+    const expected = /\/run$/.test(m.location().url) && /status of 40[13]/.test(m.text());
+    if (m.type() === 'error' && !expected) problems.push('console: ' + m.text() + ' (' + m.location().url + ')');
+  });
+  page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+  page.on('requestfailed', (r) => {
+    /* the event stream is cut when the page is closed or navigates */
+    if (!r.url().endsWith('/api/v1/events')) problems.push('failed: ' + r.url() + ' ' + r.failure().errorText);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !r.request().url().endsWith('/run')) problems.push('HTTP ' + r.status() + ' ' + r.url());
+  });
+}
+
+const tests = [];
+function test(name, fn) { tests.push({ name, fn }); }
+
+let browser, fx, fxMany;
+const problems = [];
+const figures = {};
+
+/* A new tab (its own sessionStorage) at a viewport size; ctx.close()
+ * closes the tab. */
+async function newPage(viewport, colorScheme) {
+  const page = await browser.newPage();
+  await page.setViewportSize(viewport || { width: 1366, height: 900 });
+  await page.emulateMedia({ colorScheme: colorScheme || 'light' });
+  watch(page, problems);
+  return { ctx: { close: () => page.close() }, page };
+}
+
+test('overview: banner, every target with state, what is wrong, cert days and 90-day bar', async () => {
+  const { ctx, page } = await newPage();
+  await page.goto(fx.url + '/');
+  await page.waitForSelector('tbody tr[data-name="contoso-vp"]');
+  const banner = await page.textContent('.banner');
+  assert.match(banner, /Outage/);
+  assert.match(banner, /2 critical/);
+  assert.match(banner, /1 warning/);
+  assert.match(banner, /1 in maintenance/);
+  const want = { 'contoso-mail': 'OK', 'fabrikam-cert': 'Warning', 'contoso-vp': 'Critical',
+    'tailspin-backend': 'Critical', 'many-labels': 'Pending', 'odd-labels': 'Critical' };
+  for (const [name, word] of Object.entries(want)) {
+    const st = await page.textContent(`tr[data-name="${name}"] td.st`);
+    assert.ok(st.includes(word), name + ': ' + st);
+    /* never colour alone: an icon and a word */
+    assert.match(st, /[\u2714!\u2716?\u2026]/);
+  }
+  assert.match(await page.textContent('tr[data-name="contoso-vp"] td.what'), /validports_missing_entry: .*ValidPorts has no entry/);
+  assert.match(await page.textContent('tr[data-name="fabrikam-cert"] td.what'), /expires on 2025-12-01/);
+  assert.equal((await page.textContent('tr[data-name="fabrikam-cert"] td:nth-child(4)')).trim(), '9 d');
+  assert.equal((await page.textContent('tr[data-name="many-labels"] td.what')).trim(), 'No run yet');
+  /* severity order: critical first, ok last */
+  const order = await page.$$eval('tbody tr', (rs) => rs.map((r) => r.dataset.name));
+  assert.equal(order[order.length - 1], 'contoso-mail');
+  await page.waitForFunction(() => document.querySelector('tr[data-name="contoso-mail"] .bar90').getAttribute('aria-label').startsWith('90 days'));
+  const bar = await page.getAttribute('tr[data-name="contoso-mail"] .bar90', 'aria-label');
+  assert.match(bar, /^90 days: \d+ fully available, \d+ with failures, \d+ without data/);
+  /* filters: state and label, kept in the URL */
+  await page.selectOption('#f-state', 'warning');
+  assert.equal(await page.$$eval('tbody tr:not([hidden])', (r) => r.length), 1);
+  assert.match(page.url(), /state=warning/);
+  await page.selectOption('#f-state', '');
+  await page.selectOption('#f-label', 'phase=cutover');
+  const shown = await page.$$eval('tbody tr:not([hidden])', (r) => r.map((x) => x.dataset.name));
+  assert.ok(shown.includes('contoso-mail') && !shown.includes('many-labels'), shown.join());
+  await page.selectOption('#f-label', '');
+  await page.fill('#f-q', 'fabrikam');
+  assert.equal(await page.$$eval('tbody tr:not([hidden])', (r) => r.length), 1);
+  await page.fill('#f-q', '');
+  await page.selectOption('#f-sort', 'name');
+  const byName = await page.$$eval('tbody tr', (rs) => rs.map((r) => r.dataset.name));
+  assert.deepEqual(byName, [...byName].sort());
+  await page.selectOption('#f-sort', 'severity');
+  await page.screenshot({ path: path.join(OUT, 'overview-desktop.png'), fullPage: true });
+  await ctx.close();
+});
+
+test('target page: layers, diagnoses with remedies, certificate, chart, incidents', async () => {
+  const { ctx, page } = await newPage();
+  await page.goto(fx.url + '/t/contoso-vp');
+  await page.waitForSelector('#h-inc');
+  assert.equal(await page.textContent('h1'), 'contoso-vp');
+  assert.match(await page.textContent('.headline'), /Critical/);
+  const layers = await page.$$eval('.layers tbody tr[data-step]', (rs) => rs.map((r) => [...r.cells].map((c) => c.textContent)));
+  const names = layers.map((r) => r[0]);
+  for (const l of ['DNS', 'TCP', 'TLS', 'Echo (anonymous)', 'Echo (authenticated)', 'Tunnel', 'Bind']) assert.ok(names.includes(l), l);
+  const bad = layers.find((r) => r[0] === 'Tunnel' && r[1] === 'exch01.contoso.local:6001');
+  assert.ok(bad, 'tunnel exch01.contoso.local:6001 row');
+  assert.match(bad[2], /Critical/);
+  assert.match(bad[4], /503 RPC Error: 6ba/);
+  const diag = await page.textContent('.diag[data-code="validports_missing_entry"]');
+  assert.match(diag, /ValidPorts has no entry/);
+  assert.match(diag, /What to do: add exch01\.contoso\.local:6001 to ValidPorts/);
+  assert.match(await page.textContent('#h-cert + dl'), /mail\.contoso\.com/);
+  const alt = await page.textContent('.chart svg desc');
+  assert.match(alt, /runs from .* failed; median response time/);
+  assert.match(alt, /Daily availability over 3 days/);
+  assert.match(await page.textContent('.incidents'), /ongoing/);
+  await page.screenshot({ path: path.join(OUT, 'target-desktop.png'), fullPage: true });
+  await ctx.close();
+});
+
+test('a target broken then mended changes on the open page without reload', async () => {
+  const { ctx, page } = await newPage();
+  await page.goto(fx.url + '/');
+  await page.waitForSelector('tr[data-name="contoso-mail"]');
+  await page.evaluate(() => { window.noReload = 1; });
+  await page.waitForFunction(() => /Live/.test(document.getElementById('live').textContent));
+  await post(fx.url + '/_fixture/set/contoso-mail', { status: 'critical', last_status: 'critical', reason: 'backend_unreachable',
+    message: 'the RPC proxy refuses port 6001 under every name tried', codes: ['backend_unreachable'] });
+  await page.waitForFunction(() => /Critical/.test(document.querySelector('tr[data-name="contoso-mail"] td.st').textContent));
+  assert.match(await page.textContent('tr[data-name="contoso-mail"] td.what'), /refuses port 6001/);
+  assert.match(await page.textContent('.banner'), /3 critical/);
+  await post(fx.url + '/_fixture/set/contoso-mail', { status: 'ok', last_status: 'ok', reason: null, message: null, codes: [] });
+  await page.waitForFunction(() => /OK/.test(document.querySelector('tr[data-name="contoso-mail"] td.st').textContent));
+  assert.match(await page.textContent('.banner'), /2 critical/);
+  assert.equal(await page.evaluate(() => window.noReload), 1, 'the page was reloaded');
+  await ctx.close();
+});
+
+test('run now: refused without a write token, works with one', async () => {
+  const { ctx, page } = await newPage();
+  await page.goto(fx.url + '/t/contoso-mail');
+  await page.waitForSelector('#h-inc');
+  assert.equal(await page.isDisabled('#run-now'), true, 'run now needs a token');
+  assert.match(await page.textContent('#run-msg'), /Enter a write token/);
+  /* the API itself refuses a run without a token */
+  const r = await page.evaluate(async () => (await fetch('/api/v1/targets/contoso-mail/run', { method: 'POST' })).status);
+  assert.equal(r, 401);
+  /* a token without write scope: the page says it was refused */
+  await page.click('#token-box summary');
+  await page.fill('#token-input', 'read-only-token');
+  await page.press('#token-input', 'Enter');
+  await page.click('#run-now');
+  await page.waitForFunction(() => /Refused \(403\)/.test(document.getElementById('run-msg').textContent), null, { timeout: 5000 })
+    .catch(async (e) => { throw new Error(e.message + ' run-msg: ' + await page.textContent('#run-msg')); });
+  /* the write token: the run happens */
+  await page.click('#token-box summary');
+  await page.fill('#token-input', WRITE_TOKEN);
+  await page.press('#token-input', 'Enter');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('oaprobe.token')), WRITE_TOKEN);
+  assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing in localStorage');
+  await page.click('#run-now');
+  await page.waitForFunction(() => /^Done: OK/.test(document.getElementById('run-msg').textContent));
+  await ctx.close();
+});
+
+test('ValidPorts page corrects the Exchange 2003 default', async () => {
+  const { ctx, page } = await newPage();
+  await page.goto(fx.url + '/validports');
+  await page.fill('#vp-value', 'EXCH01:100-5000');
+  await page.fill('#vp-names', 'EXCH01, exch01.contoso.local');
+  await page.click('#vp-check');
+  await page.waitForSelector('#vp-corrected');
+  assert.match(await page.textContent('#vp-out h2'), /Incomplete/);
+  const missing = await page.$$eval('#vp-missing li', (l) => l.map((x) => x.textContent));
+  assert.ok(missing.includes('exch01.contoso.local:6001') && missing.includes('EXCH01:6004'), missing.join());
+  assert.equal(await page.textContent('#vp-corrected'),
+    'EXCH01:100-5000;EXCH01:6001-6002;EXCH01:6004;exch01.contoso.local:6001-6002;exch01.contoso.local:6004');
+  await page.screenshot({ path: path.join(OUT, 'validports-desktop.png'), fullPage: true });
+  await ctx.close();
+});
+
+test('keyboard navigation reaches every control', async () => {
+  for (const url of ['/', '/t/contoso-vp', '/validports']) {
+    const { ctx, page } = await newPage();
+    await page.goto(fx.url + url);
+    await page.waitForFunction(() => window.oaprobeRendered || document.getElementById('vp-value'));
+    await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+    const controls = await page.$$eval('a[href], button, input, select, textarea, summary',
+      (els) => els.filter((e) => !e.disabled && e.offsetParent !== null && !e.closest('[hidden]'))
+        .map((e) => e.outerHTML.slice(0, 80)));
+    const reached = new Set();
+    for (let i = 0; i < controls.length + 10; i++) {
+      await page.keyboard.press('Tab');
+      const h = await page.evaluate(() => document.activeElement && document.activeElement.outerHTML.slice(0, 80));
+      if (h) reached.add(h);
+    }
+    const missed = controls.filter((c) => !reached.has(c));
+    assert.deepEqual(missed, [], url + ': not reachable by Tab');
+    /* a visible focus indicator */
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, 'none', url + ': focus is invisible');
+    await ctx.close();
+  }
+});
+
+test('screenshots: phone, kiosk, dark', async () => {
+  let { ctx, page } = await newPage({ width: 390, height: 844 });
+  await page.goto(fx.url + '/');
+  await page.waitForFunction(() => window.oaprobeRendered);
+  await page.screenshot({ path: path.join(OUT, 'overview-phone.png'), fullPage: true });
+  await page.goto(fx.url + '/t/contoso-vp');
+  await page.waitForSelector('#h-inc');
+  await page.screenshot({ path: path.join(OUT, 'target-phone.png'), fullPage: true });
+  await ctx.close();
+  ({ ctx, page } = await newPage({ width: 1920, height: 1080 }));
+  await page.goto(fx.url + '/?kiosk=1');
+  await page.waitForFunction(() => window.oaprobeRendered);
+  assert.equal(await page.isVisible('.filters'), false, 'kiosk hides the controls');
+  const size = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+  assert.ok(size >= 20, 'kiosk type is large: ' + size);
+  await page.screenshot({ path: path.join(OUT, 'overview-kiosk.png') });
+  await ctx.close();
+  ({ ctx, page } = await newPage({ width: 1366, height: 900 }, 'dark'));
+  await page.goto(fx.url + '/t/fabrikam-cert');
+  await page.waitForSelector('#h-inc');
+  await page.screenshot({ path: path.join(OUT, 'target-dark.png'), fullPage: true });
+  await ctx.close();
+});
+
+test('1,000 targets: time to first render and to apply an update', async () => {
+  const { ctx, page } = await newPage();
+  const t0 = Date.now();
+  await page.goto(fxMany.url + '/');
+  await page.waitForFunction(() => window.oaprobeFirstRender !== undefined, null, { timeout: 30000 });
+  const wall = Date.now() - t0;
+  const n = await page.$$eval('tbody tr', (r) => r.length);
+  assert.ok(n >= 1000, 'rows: ' + n);
+  const first = await page.evaluate(() => window.oaprobeFirstRender);
+  /* one update as it arrives from the stream, then a burst of 100 */
+  const upd = await page.evaluate(async () => {
+    const r = await fetch('/api/v1/targets/site-0500');
+    const t = await r.json();
+    t.status = 'critical';
+    const single = window.oaprobeApply(t);
+    /* 100 results in one frame, as the stream delivers a burst: patched
+     * at once, arranged once in the next frame; first with new latencies
+     * only (the usual case), then each one changing state (rows move) */
+    const frame = () => new Promise((res) => requestAnimationFrame(() => setTimeout(res, 0)));
+    const names = Array.from({ length: 100 }, (_, i) => 'site-' + String(i * 7).padStart(4, '0'));
+    const now = {};
+    for (const n of names) now[n] = await (await fetch('/api/v1/targets/' + n)).json();
+    await frame();
+    let t1 = performance.now();
+    for (const n of names) window.oaprobeQueue(Object.assign({}, now[n], { latency_seconds: 0.5 + Math.random() }));
+    await frame();
+    const latencies = performance.now() - t1;
+    t1 = performance.now();
+    names.forEach((n, i) => window.oaprobeQueue(Object.assign({}, now[n], { status: i % 2 ? 'ok' : 'warning' })));
+    await frame();
+    return { single, latencies, burst: performance.now() - t1 };
+  });
+  /* and one through the real event stream, to the painted row */
+  const sse = await page.evaluate(async () => {
+    const t1 = performance.now();
+    await fetch('/_fixture/set/site-0777', { method: 'POST', body: JSON.stringify({ status: 'unknown' }) });
+    await new Promise((res) => {
+      const f = () => (/Unknown/.test(document.querySelector('tr[data-name="site-0777"] td.st').textContent) ? res() : requestAnimationFrame(f));
+      f();
+    });
+    return performance.now() - t1;
+  });
+  figures['1000 targets: first render (script, ms)'] = first.toFixed(1);
+  figures['1000 targets: navigation to rendered (wall, ms)'] = wall;
+  figures['1000 targets: apply one update (ms)'] = upd.single.toFixed(2);
+  figures['1000 targets: 100 results (new latencies) to next frame (ms)'] = upd.latencies.toFixed(1);
+  figures['1000 targets: 100 state changes (rows move) to next frame (ms)'] = upd.burst.toFixed(1);
+  figures['1000 targets: event stream to painted row (ms)'] = sse.toFixed(1);
+  await page.screenshot({ path: path.join(OUT, 'overview-1000.png') });
+  await ctx.close();
+});
+
+(async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oaprobe-chromium-'));
+  let failed = 0;
+  try {
+    fx = await startFixture();
+    fxMany = await startFixture(['--many', '1000']);
+    /* a fresh --user-data-dir (playwright passes it for a persistent
+     * context); every test opens its own tab */
+    browser = await chromium.launchPersistentContext(dataDir, {
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    for (const t of tests) {
+      if (process.env.ONLY && !new RegExp(process.env.ONLY).test(t.name)) continue;
+      const before = problems.length;
+      try {
+        await t.fn();
+        if (problems.length > before) throw new Error(problems.slice(before).join('\n'));
+        console.log('ok   ' + t.name);
+      } catch (e) {
+        failed++;
+        console.log('FAIL ' + t.name + '\n     ' + String(e.stack || e).split('\n').slice(0, 6).join('\n     '));
+      }
+    }
+  } finally {
+    if (browser) await browser.close();
+    for (const f of [fx, fxMany]) if (f) f.proc.kill('SIGTERM');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  for (const [k, v] of Object.entries(figures)) console.log('figure ' + k + ': ' + v);
+  console.log('screenshots in ' + OUT);
+  console.log(failed ? failed + ' of ' + tests.length + ' failed' : 'all ' + tests.length + ' passed');
+  process.exit(failed ? 1 : 0);
+})().catch((e) => { console.error(e); process.exit(2); });
