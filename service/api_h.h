@@ -29,4 +29,12 @@ void api_h_healthz(struct api_req *r);        /* GET /healthz */
 void api_h_reload(struct api_req *r);         /* POST /-/reload */
 void api_h_validports(struct api_req *r);     /* POST /api/v1/validports */
 
+/* api_h_daily.c */
+void api_h_daily(struct api_req *r);          /* GET .../{name}/daily */
+void api_h_daily_all(struct api_req *r);      /* GET /api/v1/daily */
+
+/* api_h_page.c: the status page */
+void api_h_page(struct api_req *r);           /* GET /, /t/{name}, /validports */
+void api_h_asset(struct api_req *r);          /* GET /assets/{*} */
+
 #endif /* OAPROBE_SERVICE_API_H_H */

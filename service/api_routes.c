@@ -10,6 +10,8 @@ static const char *const q_format[] = {"format", NULL};
 static const char *const q_results[] = {"since", "until", "limit", "cursor", NULL};
 static const char *const q_page[] = {"limit", "cursor", NULL};
 static const char *const q_run[] = {"wait", NULL};
+static const char *const q_days[] = {"days", NULL};
+static const char *const q_view[] = {"kiosk", "q", "label", "state", "sort", NULL};
 
 const struct api_route api_routes[] = {
     /* issue 8 */
@@ -29,6 +31,13 @@ const struct api_route api_routes[] = {
     {"GET", "/api/v1/targets/{name}/badge.svg", API_READ, api_h_badge, NULL},
     {"GET", "/api/v1/targets/{name}/uptime/{window}/badge.svg", API_READ, api_h_badge_uptime,
      NULL},
+    /* issue 10: the status page and the history it draws */
+    {"GET", "/api/v1/targets/{name}/daily", API_READ, api_h_daily, q_days},
+    {"GET", "/api/v1/daily", API_READ, api_h_daily_all, q_days},
+    {"GET", "/", API_PUBLIC, api_h_page, q_view},
+    {"GET", "/t/{name}", API_PUBLIC, api_h_page, q_view},
+    {"GET", "/validports", API_PUBLIC, api_h_page, q_view},
+    {"GET", "/assets/{*}", API_PUBLIC, api_h_asset, NULL},
 };
 
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

@@ -37,6 +37,10 @@ ROUTES = [
     ("post", "/api/v1/targets/{name}/run"),
     ("get", "/api/v1/targets/{name}/daily"),
     ("get", "/api/v1/daily"),
+    ("get", "/"),
+    ("get", "/t/{name}"),
+    ("get", "/validports"),
+    ("get", "/assets/{path}"),
     ("get", "/api/v1/targets/{name}/badge.svg"),
     ("get", "/api/v1/targets/{name}/uptime/{window}/badge.svg"),
     ("get", "/api/v1/status"),
@@ -256,8 +260,6 @@ PENDING = {
     ("delete", "/api/v1/maintenance"): "hooks",
     ("get", "/metrics"): "hooks",
     ("get", "/probe"): "hooks",
-    ("get", "/api/v1/targets/{name}/daily"): "page",
-    ("get", "/api/v1/daily"): "page",
 }
 
 

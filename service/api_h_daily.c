@@ -1,0 +1,109 @@
+/*
+ * api_h_daily.c: daily availability from the store's daily rollups
+ * (store_daily): GET /api/v1/targets/{name}/daily?days=N (counts, ratio and
+ * response time per UTC day) and GET /api/v1/daily?days=N (the ratio of
+ * every target per day: the status page's 90-day bars). days: 1..400,
+ * default 90, the last one being today (UTC).
+ */
+#include "service/api_h.h"
+
+#include <stdlib.h>
+
+#include "service/store.h"
+#include "web/render_api.h"
+
+#define DAYS_DEFAULT 90
+#define DAYS_MAX 400
+
+/* The days parameter, or 0 after answering 400. */
+static size_t days_param(struct api_req *r)
+{
+    const char *v = api_req_query(r, "days");
+    if (v == NULL)
+        return DAYS_DEFAULT;
+    size_t n = 0;
+    const char *p = v;
+    for (; *p >= '0' && *p <= '9' && n <= DAYS_MAX; p++)
+        n = n * 10 + (size_t)(*p - '0');
+    if (*p != '\0' || p == v || n < 1 || n > DAYS_MAX) {
+        api_error(r, 400, "bad_request", "days: an integer from 1 to %d", DAYS_MAX);
+        return 0;
+    }
+    return n;
+}
+
+static struct store *store_of(struct api_req *r)
+{
+    struct store *st = api_req_ops(r)->store ? api_req_ops(r)->store(api_req_ctx(r)) : NULL;
+    if (st == NULL)
+        api_error(r, 503, "unavailable", "the history store is not open");
+    return st;
+}
+
+static void to_view(const struct store_bucket *b, struct view_day *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        d[i] = (struct view_day){.start_ms = b[i].start, .up = b[i].up, .down = b[i].down,
+                                 .maint = b[i].maint, .sum_ms = b[i].sum_ms,
+                                 .min_ms = b[i].min_ms, .max_ms = b[i].max_ms};
+    }
+}
+
+void api_h_daily(struct api_req *r)
+{
+    const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
+    const char *name = api_req_cap(r, 0);
+    if (s == NULL || view_target_find(s, name) == NULL) {
+        api_error(r, 404, "not_found", "no target named '%s'", name);
+        return;
+    }
+    size_t days = days_param(r);
+    struct store *st = days ? store_of(r) : NULL;
+    if (st == NULL)
+        return;
+    struct store_bucket *b = calloc(days, sizeof *b);
+    struct view_day *d = calloc(days, sizeof *d);
+    if (b == NULL || d == NULL) {
+        api_error(r, 500, "internal", "out of memory");
+    } else if (store_daily(st, name, api_req_now_ms(r), days, b) != 0) {
+        api_error(r, 500, "internal", "the daily history could not be read");
+    } else {
+        to_view(b, d, days);
+        size_t len = 0;
+        char *body = render_api_daily(name, d, days, &len);
+        api_reply_json(r, 200, body, len);
+    }
+    free(b);
+    free(d);
+}
+
+void api_h_daily_all(struct api_req *r)
+{
+    const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
+    size_t days = days_param(r);
+    struct store *st = days ? store_of(r) : NULL;
+    if (st == NULL)
+        return;
+    size_t n = s != NULL ? s->ntargets : 0;
+    struct store_bucket *b = calloc(days, sizeof *b);
+    struct view_day *d = calloc(n ? n * days : 1, sizeof *d);
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    int64_t now = api_req_now_ms(r);
+    bool ok = b != NULL && d != NULL && names != NULL;
+    for (size_t k = 0; ok && k < n; k++) {
+        names[k] = s->targets[k]->name;
+        ok = store_daily(st, names[k], now, days, b) == 0;
+        if (ok)
+            to_view(b, d + k * days, days);
+    }
+    if (!ok) {
+        api_error(r, 500, "internal", "the daily history could not be read");
+    } else {
+        size_t len = 0;
+        char *body = render_api_daily_all(names, n, d, days, &len);
+        api_reply_json(r, 200, body, len);
+    }
+    free(b);
+    free(d);
+    free(names);
+}
