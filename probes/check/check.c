@@ -235,6 +235,15 @@ int check_start(struct check *c, CURLM *multi)
     if (c == NULL || c->magic != CHECK_MAGIC || multi == NULL || c->state != CHECK_ST_INIT)
         return -1;
     c->multi = multi;
+    if (!c->http) { /* the transfers of this check resume its TLS session */
+        c->tls_share = curl_share_init();
+        if (c->tls_share != NULL &&
+            curl_share_setopt(c->tls_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) !=
+                CURLSHE_OK) {
+            curl_share_cleanup(c->tls_share);
+            c->tls_share = NULL; /* then every connection does a full handshake */
+        }
+    }
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
     c->started_wall_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
@@ -355,6 +364,9 @@ void check_free(struct check *c)
         stop_all(c, CHECK_FAIL_ABORTED, "freed");
     check_tunnels_free(c);
     check_connect_free(c);
+    if (c->tls_share != NULL) /* every easy handle using it is cleaned up */
+        curl_share_cleanup(c->tls_share);
+    c->tls_share = NULL;
     check_gss_free(c);
     check_diag_free(c->result);
     check_opts_free(c);

@@ -414,7 +414,12 @@ int chttp_common(struct check_xfer *x)
     SET(CURLOPT_FORBID_REUSE, 1L);
     SET(CURLOPT_SSL_VERIFYPEER, 0L);
     SET(CURLOPT_SSL_VERIFYHOST, 0L);
-    SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);
+    /* one TLS session cache per check (c->tls_share): the connections of
+     * a check resume the session of its first handshake; no session is
+     * shared between checks */
+    SET(CURLOPT_SSL_SESSIONID_CACHE, c->tls_share != NULL ? 1L : 0L);
+    if (c->tls_share != NULL)
+        SET(CURLOPT_SHARE, c->tls_share);
     SET(CURLOPT_TCP_NODELAY, 1L);
     if (rc == CURLE_OK && x->socktag == NULL) {
         x->socktag = check_socktag_new(x->obs);
