@@ -2,7 +2,8 @@
  * test_check_engine.c: the engine object without network: option
  * validation in check_new, the public API on NULL and on a check that never
  * started, foreign CURLMsg, state names and the traced state setter, name
- * and --resolve syntax, Kerberos principal names.
+ * and --resolve syntax, Kerberos principal names, the shared trust store,
+ * the background-work and cancel API.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include "probes/check/check_gss.h"
 #include "probes/check/check_int.h"
 #include "probes/check/check_opts.h"
+#include "probes/check/check_tls.h"
 #include "probes/check/check_xfer.h"
 
 static struct check_opts good_opts(void)
@@ -289,12 +291,60 @@ static void test_names_and_resolve(void **state)
     check_gss_free(NULL);
 }
 
+/* The shared trust store: one load, references counted, a bad file named. */
+static void test_trust_store(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    unsigned long before = check_trust_loads();
+    assert_null(check_trust_load("/nonexistent/ca.pem", err, sizeof err));
+    assert_non_null(strstr(err, "/nonexistent/ca.pem"));
+    struct check_trust *t = check_trust_load(NULL, err, sizeof err); /* the system store */
+    assert_non_null(t);
+    assert_int_equal(check_trust_loads(), before + 2);
+    struct check_opts o = good_opts();
+    o.trust = t;
+    struct check *c1 = check_new(&o, err, sizeof err), *c2 = check_new(&o, err, sizeof err);
+    assert_non_null(c1);
+    assert_non_null(c2);
+    assert_ptr_equal(c1->trust, t);
+    check_trust_unref(t); /* the checks keep it */
+    check_free(c1);
+    assert_ptr_equal(c2->trust, t); /* still alive: c2 holds it */
+    check_free(c2); /* the last reference: freed (LeakSanitizer would say otherwise) */
+    assert_int_equal(check_trust_loads(), before + 2);
+    check_trust_unref(NULL);
+    assert_null(check_trust_ref(NULL));
+}
+
+/* The engine's background API and the detach/cancel API without network. */
+static void test_engine_api(void **state)
+{
+    (void)state;
+    int fd = check_engine_fd();
+    assert_true(fd >= 0);
+    assert_int_equal(check_engine_fd(), fd); /* one for the process */
+    check_engine_poll(NULL, NULL);           /* nothing finished: a no-op */
+    check_engine_cleanup();
+    assert_string_equal(check_stage(NULL), "invalid");
+    assert_null(check_take_result(NULL));
+    char err[256];
+    struct check_opts o = good_opts();
+    struct check *c = check_new(&o, err, sizeof err);
+    assert_string_equal(check_stage(c), "init");
+    check_cancel(c); /* never started: no-op */
+    assert_string_equal(check_stage(c), "init");
+    assert_null(check_take_result(c));
+    check_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_validation),      cmocka_unit_test(test_http_and_direct_resolve),
         cmocka_unit_test(test_api_without_start),   cmocka_unit_test(test_null_api),
         cmocka_unit_test(test_state_setter_traces), cmocka_unit_test(test_names_and_resolve),
+        cmocka_unit_test(test_trust_store),         cmocka_unit_test(test_engine_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
