@@ -4,7 +4,9 @@
  *
  * Against tests/browser/fixture_server.js, which answers with bodies the
  * web/ renderers produced (render_samples) and the real `oaprobe
- * validports`. Checks: the overview shows every target's state (text and
+ * validports`, and against the real HTTP API (service/api*.c serving the
+ * embedded page, tokens, CSP) with the fake daemon of tests/integration/api
+ * (api_fake). Checks: the overview shows every target's state (text and
  * icon, never colour alone), what is wrong, certificate days and the 90-day
  * bar; the target page shows layers, diagnoses with remedies, certificate,
  * chart with its text alternative, incidents; a target broken then mended
@@ -15,7 +17,7 @@
  * (figures printed). Screenshots at desktop, phone and kiosk sizes go to
  * $OUT (git-ignored test-output/).
  *
- * Environment: OAPROBE (the binary), SAMPLES (render_samples output),
+ * Environment: OAPROBE (the binary), API_FAKE, SAMPLES (render_samples output),
  * PAGE (web/page), OUT (screenshots), CHROMIUM (default /usr/bin/chromium).
  */
 'use strict';
@@ -46,6 +48,23 @@ function startFixture(extra) {
   });
 }
 
+/* The real HTTP API (service/api*.c on the loop, the embedded page) with a
+ * fake daemon: tests/integration/api/api_fake.c. */
+function startApiFake(store) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.env.API_FAKE, ['--store', store], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let buf = '';
+    p.stdout.on('data', (d) => {
+      buf += d;
+      const m = /port4 (\d+)/.exec(buf);
+      if (m) resolve({ proc: p, url: 'http://127.0.0.1:' + m[1] });
+    });
+    p.on('exit', (c) => reject(new Error('api_fake exited ' + c)));
+  });
+}
+const FAKE_WRITER = 'write-secret-0123456789abcdef';
+const FAKE_READER = 'read-secret-0123456789abcdef';
+
 async function post(url, body) {
   const r = await fetch(url, { method: 'POST', body: JSON.stringify(body) });
   assert.equal(r.status, 200, url);
@@ -61,9 +80,13 @@ function watch(page, problems) {
   });
   page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
   page.on('requestfailed', (r) => {
+    if (process.env.DEBUG) console.log('requestfailed', Date.now(), r.url(), r.failure().errorText);
     /* the event stream is cut when the page is closed or navigates */
     if (!r.url().endsWith('/api/v1/events')) problems.push('failed: ' + r.url() + ' ' + r.failure().errorText);
   });
+  /* DEBUG=1: every request on stdout, to find the one that failed */
+  if (process.env.DEBUG) page.on('request', (r) => console.log('request', Date.now(), r.method(), r.url()));
+  if (process.env.DEBUG) page.on('requestfinished', (r) => console.log('finished', Date.now(), r.url()));
   page.on('response', (r) => {
     if (r.status() >= 400 && !r.request().url().endsWith('/run')) problems.push('HTTP ' + r.status() + ' ' + r.url());
   });
@@ -72,7 +95,7 @@ function watch(page, problems) {
 const tests = [];
 function test(name, fn) { tests.push({ name, fn }); }
 
-let browser, fx, fxMany;
+let browser, fx, fxMany, fake;
 const problems = [];
 const figures = {};
 
@@ -319,12 +342,50 @@ test('1,000 targets: time to first render and to apply an update', async () => {
   await ctx.close();
 });
 
+test('served by the real API (api_fake): embedded page under its CSP, run now, ValidPorts, history', async () => {
+  const { ctx, page } = await newPage();
+  const res = await page.goto(fake.url + '/');
+  assert.match(res.headers()['content-security-policy'], /script-src 'self'/);
+  assert.match(res.headers().etag, /^"[0-9a-f]{32}"$/);
+  await page.waitForFunction(() => window.oaprobeRendered);
+  assert.equal(await page.$$eval('tbody tr', (r) => r.length), 6);
+  assert.match(await page.textContent('tr[data-name="contoso-vp"] td.what'), /ValidPorts has no entry/);
+  await page.goto(fake.url + '/t/contoso-mail');
+  await page.waitForSelector('#h-inc');
+  assert.match(await page.textContent('.chart svg desc'), /^\d+ runs from /);
+  assert.equal(await page.isDisabled('#run-now'), true);
+  assert.equal(await page.evaluate(async () => {
+    const r = await fetch('/api/v1/targets/contoso-mail/run', { method: 'POST' });
+    await r.text();
+    return r.status;
+  }), 401);
+  await page.click('#token-box summary');
+  await page.fill('#token-input', FAKE_READER);
+  await page.press('#token-input', 'Enter');
+  await page.click('#run-now');
+  await page.waitForFunction(() => /Refused \(403\)/.test(document.getElementById('run-msg').textContent));
+  await page.click('#token-box summary');
+  await page.fill('#token-input', FAKE_WRITER);
+  await page.press('#token-input', 'Enter');
+  await page.click('#run-now');
+  await page.waitForFunction(() => /^Done: /.test(document.getElementById('run-msg').textContent));
+  await page.goto(fake.url + '/validports?kiosk=1');
+  await page.fill('#vp-value', 'EXCH01:100-5000');
+  await page.fill('#vp-names', 'EXCH01 exch01.contoso.local');
+  await page.click('#vp-check');
+  await page.waitForSelector('#vp-corrected');
+  assert.equal(await page.textContent('#vp-corrected'),
+    'EXCH01:100-5000;EXCH01:6001-6002;EXCH01:6004;exch01.contoso.local:6001-6002;exch01.contoso.local:6004');
+  await ctx.close();
+});
+
 (async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oaprobe-chromium-'));
   let failed = 0;
   try {
     fx = await startFixture();
     fxMany = await startFixture(['--many', '1000']);
+    fake = await startApiFake(path.join(dataDir, 'api-fake.db'));
     /* a fresh --user-data-dir (playwright passes it for a persistent
      * context); every test opens its own tab */
     browser = await chromium.launchPersistentContext(dataDir, {
@@ -348,6 +409,10 @@ test('1,000 targets: time to first render and to apply an update', async () => {
   } finally {
     if (browser) await browser.close();
     for (const f of [fx, fxMany]) if (f) f.proc.kill('SIGTERM');
+    if (fake) {
+      fake.proc.stdin.end(); /* api_fake serves until its stdin closes */
+      await new Promise((res) => { fake.proc.on('exit', res); setTimeout(res, 5000); });
+    }
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   for (const [k, v] of Object.entries(figures)) console.log('figure ' + k + ': ' + v);

@@ -3,10 +3,11 @@
 # chromium driven by playwright-core, installed here with `npm ci` from the
 # committed package-lock.json (no browser download: /usr/bin/chromium).
 #
-#   tests/browser/run-browser-tests.sh OAPROBE RENDER_SAMPLES WORKDIR
+#   tests/browser/run-browser-tests.sh OAPROBE RENDER_SAMPLES API_FAKE WORKDIR
 #
 # OAPROBE: the built binary; RENDER_SAMPLES: the render_samples program
-# (bodies rendered by web/ that the fixture server answers with); WORKDIR:
+# (bodies rendered by web/ that the fixture server answers with); API_FAKE:
+# the real HTTP API with a fake daemon (tests/integration/api); WORKDIR:
 # a build directory for node_modules and the samples. Screenshots go to
 # tests/browser/test-output/ (git-ignored) or $OAPROBE_BROWSER_OUT.
 # The browser and the servers run in a private network namespace (loopback
@@ -15,11 +16,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-if [ $# -ne 3 ]; then
-  echo "usage: run-browser-tests.sh OAPROBE RENDER_SAMPLES WORKDIR" >&2
+if [ $# -ne 4 ]; then
+  echo "usage: run-browser-tests.sh OAPROBE RENDER_SAMPLES API_FAKE WORKDIR" >&2
   exit 2
 fi
-oaprobe=$1 render_samples=$2 work=$3
+oaprobe=$1 render_samples=$2 api_fake=$3 work=$4
 chromium_bin=${CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$chromium_bin" ]; then
   echo "run-browser-tests: $chromium_bin is missing: run deploy/setup-debian.sh (package chromium)" >&2
@@ -34,7 +35,7 @@ cp "$here/package.json" "$here/package-lock.json" "$work/npm/"
 "$render_samples" "$work/samples" >/dev/null
 
 export NODE_PATH="$work/npm/node_modules"
-export OAPROBE="$oaprobe" SAMPLES="$work/samples" PAGE="$top/web/page" CHROMIUM="$chromium_bin"
+export OAPROBE="$oaprobe" API_FAKE="$api_fake" SAMPLES="$work/samples" PAGE="$top/web/page" CHROMIUM="$chromium_bin"
 export OUT="${OAPROBE_BROWSER_OUT:-$here/test-output}"
 if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
   exec unshare -n sh -c 'ip link set lo up && exec node "$1"' sh "$here/page.test.js"
