@@ -131,6 +131,29 @@ class Lab:
         return {sc["host"]: sc["address"] for sc in self.data["scenarios"].values()
                 if sc["address"] is not None}
 
+    def set_down(self, names, timeout=10.0):
+        """Take the front ends of the scenarios in names down (connections
+        refused) and bring every other one back up; returns once the lab
+        applied it (oalab.py's Control)."""
+        self._seq = getattr(self, "_seq", 0) + 1
+        path = os.path.join(self.state, "control.json")
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"seq": self._seq, "down": list(names)}, f)
+        os.replace(tmp, path)
+        ack = os.path.join(self.state, "control.ack")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with open(ack, "r", encoding="utf-8") as f:
+                    if f.read().strip() == str(self._seq):
+                        return
+            except FileNotFoundError:
+                pass
+            time.sleep(0.02)
+        raise LabError("the lab did not apply control %d within %.0f s:\n%s"
+                       % (self._seq, timeout, self._tail()))
+
     def log_text(self):
         try:
             with open(os.path.join(self.state, "oalab.log"), "r", errors="replace") as f:

@@ -383,6 +383,20 @@ class Frontend:
         for s in self.listeners + self.fillers:
             close_quietly(s)
 
+    def pause(self):
+        """Stop listening (new connections are refused, as when IIS or the
+        host is down); connections already accepted run to their end."""
+        for s in self.listeners + self.fillers:
+            self.rt.untrack(s)
+            close_quietly(s)
+        self.listeners = []
+        self.fillers = []
+
+    def resume(self):
+        """Listen again after pause() (same addresses and ports)."""
+        if not self.listeners:
+            self.start()
+
     # ------------------------------------------------------------ HTTP plumbing
 
     def _reason(self, code, default=None):

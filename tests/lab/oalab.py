@@ -50,6 +50,59 @@ class LabContext:
         return s.certfile, s.keyfile
 
 
+class Control:
+    """Changes made to a running lab (a target broken and mended at run time).
+
+    A test writes STATE/control.json atomically (write a temporary file,
+    rename it): {"seq": N, "down": ["scenario", ...]}. The lab applies it
+    within 0.1 s: the front ends of the scenarios in "down" stop listening
+    (connections are refused: tcp_refused), every other one listens again;
+    then it writes STATE/control.ack holding N. fixture.Lab.set_down() does
+    both steps and waits for the ack.
+    """
+
+    def __init__(self, state, frontends):
+        self.path = os.path.join(state, "control.json")
+        self.ack = os.path.join(state, "control.ack")
+        self.frontends = frontends
+        self.seen = None
+
+    def poll(self):
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return
+        key = (st.st_mtime_ns, st.st_ino, st.st_size)
+        if key == self.seen:
+            return
+        self.seen = key
+        try:
+            with open(self.path, "r", encoding="utf-8") as f:
+                req = json.load(f)
+            seq = int(req["seq"])
+            down = set(req.get("down", []))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            log.warning("control: ignoring %s: %s", self.path, e)
+            return
+        unknown = down - set(self.frontends)
+        if unknown:
+            log.warning("control: unknown scenarios %s", ", ".join(sorted(unknown)))
+        for name, fe in self.frontends.items():
+            if name in down:
+                fe.pause()
+            else:
+                fe.resume()
+        log.info("control %d: down: %s", seq, ", ".join(sorted(down)) or "none")
+        _write_text(self.ack, "%d\n" % seq)
+
+
+def _write_text(path, text):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".ack-")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def _write_json(path, data):
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
@@ -235,8 +288,9 @@ def main(argv=None):
         for u in data["users"]:
             print("user: %s\\%s password: %s" % (u["domain"], u["user"], u["password"]))
         print("READY %s" % json_path, flush=True)
-        while not stop_event.wait(0.5):
-            pass
+        control = Control(state, {fe.sc["name"]: fe for fe in frontends})
+        while not stop_event.wait(0.1):
+            control.poll()
     except Exception as e:
         # the traceback goes to oalab.log (and to stderr with --verbose);
         # the terminal gets the one line that says what to do

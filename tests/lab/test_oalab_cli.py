@@ -165,6 +165,32 @@ class OalabCommand(unittest.TestCase):
                       u["password"], u["domain"], 4, body=ECHO_BODY)
             self.assertEqual(c.response().body, ECHO)
 
+    def test_control_down_and_up(self):
+        """set_down() takes a front end down at run time (connections refused)
+        and brings it back; the other scenario keeps listening throughout."""
+        with Lab(["healthy", "cert_expiring"], net=16, port_base=31000, kdc=False) as lab:
+            h, other = lab.scenario("healthy"), lab.scenario("cert_expiring")
+
+            def connects(sc):
+                try:
+                    socket.create_connection((sc["address"], sc["https_port"]), timeout=5).close()
+                    return True
+                except ConnectionRefusedError:
+                    return False
+            self.assertTrue(connects(h))
+            lab.set_down(["healthy"])
+            self.assertFalse(connects(h))
+            self.assertTrue(connects(other))
+            lab.set_down([])
+            self.assertTrue(connects(h))
+            c = Conn(h["address"], h["https_port"], host=h["host"])
+            self.addCleanup(c.close)
+            u = lab.user()
+            ntlm_legs(c, "RPC_IN_DATA", "/rpc/rpcproxy.dll?EXCH01:6001", u["user"],
+                      u["password"], u["domain"], 4, body=ECHO_BODY)
+            self.assertEqual(c.response().body, ECHO)
+            self.assertIn("control 2: down: none", lab.log_text())
+
 
 if __name__ == "__main__":
     unittest.main()
