@@ -7,6 +7,7 @@
 
 int cmd_check(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_validports(int argc, char **argv);
 
 #endif /* OAPROBE_CLI_H */

@@ -17,6 +17,7 @@ struct command {
 static const struct command commands[] = {
     {"check", cmd_check, "check an Outlook Anywhere endpoint end to end"},
     {"config", cmd_config, "validate a service configuration file ('config check FILE')"},
+    {"serve", cmd_serve, "run the monitoring service ('serve --config FILE')"},
     {"validports", cmd_validports,
      "parse, check and correct an RpcProxy ValidPorts value"},
 };

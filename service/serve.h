@@ -1,0 +1,247 @@
+/*
+ * serve.h: what the files of `oaprobe serve` share (docs/internals/service.md).
+ * Not for other modules: the API sees the daemon only through struct api_ops
+ * (service/api.h), the renderers only through struct view_service.
+ *
+ *   serve.c         the command: options, start-up, signals, shutdown
+ *   serve_target.c  one target: settings, secret, view fields; the name index
+ *   serve_sched.c   the scheduler: phases, caps, runs, thresholds, incidents
+ *   serve_state.c   the store: restore at start, writer completions, uptime
+ *                   cache, retention
+ *   serve_reload.c  reload (SIGHUP, POST /-/reload) and API targets (PUT/DELETE)
+ *   serve_ops.c     struct api_ops over the above
+ *
+ * Everything runs on the loop thread; the store writer's worker thread is
+ * reached only through store_writer.h.
+ */
+#ifndef OAPROBE_SERVICE_SERVE_H
+#define OAPROBE_SERVICE_SERVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probes/check/check.h"
+#include "service/config.h"
+#include "web/view.h"
+
+struct loop;
+struct loop_timer;
+struct store;
+struct store_writer;
+struct tokens;
+struct api;
+struct hooks;
+struct api_ops;
+
+#define SERVE_UPTIME_REFRESH_MS 60000   /* uptime of a target read at most this often */
+#define SERVE_PRUNE_EVERY_MS 600000     /* retention pass every 10 minutes */
+#define SERVE_PRUNE_FIRST_MS 60000      /* the first one a minute after start */
+#define SERVE_EXPIRE_GRACE_MS 600       /* check_expire this long after a deadline */
+#define SERVE_FD_RESERVE 64u            /* fds kept for the store, signals, logs */
+#define SERVE_SHUTDOWN_FLUSH_MS 10000   /* wait for the writer at shutdown */
+
+/* A caller of run_now waiting for the run in flight. */
+struct serve_waiter {
+    void (*done)(void *arg, const struct view_target *t, const struct oa_result *r);
+    void *arg;
+};
+
+/* One target. The view comes first: a struct view_target * of the view is a
+ * struct serve_target *. */
+struct serve_target {
+    struct view_target v;
+    struct serve *s;         /* the daemon it belongs to */
+    struct cfg_target *ct;   /* owned */
+    char *password;          /* secret_free; NULL: none */
+    uint64_t fp;             /* cfg_target_fingerprint_secret */
+    char *api_body;          /* API target: its JSON body; NULL: file target */
+    struct check_opts opts;  /* cfg_target_opts(ct, password); v.opts points here */
+    struct view_label *labels;
+    enum oa_diag_code codes[OA_RESULT_MAX_DIAGS];
+    struct oa_result *latest;/* the latest result (compact form), owned */
+    char *latest_json;       /* restored from the store until the first run */
+    unsigned sockets;        /* sockets one run may open (for the cap) */
+
+    /* schedule */
+    struct loop_timer *due_timer;   /* the next scheduled run */
+    int64_t due_mono;               /* when that is (CLOCK_MONOTONIC ms) */
+    int64_t run_due_mono;           /* when the run waiting or in flight was due */
+    struct serve_target *qnext, *qprev; /* the wait queue (cap reached) */
+    bool queued;
+    bool overrun;                   /* flag the next stored run */
+    bool manual;                    /* the run in flight was asked for (run_now) */
+    struct check *check;            /* the run in flight, or NULL */
+    struct loop_timer *expire_timer;/* check_expire safety net */
+    int64_t start_mono;
+    int64_t lag_ms;                 /* schedule lag of the run in flight */
+
+    struct serve_waiter *waiters;   /* run_now callers of the run in flight */
+    size_t nwaiters, capwaiters;
+
+    int64_t uptime_read_mono;       /* last store_uptime (0: never) */
+    bool uptime_due;                /* read it after the next committed run */
+    size_t index;                   /* position in serve.targets */
+    bool keep;                      /* reload: still configured */
+};
+
+/* The daemon. */
+struct serve {
+    struct loop *loop;
+    char *config_path;
+    struct cfg *cfg;                 /* its targets are moved into serve_targets */
+    struct tokens *tokens;           /* NULL: no tokens file */
+    struct store *st;                /* the loop's reads */
+    struct store_writer *w;          /* every write */
+    struct api *api;                 /* NULL until the API is up */
+    struct hooks *hooks;
+
+    struct serve_target **targets;   /* file targets in file order, then API targets */
+    size_t ntargets, captargets;
+    const struct view_target **vtargets; /* the view's array (same order) */
+    struct serve_target **slots;     /* name index: open addressing */
+    size_t nslots;
+
+    struct view_service view;
+    char reload_error[1024];
+
+    /* the caps */
+    size_t max_checks;               /* concurrent checks */
+    size_t max_sockets;              /* sockets of concurrent checks */
+    size_t running, sockets_used;
+    struct serve_target *qhead, *qtail;
+    size_t queued;
+    struct check **run_keys;         /* running checks -> targets: open */
+    struct serve_target **run_slots; /* addressing on the check pointer */
+    size_t run_cap, run_n;
+
+    struct loop_timer *prune_timer;
+    bool prune_pending;
+    uint64_t writes_dropped;
+    int64_t drop_logged_mono;
+    bool stopping;
+    int sigfd;
+};
+
+/* ---- log (serve.c) ---- */
+
+/* serve_log: one line "oaprobe serve: ..." on stderr. Never a secret. */
+void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- targets (serve_target.c) ---- */
+
+/*
+ * serve_target_new: a target from ct (taken over: freed with the target),
+ * reading its secret. source: VIEW_SOURCE_FILE or _API (api_body copied).
+ * err: why it failed (the secret's key and problem, never its value).
+ * Returns NULL on failure (ct is then freed too).
+ */
+struct serve_target *serve_target_new(struct cfg_target *ct, enum view_source source,
+                                      const char *api_body, char *err, size_t len);
+
+/* serve_target_adopt: give t the settings of nt (same fingerprint or not),
+ * keeping t's state; nt is freed. The caller has stopped t's run and
+ * schedule when the fingerprint changed. */
+void serve_target_adopt(struct serve_target *t, struct serve_target *nt);
+
+/* serve_target_free: free t (its run must be stopped). NULL ok. */
+void serve_target_free(struct serve_target *t);
+
+/* serve_find: the target called name, or NULL. */
+struct serve_target *serve_find(struct serve *s, const char *name);
+
+/* serve_insert / serve_remove: add t at the end of the list (file targets
+ * before API targets: pos is where) / take t out; both keep the index and
+ * the view's array. Return 0 / -1 (out of memory). */
+int serve_insert(struct serve *s, struct serve_target *t, size_t pos);
+void serve_remove(struct serve *s, struct serve_target *t);
+
+/* serve_reserve: room for n targets in s->targets and s->vtargets. 0 / -1. */
+int serve_reserve(struct serve *s, size_t n);
+
+/* serve_reindex: rebuild the name index and the view's array after
+ * s->targets changed (never fails when the count did not grow). 0 / -1. */
+int serve_reindex(struct serve *s);
+
+/* serve_file_count: the number of file targets (they come first). */
+size_t serve_file_count(const struct serve *s);
+
+/* serve_set_codes: the distinct diagnosis codes of r into t. */
+void serve_set_codes(struct serve_target *t, const struct oa_result *r);
+
+/* ---- scheduler (serve_sched.c) ---- */
+
+/* serve_sched_caps: set max_checks/max_sockets from the fd limit (raising
+ * the soft limit first) and an optional cap on checks (0: none). */
+void serve_sched_caps(struct serve *s, size_t max_checks);
+
+/* serve_sched_start: schedule t's next run at its phase. */
+void serve_sched_start(struct serve *s, struct serve_target *t);
+
+/* serve_sched_stop: cancel t's timers, take it off the wait queue, cancel
+ * its run in flight (waiters get a NULL result). */
+void serve_sched_stop(struct serve *s, struct serve_target *t);
+
+/* serve_run_now: start t now (or queue it first in line). Returns 0, or -2
+ * when a run is in flight (the waiter is added either way). */
+int serve_run_now(struct serve *s, struct serve_target *t, const struct serve_waiter *w);
+
+/* serve_on_check: the loop's loop_check_fn (a finished check). */
+void serve_on_check(void *arg, struct check *c);
+
+/* serve_phase_ms: the stable phase of name within interval_ms. Pure. */
+int64_t serve_phase_ms(const char *name, int64_t interval_ms);
+
+/* ---- state (serve_state.c) ---- */
+
+/* serve_restore: latest run, open incident and uptime of every target
+ * from the store. */
+void serve_restore(struct serve *s);
+
+/* serve_restore_api_targets: the targets added through the API (stored),
+ * minus names the file now has. */
+void serve_restore_api_targets(struct serve *s);
+
+/* serve_writer_ready: the loop_fd_fn of the writer's eventfd. */
+void serve_writer_ready(void *arg, int fd, uint32_t events);
+
+/* serve_uptime_read: refresh t's uptime from the rollups now. */
+void serve_uptime_read(struct serve *s, struct serve_target *t);
+
+/* serve_prune_schedule: arm the retention timer. */
+void serve_prune_schedule(struct serve *s, int64_t in_ms);
+
+/* serve_writer_full: count (and log, at most every 10 s) a write refused
+ * by the writer (queue full). */
+void serve_writer_full(struct serve *s, const char *what, const char *target, int rc);
+
+/* ---- reload and API targets (serve_reload.c) ---- */
+
+/* serve_reload: load the file again and apply it (see service.md). Returns
+ * 0, or -1 with the old configuration still running and err saying why. */
+int serve_reload(struct serve *s, char *err, size_t len);
+
+/* serve_target_put / serve_target_delete: api_ops.target_put / _delete. */
+int serve_target_put(struct serve *s, const char *name, const char *body, size_t len,
+                     struct cfg_errs *errs);
+int serve_target_delete(struct serve *s, const char *name);
+
+/* ---- the API's operations (serve_ops.c) ---- */
+
+/* serve_api_ops: the daemon's struct api_ops (ctx: the struct serve). */
+const struct api_ops *serve_api_ops(void);
+
+/* serve_api_start: api_new on cfg->listen with the daemon's ops. Returns 0
+ * or -1 (err). */
+int serve_api_start(struct serve *s, char *err, size_t len);
+
+/* serve_api_stop: close the API (after every run was stopped). */
+void serve_api_stop(struct serve *s);
+
+/* serve_publish_result / serve_publish_state: tell the API's event stream
+ * and the hooks. from: OA_STATE__COUNT when t was pending. */
+void serve_publish_result(struct serve *s, struct serve_target *t);
+void serve_publish_state(struct serve *s, struct serve_target *t, enum oa_state from,
+                         int64_t at_ms);
+
+#endif /* OAPROBE_SERVICE_SERVE_H */

@@ -1,0 +1,321 @@
+/*
+ * serve_reload.c: reload of the configuration (SIGHUP, POST /-/reload) and
+ * the targets added through the API (PUT / DELETE /api/v1/targets/{name}).
+ *
+ * A reload validates everything first (the file, the tokens file, every
+ * target's secret) and changes nothing when any of it fails: the running
+ * configuration stays and the error says why. Then, by name:
+ *  - same fingerprint (settings and secret): the target keeps its schedule,
+ *    state and run in flight; only its settings object is swapped;
+ *  - changed: its run in flight is cancelled, it keeps its state and
+ *    history and starts again on its (new) phase;
+ *  - gone from the file: stopped (run cancelled) and dropped; its history
+ *    stays in the store;
+ *  - new: started on its phase.
+ * API targets are parsed again on top of the new defaults. The listen
+ * addresses and the storage path of a running service do not change on
+ * reload (a restart does that); a changed value is logged.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "service/config_int.h"
+#include "service/loop.h"
+#include "service/serve.h"
+#include "service/store_writer.h"
+#include "service/tokens.h"
+
+static void reload_failed(struct serve *s, const char *why, char *err, size_t len)
+{
+    snprintf(s->reload_error, sizeof s->reload_error, "%s", why);
+    s->view.reload_ok = 0;
+    s->view.reload_error = s->reload_error;
+    if (err != NULL && len > 0)
+        snprintf(err, len, "%s", why);
+    serve_log("reload failed, the running configuration stays: %s", why);
+}
+
+/* The first error of errs (and how many more) as one line. */
+static void errs_line(const struct cfg_errs *errs, const char *file, char *out, size_t len)
+{
+    char one[700] = "invalid";
+    if (errs->n > 0)
+        cfg_errs_format(&errs->v[0], file, one, sizeof one);
+    size_t more = errs->n + errs->dropped - (errs->n > 0);
+    if (more > 0)
+        snprintf(out, len, "%s (and %zu more)", one, more);
+    else
+        snprintf(out, len, "%s", one);
+}
+
+static bool listen_same(const struct cfg *a, const struct cfg *b)
+{
+    if (a->n_listen != b->n_listen)
+        return false;
+    for (size_t i = 0; i < a->n_listen; i++)
+        if (a->listen[i].port != b->listen[i].port ||
+            strcmp(a->listen[i].host, b->listen[i].host) != 0)
+            return false;
+    return true;
+}
+
+/* Keep the running listen addresses and storage in nc (the API and the
+ * store use them), saying so when the file changed them. */
+static void keep_running_endpoints(struct cfg *old, struct cfg *nc)
+{
+    if (!listen_same(old, nc))
+        serve_log("reload: listen changed: a restart applies it (still listening on the old "
+                  "addresses)");
+    struct cfg_listen *l = nc->listen;
+    size_t nl = nc->n_listen;
+    nc->listen = old->listen;
+    nc->n_listen = old->n_listen;
+    old->listen = l;
+    old->n_listen = nl;
+    if (strcmp(old->storage, nc->storage) != 0)
+        serve_log("reload: storage changed: a restart applies it (still writing to %s)",
+                  old->storage);
+    char *st = nc->storage;
+    nc->storage = old->storage;
+    old->storage = st;
+}
+
+/* The API targets' settings parsed again on the new defaults. nt[i] is
+ * NULL when parsing failed (the old settings stay) or the name is now in
+ * the file (shadow[i]). */
+static int reparse_api(struct serve *s, const struct cfg *nc, size_t first_api,
+                       struct serve_target **nt, bool *shadow)
+{
+    for (size_t i = first_api; i < s->ntargets; i++) {
+        struct serve_target *t = s->targets[i];
+        size_t k = i - first_api;
+        nt[k] = NULL;
+        shadow[k] = false;
+        for (size_t j = 0; j < nc->n_targets && !shadow[k]; j++)
+            shadow[k] = strcmp(nc->targets[j]->name, t->v.name) == 0;
+        if (shadow[k])
+            continue;
+        struct cfg_target *ct = NULL;
+        struct cfg_errs errs = {0};
+        char err[512] = "";
+        if (cfg_target_parse_json(t->api_body, strlen(t->api_body), t->v.name, nc, &ct,
+                                  &errs) != 0) {
+            char line[600];
+            errs_line(&errs, NULL, line, sizeof line);
+            serve_log("reload: API target %s keeps its settings: with the new defaults: %s",
+                      t->v.name, line);
+            cfg_errs_free(&errs);
+            continue;
+        }
+        cfg_errs_free(&errs);
+        nt[k] = serve_target_new(ct, VIEW_SOURCE_API, t->api_body, err, sizeof err);
+        if (nt[k] == NULL)
+            serve_log("reload: API target %s keeps its settings: %s", t->v.name, err);
+    }
+    return 0;
+}
+
+/* Apply new settings nt to the running target t (same name). */
+static const char *apply_one(struct serve *s, struct serve_target *t, struct serve_target *nt)
+{
+    bool same = t->fp == nt->fp && t->v.source == nt->v.source;
+    if (same) {
+        serve_target_adopt(t, nt);
+        return NULL;
+    }
+    serve_sched_stop(s, t);
+    serve_target_adopt(t, nt);
+    serve_sched_start(s, t);
+    return "changed";
+}
+
+int serve_reload(struct serve *s, char *err, size_t len)
+{
+    char why[1024];
+    struct cfg *nc = NULL;
+    struct cfg_errs errs = {0};
+    if (cfg_load_file(s->config_path, &nc, &errs) != 0) {
+        errs_line(&errs, s->config_path, why, sizeof why);
+        cfg_errs_free(&errs);
+        reload_failed(s, why, err, len);
+        return -1;
+    }
+    struct tokens *tok = NULL;
+    if (nc->tokens_file != NULL && tokens_load(nc->tokens_file, &tok, &errs) != 0) {
+        errs_line(&errs, nc->tokens_file, why, sizeof why);
+        cfg_errs_free(&errs);
+        cfg_free(nc);
+        reload_failed(s, why, err, len);
+        return -1;
+    }
+    /* every file target built (secrets read) before anything changes */
+    size_t nfile = nc->n_targets, first_api = serve_file_count(s);
+    size_t napi = s->ntargets - first_api;
+    struct serve_target **nt = calloc(nfile + napi + 1, sizeof *nt);
+    bool *shadow = calloc(napi + 1, sizeof *shadow);
+    struct serve_target **list = calloc(nfile + s->ntargets + 1, sizeof *list);
+    if (nt == NULL || shadow == NULL || list == NULL ||
+        serve_reserve(s, nfile + s->ntargets) != 0) {
+        free(nt);
+        free(shadow);
+        free(list);
+        tokens_free(tok);
+        cfg_free(nc);
+        reload_failed(s, "out of memory", err, len);
+        return -1;
+    }
+    for (size_t i = 0; i < nfile; i++) {
+        struct cfg_target *ct = nc->targets[i];
+        nc->targets[i] = NULL;
+        char e[512] = "";
+        nt[i] = serve_target_new(ct, VIEW_SOURCE_FILE, NULL, e, sizeof e);
+        if (nt[i] == NULL) {
+            snprintf(why, sizeof why, "%s: targets[%zu]: %s", s->config_path, i, e);
+            for (size_t j = 0; j < i; j++)
+                serve_target_free(nt[j]);
+            free(nt);
+            free(shadow);
+            free(list);
+            tokens_free(tok);
+            cfg_free(nc);
+            reload_failed(s, why, err, len);
+            return -1;
+        }
+    }
+    nc->n_targets = 0; /* the targets are ours now */
+    reparse_api(s, nc, first_api, nt + nfile, shadow);
+
+    /* from here on nothing fails */
+    size_t added = 0, changed = 0, kept = 0, removed = 0, n = 0;
+    for (size_t i = 0; i < s->ntargets; i++)
+        s->targets[i]->keep = false;
+    for (size_t i = 0; i < nfile; i++) {
+        struct serve_target *t = serve_find(s, nt[i]->v.name);
+        if (t != NULL) {
+            const char *what = apply_one(s, t, nt[i]);
+            if (what != NULL) {
+                serve_log("reload: target %s: settings changed: rescheduled", t->v.name);
+                changed++;
+            } else {
+                kept++;
+            }
+        } else {
+            t = nt[i];
+            t->s = s;
+            serve_log("reload: target %s: added", t->v.name);
+            added++;
+        }
+        t->keep = true;
+        list[n++] = t;
+    }
+    for (size_t k = 0; k < napi; k++) {
+        struct serve_target *t = s->targets[first_api + k];
+        if (shadow[k])
+            continue; /* the file's target of that name took it over */
+        if (nt[nfile + k] != NULL && apply_one(s, t, nt[nfile + k]) != NULL) {
+            serve_log("reload: API target %s: settings changed with the defaults: rescheduled",
+                      t->v.name);
+            changed++;
+        }
+        t->keep = true;
+        list[n++] = t;
+    }
+    for (size_t i = 0; i < s->ntargets; i++) {
+        struct serve_target *t = s->targets[i];
+        if (t->keep)
+            continue;
+        serve_sched_stop(s, t);
+        serve_log("reload: target %s: removed%s", t->v.name,
+                  t->v.source == VIEW_SOURCE_API ? " (an API target shadowed by the file)" : "");
+        serve_target_free(t);
+        removed++;
+    }
+    memcpy(s->targets, list, n * sizeof *list);
+    s->ntargets = n;
+    (void)serve_reindex(s); /* room reserved above */
+    for (size_t i = 0; i < n; i++)
+        if (list[i]->due_timer == NULL && !list[i]->v.running && !list[i]->queued)
+            serve_sched_start(s, list[i]); /* the added ones */
+    free(nt);
+    free(shadow);
+    free(list);
+
+    keep_running_endpoints(s->cfg, nc);
+    cfg_free(s->cfg);
+    s->cfg = nc;
+    tokens_free(s->tokens);
+    s->tokens = tok;
+    s->view.reload_ok = 1;
+    s->view.reload_success_ms = loop_wall_ms();
+    s->reload_error[0] = '\0';
+    s->view.reload_error = NULL;
+    serve_log("reload: %zu targets: %zu added, %zu changed, %zu removed, %zu unchanged",
+              s->ntargets, added, changed, removed, kept);
+    return 0;
+}
+
+/* ---- API targets ------------------------------------------------------------------ */
+
+int serve_target_put(struct serve *s, const char *name, const char *body, size_t len,
+                     struct cfg_errs *errs)
+{
+    struct serve_target *old = serve_find(s, name);
+    if (old != NULL && old->v.source == VIEW_SOURCE_FILE)
+        return -2;
+    struct cfg_target *ct = NULL;
+    if (cfg_target_parse_json(body, len, name, s->cfg, &ct, errs) != 0)
+        return -1;
+    char *text = malloc(len + 1);
+    if (text == NULL) {
+        cfg_target_free(ct);
+        return -3;
+    }
+    memcpy(text, body, len);
+    text[len] = '\0';
+    char err[512] = "";
+    struct serve_target *nt = serve_target_new(ct, VIEW_SOURCE_API, text, err, sizeof err);
+    if (nt == NULL) {
+        free(text);
+        cfg_err_add(errs, 0, 0, "", "%s", err);
+        return -1;
+    }
+    int rc = store_writer_api_put(s->w, name, text, loop_wall_ms(), NULL);
+    free(text);
+    if (rc < 0) {
+        serve_writer_full(s, "API target", name, rc);
+        serve_target_free(nt);
+        return -3;
+    }
+    if (old != NULL) {
+        if (apply_one(s, old, nt) != NULL)
+            serve_log("API target %s: replaced: rescheduled", name);
+        else
+            serve_log("API target %s: replaced (same settings)", name);
+        return 1;
+    }
+    nt->s = s;
+    if (serve_insert(s, nt, s->ntargets) != 0) {
+        serve_target_free(nt);
+        return -3;
+    }
+    serve_sched_start(s, nt);
+    serve_log("API target %s: added", name);
+    return 0;
+}
+
+int serve_target_delete(struct serve *s, const char *name)
+{
+    struct serve_target *t = serve_find(s, name);
+    if (t == NULL)
+        return -1;
+    if (t->v.source == VIEW_SOURCE_FILE)
+        return -2;
+    int rc = store_writer_api_delete(s->w, name, NULL);
+    if (rc < 0)
+        serve_writer_full(s, "API target delete", name, rc);
+    serve_sched_stop(s, t);
+    serve_remove(s, t);
+    serve_target_free(t);
+    serve_log("API target %s: deleted", name);
+    return 0;
+}

@@ -1,0 +1,483 @@
+#!/usr/bin/python3
+"""`oaprobe serve` against the Exchange lab (issue 8), under ASan/LSan.
+
+- six scenarios as targets: each gets the state and diagnosis codes its
+  scenario promises, in the history and as incidents;
+- a target broken and mended at run time (the lab stops and restarts its
+  front end): exactly one incident, with its start and its end;
+- reload: a broken file keeps the running configuration (and the log says
+  why, by file, line and key); a good one adds, removes and keeps targets
+  (an unchanged target is not rescheduled);
+- kill -9 at random moments, then a restart: every run committed before the
+  kill is still there, the file passes integrity_check, the state (open
+  incidents) is restored, not opened twice;
+- targets added through the API (stored) are restored at start; a name the
+  file has wins;
+- a password given by file and by ${ENV}: never in the log or the database;
+- usage and start-up errors: exit 3 / 1 with the reason.
+
+Every process is stopped with SIGTERM and must exit 0 with no sanitizer
+report. Only loopback: targets reach the lab through `resolve:` entries.
+
+    /usr/bin/python3 tests/integration/serve/test_serve_lab.py --oaprobe build/.../oaprobe
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LAB = os.path.join(HERE, "..", "..", "lab")
+sys.path.insert(0, os.path.abspath(LAB))
+
+from fixture import Lab, net_for  # noqa: E402
+
+OAPROBE = None
+STATUS = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
+SIX = ["healthy", "cert_expiring", "acl_fqdn_missing", "backend_down_6004", "cert_expired",
+       "no_rpcproxy"]
+
+
+def expected_status(codes):
+    if not codes:
+        return "ok"
+    if set(codes) == {"cert_expiring"}:
+        return "warning"
+    return "critical"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+CURRENT = []  # the Serve processes running, for the messages of wait_for
+
+
+def wait_for(what, fn, timeout=30.0, step=0.1):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    logs = "".join("\n--- %s:\n%s" % (s.log_path, s.log()[-3000:]) for s in CURRENT)
+    raise AssertionError("timed out after %.0f s waiting for %s%s" % (timeout, what, logs))
+
+
+class Serve:
+    """One `oaprobe serve` process with its configuration and log."""
+
+    def __init__(self, test, cfg_text, tmp, env=None):
+        self.test = test
+        self.tmp = tmp
+        self.cfg = os.path.join(tmp, "oaprobe.yml")
+        self.log_path = os.path.join(tmp, "serve-%d.log" % random.randrange(1 << 30))
+        with open(self.cfg, "w") as f:
+            f.write(cfg_text)
+        e = {k: v for k, v in os.environ.items() if not k.startswith("KRB5")}
+        e["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
+        e["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=98"
+        kdc = test.lab.data.get("kdc")
+        if kdc:
+            e["KRB5_CONFIG"] = kdc["krb5_config"]
+            e["KRB5CCNAME"] = "FILE:" + os.path.join(tmp, "no-such-ccache")
+        e.update(env or {})
+        self.env = e
+        self.p = None
+
+    def start(self):
+        self.logf = open(self.log_path, "w")
+        self.p = subprocess.Popen([OAPROBE, "serve", "--config", self.cfg], stdout=self.logf,
+                                  stderr=self.logf, stdin=subprocess.DEVNULL, env=self.env)
+        CURRENT.append(self)
+        wait_for("the service to start", lambda: "targets, storage" in self.log() or
+                 self.p.poll() is not None, 30)
+        self.test.assertIsNone(self.p.poll(), self.log())
+        return self
+
+    def log(self):
+        with open(self.log_path, "r", errors="replace") as f:
+            return f.read()
+
+    def write_config(self, text):
+        tmp = self.cfg + ".new"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, self.cfg)
+
+    def signal(self, sig):
+        self.p.send_signal(sig)
+
+    def stop(self):
+        """SIGTERM: must exit 0, say "stopped", no sanitizer report."""
+        if self.p is None:
+            return
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(30)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait(10)
+            rc = "killed after 30 s"
+        self.logf.close()
+        text = self.log()
+        self.p = None
+        CURRENT.remove(self)
+        self.test.assertEqual(rc, 0, text[-4000:])
+        self.test.assertIn("oaprobe serve: stopped", text)
+        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            self.test.assertNotIn(bad, text, text[-4000:])
+        return text
+
+    def kill9(self):
+        self.p.send_signal(signal.SIGKILL)
+        self.p.wait(10)
+        self.logf.close()
+        self.p = None
+        CURRENT.remove(self)
+
+
+class ServeLab(unittest.TestCase):
+    lab = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(SIX, net=net_for("test_serve_lab")).start()
+        d = cls.lab.data
+        cls.ca = d["ca_bundle"]
+        cls.user = d["users"][0]
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.lab is not None:
+            cls.lab.stop()
+            cls.lab.cleanup()
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="oaprobe-serve-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.pwfile = os.path.join(self.tmp, "password")
+        with open(self.pwfile, "w") as f:
+            f.write(self.user["password"] + "\n")
+        os.chmod(self.pwfile, 0o600)
+        self.db = os.path.join(self.tmp, "oaprobe.db")
+        self.port = free_port()
+
+    # ------------------------------------------------------------ helpers
+
+    def target(self, scenario, name=None, extra=()):
+        sc = self.lab.scenario(scenario)
+        host = sc["host"]
+        if sc["https_port"] != 443:
+            host = "%s:%d" % (host, sc["https_port"])
+        lines = ["  - name: %s" % (name or scenario.replace("_", "-")),
+                 "    host: '%s'" % host,
+                 "    resolve: ['%s:%s:%s']" % (sc["host"], sc["https_port"], sc["address"])]
+        return lines + ["    %s" % e for e in extra]
+
+    def config(self, targets, interval="1s", timeout="1s", extra_defaults=(), top=(),
+               password_file=True):
+        lines = ["listen: 127.0.0.1:%d" % self.port, "storage: %s" % self.db] + list(top)
+        lines += ["defaults:", "  interval: %s" % interval, "  timeout: %s" % timeout,
+                  "  cacert: %s" % self.ca,
+                  "  user: '%s\\%s'" % (self.user["domain"], self.user["user"])]
+        if password_file:
+            lines.append("  password_file: %s" % self.pwfile)
+        lines += ["  %s" % e for e in extra_defaults]
+        lines.append("targets:")
+        for t in targets:
+            lines += t
+        return "\n".join(lines) + "\n"
+
+    def q(self, sql, args=()):
+        db = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=10)
+        try:
+            return db.execute(sql, args).fetchall()
+        finally:
+            db.close()
+
+    def runs(self, name):
+        return self.q("SELECT r.id, r.started_at, r.status, r.codes, r.lag_ms, r.flags FROM runs r "
+                      "JOIN names n ON n.id = r.tid WHERE n.name = ? ORDER BY r.id", (name,))
+
+    def incidents(self, name):
+        return self.q("SELECT i.from_status, i.to_status, i.started_at, i.ended_at, i.codes "
+                      "FROM incidents i JOIN names n ON n.id = i.tid WHERE n.name = ? "
+                      "ORDER BY i.id", (name,))
+
+    def count_runs(self, name):
+        try:
+            return len(self.runs(name))
+        except sqlite3.OperationalError:
+            return 0  # the schema is not there yet
+
+    # ------------------------------------------------------------ tests
+
+    def test_six_scenarios(self):
+        """Each scenario's state and codes, in the history and as incidents."""
+        cfg = self.config([self.target(n) for n in SIX], interval="2s", timeout="2s")
+        s = Serve(self, cfg, self.tmp).start()
+        try:
+            names = [n.replace("_", "-") for n in SIX]
+            wait_for("two runs of every target",
+                     lambda: all(self.count_runs(n) >= 2 for n in names), 40)
+        finally:
+            log = s.stop()
+        for scen, name in zip(SIX, names):
+            want = sorted(set(self.lab.scenario(scen)["diagnoses"] or []))
+            status = expected_status(want)
+            runs = self.runs(name)
+            for r in runs:
+                self.assertEqual(r[2], STATUS[status], (name, r))
+                self.assertEqual(sorted(json.loads(r[3])), want, (name, r))
+                self.assertGreaterEqual(r[4], 0)
+            inc = self.incidents(name)
+            if status == "ok":
+                self.assertEqual(inc, [], name)
+                self.assertIn("target %s: pending -> ok" % name, log)
+            else:
+                # the first run decided (pending: nothing to protect), one open incident
+                self.assertEqual(len(inc), 1, (name, inc))
+                self.assertEqual(inc[0][1], STATUS[status])
+                self.assertIsNone(inc[0][3])
+                self.assertIn("target %s: pending -> %s (%s)" % (name, status, ",".join(want)),
+                              log)
+        # the latest run of each target keeps its full result
+        for name in names:
+            kept = self.q("SELECT COUNT(*) FROM latest l JOIN names n ON n.id = l.tid "
+                          "JOIN results x ON x.run_id = l.run_id WHERE n.name = ?", (name,))
+            self.assertEqual(kept[0][0], 1, name)
+
+    def test_broken_and_mended(self):
+        """The lab stops the front end, then restarts it: one incident, start and end."""
+        cfg = self.config([self.target("healthy", extra=["failure_threshold: 2"])])
+        s = Serve(self, cfg, self.tmp).start()
+        try:
+            wait_for("a good run", lambda: any(r[2] == 0 for r in self.runs("healthy")), 20)
+            self.lab.set_down(["healthy"])
+            try:
+                wait_for("an open incident", lambda: self.incidents("healthy"), 20)
+            finally:
+                self.lab.set_down([])
+            wait_for("the incident closed",
+                     lambda: all(i[3] is not None for i in self.incidents("healthy")), 20)
+            before = self.count_runs("healthy")
+            wait_for("two more runs", lambda: self.count_runs("healthy") >= before + 2, 20)
+        finally:
+            log = s.stop()
+        inc = self.incidents("healthy")
+        self.assertEqual(len(inc), 1, inc)
+        frm, to, started, ended, codes = inc[0]
+        self.assertEqual((frm, to), (0, 2))
+        self.assertIn("tcp_refused", codes)
+        self.assertGreater(ended, started)
+        runs = self.runs("healthy")
+        bad = [r for r in runs if r[2] != 0]
+        self.assertGreaterEqual(len(bad), 2, runs)  # failure_threshold: 2
+        # the incident starts with the run that crossed the threshold, and
+        # ends with the first good run after it
+        self.assertEqual(started, bad[1][1])
+        self.assertEqual(ended, min(r[1] for r in runs if r[2] == 0 and r[1] > started))
+        self.assertIn("target healthy: ok -> critical (tcp_refused)", log)
+        self.assertIn("target healthy: critical -> ok", log)
+
+    def test_reload(self):
+        """A broken file keeps the running configuration; a good one applies."""
+        a = self.target("healthy", name="keep", extra=["depth: echo"])
+        b = self.target("cert_expiring", name="drop", extra=["depth: echo"])
+        c = self.target("healthy", name="add", extra=["depth: echo"])
+        cfg = self.config([a, b])
+        s = Serve(self, cfg, self.tmp).start()
+        try:
+            wait_for("runs of both", lambda: self.count_runs("keep") >= 1 and
+                     self.count_runs("drop") >= 1, 20)
+            good = cfg
+            s.write_config(good.replace("interval: 1s", 'interval: "6O s"', 1))
+            s.signal(signal.SIGHUP)
+            wait_for("the reload error",
+                     lambda: "reload failed, the running configuration stays" in s.log(), 10)
+            line = [x for x in s.log().splitlines() if "reload failed" in x][0]
+            self.assertIn("%s:" % s.cfg, line)
+            self.assertIn("defaults.interval", line)
+            self.assertIn("6O s", line)
+            n_keep, n_drop = self.count_runs("keep"), self.count_runs("drop")
+            wait_for("both still running", lambda: self.count_runs("keep") >= n_keep + 2 and
+                     self.count_runs("drop") >= n_drop + 2, 20)
+            s.write_config(self.config([a, c]))
+            s.signal(signal.SIGHUP)
+            wait_for("the reload", lambda: "reload: 2 targets" in s.log(), 10)
+            self.assertIn("reload: target add: added", s.log())
+            self.assertIn("reload: target drop: removed", s.log())
+            self.assertIn("reload: 2 targets: 1 added, 0 changed, 1 removed, 1 unchanged",
+                          s.log())
+            wait_for("runs of the added one", lambda: self.count_runs("add") >= 2, 20)
+            n_drop = self.count_runs("drop")
+            n_keep = self.count_runs("keep")
+            time.sleep(2.5)
+            self.assertEqual(self.count_runs("drop"), n_drop)
+            self.assertGreaterEqual(self.count_runs("keep"), n_keep + 1)
+            # a changed setting reschedules that target only
+            a2 = self.target("healthy", name="keep", extra=["depth: echo", "cert_warn_days: 3"])
+            s.write_config(self.config([a2, c]))
+            s.signal(signal.SIGHUP)
+            wait_for("the second reload", lambda: "reload: 2 targets: 0 added" in s.log(), 10)
+            self.assertIn("0 added, 1 changed, 0 removed, 1 unchanged", s.log())
+            self.assertIn("reload: target keep: settings changed: rescheduled", s.log())
+        finally:
+            s.stop()
+        # a run in flight at each step is one run: never two at once
+        for name in ("keep", "drop", "add"):
+            starts = [r[1] for r in self.runs(name)]
+            self.assertEqual(len(starts), len(set(starts)), name)
+
+    def test_kill9_and_restart(self):
+        """kill -9 at random moments: every committed run survives; state restored."""
+        many = [self.target("healthy", name="echo-%02d" % i, extra=["depth: echo"])
+                for i in range(24)]
+        bad = self.target("cert_expired")
+        cfg = self.config(many + [bad])
+        rng = random.Random()
+        seen = set()
+        for rnd in range(4):
+            s = Serve(self, cfg, self.tmp).start()
+            if rnd > 0:
+                # the open incident of cert-expired is restored, not opened again
+                self.assertIn("(1 open incidents)", s.log())
+            wait_for("runs committed", lambda: self.q("SELECT COUNT(*) FROM runs")[0][0] >
+                     len(seen) + 20 and self.incidents("cert-expired"), 30)
+            time.sleep(rng.uniform(0.0, 1.0))
+            snapshot = {r[0] for r in self.q("SELECT id FROM runs")}
+            s.kill9()
+            self.assertTrue(seen <= snapshot)
+            seen = snapshot
+            after = {r[0] for r in self.q("SELECT id FROM runs")}
+            self.assertTrue(seen <= after, "runs lost: %s" % sorted(seen - after)[:20])
+        self.assertEqual(self.q("PRAGMA integrity_check"), [("ok",)])
+        s = Serve(self, cfg, self.tmp).start()
+        log = s.stop()
+        self.assertIn("restored the state of 25 of 25 targets from the store (1 open incidents)",
+                      log)
+        inc = self.incidents("cert-expired")
+        self.assertEqual(len(inc), 1, inc)
+        self.assertIsNone(inc[0][3])
+        # the rollups count every stored run
+        total = self.q("SELECT COUNT(*) FROM runs")[0][0]
+        counted = self.q("SELECT SUM(up + down + maint) FROM rollup_hour")[0][0]
+        self.assertEqual(total, counted)
+
+    def test_api_targets_restored(self):
+        """A target added through the API (stored) starts with the service;
+        one whose name the file has is not started (the file wins)."""
+        cfg = self.config([self.target("healthy", name="file-one", extra=["depth: echo"])])
+        s = Serve(self, cfg, self.tmp).start()
+        wait_for("a run", lambda: self.count_runs("file-one") >= 1, 20)
+        s.stop()
+        sc = self.lab.scenario("healthy")
+        body = ('{"host": "%s:%d", "resolve": ["%s:%d:%s"], "depth": "echo", "interval": "1s"}'
+                % (sc["host"], sc["https_port"], sc["host"], sc["https_port"], sc["address"]))
+        db = sqlite3.connect(self.db)
+        for name in ("api-one", "file-one"):
+            db.execute("INSERT INTO api_targets (name, body, created_at, updated_at) "
+                       "VALUES (?, ?, 1, 1)", (name, body))
+        db.commit()
+        db.close()
+        s = Serve(self, cfg, self.tmp).start()
+        try:
+            wait_for("runs of the API target", lambda: self.count_runs("api-one") >= 2, 20)
+        finally:
+            log = s.stop()
+        self.assertIn("API target file-one: the file has a target of that name, which wins", log)
+        self.assertIn("1 API targets from the store", log)
+
+    def test_no_password_in_logs_or_database(self):
+        """The password (file and ${ENV}) appears in no log line and no database byte."""
+        pw = self.user["password"]
+        envpw = "Env-Secret-" + "%08x" % random.randrange(1 << 32)
+        t1 = self.target("healthy", name="by-file", extra=["password_file: %s" % self.pwfile])
+        t2 = self.target("healthy", name="by-env", extra=["password: '${OAPROBE_TEST_PW}'"])
+        cfg = self.config([t1, t2], password_file=False)
+        # a password file that others may read: a warning, never the content
+        os.chmod(self.pwfile, 0o644)
+        s = Serve(self, cfg, self.tmp, env={"OAPROBE_TEST_PW": envpw}).start()
+        try:
+            wait_for("runs", lambda: self.count_runs("by-file") >= 2 and
+                     self.count_runs("by-env") >= 2, 20)
+            s.signal(signal.SIGHUP)
+            wait_for("the reload", lambda: "reload: 2 targets" in s.log(), 10)
+        finally:
+            log = s.stop()
+        self.assertIn("warning", log)
+        blobs = [log.encode()]
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(self.db + suffix):
+                with open(self.db + suffix, "rb") as f:
+                    blobs.append(f.read())
+        for secret in (pw, envpw):
+            for enc in (secret.encode(), secret.encode("utf-16-le")):
+                for b in blobs:
+                    self.assertNotIn(enc, b)
+
+    def test_usage_and_startup_errors(self):
+        p = subprocess.run([OAPROBE, "serve"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 3)
+        self.assertIn("--config FILE is required", p.stderr)
+        p = subprocess.run([OAPROBE, "serve", "--help"], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("SIGHUP", p.stdout)
+        cfg = os.path.join(self.tmp, "bad.yml")
+        with open(cfg, "w") as f:
+            f.write("targets:\n  - name: x\n    host: h\n    interval: 6O s\n    colour: red\n")
+        p = subprocess.run([OAPROBE, "serve", "--config", cfg], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(p.returncode, 1)
+        self.assertRegex(p.stderr, re.escape(cfg) + r":4:\d+: targets\[0\]\.interval")
+        self.assertIn("colour", p.stderr)
+        good = os.path.join(self.tmp, "good.yml")
+        with open(good, "w") as f:
+            f.write(self.config([self.target("healthy")]))
+        p = subprocess.run([OAPROBE, "serve", "--config", good, "--check-config"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("ok, 1 targets", p.stdout)
+        # an unreadable secret: exit 1 naming the key, before anything starts
+        os.unlink(self.pwfile)
+        p = subprocess.run([OAPROBE, "serve", "--config", good], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("password_file", p.stderr)
+        # a storage that is not a database: refused, not touched
+        with open(self.pwfile, "w") as f:
+            f.write("x\n")
+        os.chmod(self.pwfile, 0o600)
+        with open(self.db, "w") as f:
+            f.write("not a database\n" * 100)
+        p = subprocess.run([OAPROBE, "serve", "--config", good], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("storage %s" % self.db, p.stderr)
+        with open(self.db) as f:
+            self.assertEqual(f.read(), "not a database\n" * 100)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--oaprobe", required=True)
+    args, rest = ap.parse_known_args()
+    OAPROBE = os.path.abspath(args.oaprobe)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
