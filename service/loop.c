@@ -11,6 +11,10 @@
  * refresh the clock, dispatch fd events (libcurl's sockets through
  * curl_multi_socket_action), libcurl's timeout if due, finished transfers,
  * then the heap timers that are due.
+ *
+ * The check engine's eventfd (check_engine_fd: Kerberos tickets acquired on
+ * a background thread) is watched from loop_new on; check_engine_poll()
+ * runs when it is readable.
  */
 #include "service/loop.h"
 
@@ -73,6 +77,7 @@ struct loop {
 
     loop_check_fn check_fn;
     void *check_arg;
+    int engine_fd; /* check_engine_fd(): the engine's background work; -1 */
 };
 
 static int64_t mono_ms(void)
@@ -282,6 +287,22 @@ static void drain_messages(struct loop *l)
     }
 }
 
+/* The engine's background work (Kerberos tickets) finished: it moves the
+ * checks that waited on; those it completed go where finished checks go. */
+static void engine_finished(void *arg, struct check *c)
+{
+    struct loop *l = arg;
+    if (l->check_fn != NULL)
+        l->check_fn(l->check_arg, c);
+}
+
+static void on_engine(void *arg, int fd, uint32_t events)
+{
+    (void)fd;
+    (void)events;
+    check_engine_poll(engine_finished, arg);
+}
+
 /* ---- timers ---------------------------------------------------------------- */
 
 static bool timer_before(const struct loop_timer *a, const struct loop_timer *b)
@@ -393,6 +414,7 @@ struct loop *loop_new(char *err, size_t len)
         return NULL;
     }
     l->curl_due = -1;
+    l->engine_fd = -1;
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (l->epfd < 0) {
         snprintf(err, len, "epoll_create1: %s", strerror(errno));
@@ -411,6 +433,12 @@ struct loop *loop_new(char *err, size_t len)
     curl_multi_setopt(l->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
     curl_multi_setopt(l->multi, CURLMOPT_TIMERDATA, l);
     l->now = mono_ms();
+    l->engine_fd = check_engine_fd();
+    if (l->engine_fd < 0 || loop_fd_add(l, l->engine_fd, EPOLLIN, on_engine, l) != 0) {
+        snprintf(err, len, "cannot watch the check engine's eventfd: %s", strerror(errno));
+        loop_free(l);
+        return NULL;
+    }
     return l;
 }
 
@@ -426,6 +454,8 @@ void loop_free(struct loop *l)
     for (size_t i = 0; i < l->nheap; i++)
         free(l->heap[i]);
     free(l->heap);
+    if (l->engine_fd >= 0)
+        loop_fd_del(l, l->engine_fd); /* the engine's: not closed here */
     curl_multi_cleanup(l->multi);
     free(l->fds);
     close(l->epfd);

@@ -14,6 +14,11 @@
  * the transfer added with loop_xfer_add(): the loop removes the easy handle
  * from the multi and calls its done function, which then owns the handle.
  *
+ * The engine's eventfd (check_engine_fd()) is watched from loop_new() on:
+ * checks waiting for Kerberos tickets acquired off the loop move on from
+ * check_engine_poll() and, when that completes them, reach loop_on_check()'s
+ * function like the others.
+ *
  * Foreign easy handles (webhooks, Alertmanager) must NOT set
  * CURLOPT_PRIVATE: the check engine reads the private pointer of every
  * finished transfer to recognise its own. The loop keeps its own table.

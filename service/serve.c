@@ -245,6 +245,7 @@ static void teardown(struct serve *s)
     if (s->sigfd > 0)
         close(s->sigfd);
     loop_free(s->loop);
+    check_engine_cleanup(); /* the Kerberos identities kept for the next checks */
     cfg_free(s->cfg);
     tokens_free(s->tokens);
 }

@@ -3,6 +3,7 @@
  * service/api.h) and what it tells the API's event stream.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "service/api.h"
 #include "service/serve.h"
@@ -79,28 +80,31 @@ const struct api_ops *serve_api_ops(void)
 
 int serve_api_start(struct serve *s, char *err, size_t len)
 {
-    (void)err;
-    (void)len;
-    s->api = NULL; /* the HTTP server (service/api*.c) is not in this build yet */
+    s->api = api_new(s->loop, s->cfg->listen, s->cfg->n_listen, &ops, s, err, len);
+    if (s->api == NULL)
+        return -1;
+    for (size_t i = 0; i < s->cfg->n_listen; i++) {
+        const char *h = s->cfg->listen[i].host;
+        bool v6 = strchr(h, ':') != NULL;
+        serve_log("API listening on %s%s%s:%u", v6 ? "[" : "", h, v6 ? "]" : "",
+                  (unsigned)api_port(s->api, i));
+    }
     return 0;
 }
 
 void serve_api_stop(struct serve *s)
 {
+    api_free(s->api);
     s->api = NULL;
 }
 
 void serve_publish_result(struct serve *s, struct serve_target *t)
 {
-    (void)s;
-    (void)t;
+    api_publish_result(s->api, &t->v);
 }
 
 void serve_publish_state(struct serve *s, struct serve_target *t, enum oa_state from,
                          int64_t at_ms)
 {
-    (void)s;
-    (void)t;
-    (void)from;
-    (void)at_ms;
+    api_publish_state(s->api, &t->v, from, at_ms);
 }

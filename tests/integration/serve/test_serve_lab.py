@@ -36,6 +36,8 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAB = os.path.join(HERE, "..", "..", "lab")
@@ -55,6 +57,9 @@ def expected_status(codes):
     if set(codes) == {"cert_expiring"}:
         return "warning"
     return "critical"
+
+
+TOKEN = "write-token-" + "%016x" % random.randrange(1 << 64)
 
 
 def free_port():
@@ -204,6 +209,31 @@ class ServeLab(unittest.TestCase):
             lines += t
         return "\n".join(lines) + "\n"
 
+    def http(self, method, path, body=None, token=None, timeout=30):
+        """(status, parsed JSON or text) of one request to the service's API."""
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), method=method,
+                                     data=body.encode() if body is not None else None)
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        if body is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                status, raw = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            status, raw = e.code, e.read()
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, raw.decode("utf-8", "replace")
+
+    def tokens_file(self):
+        path = os.path.join(self.tmp, "tokens")
+        with open(path, "w") as f:
+            f.write("tester write %s\n" % TOKEN)
+        os.chmod(path, 0o600)
+        return ["api:", "  tokens_file: %s" % path]
+
     def q(self, sql, args=()):
         db = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=10)
         try:
@@ -236,8 +266,10 @@ class ServeLab(unittest.TestCase):
             names = [n.replace("_", "-") for n in SIX]
             wait_for("two runs of every target",
                      lambda: all(self.count_runs(n) >= 2 for n in names), 40)
+            api = self.api_six(names)
         finally:
             log = s.stop()
+        self.assertEqual(api["status"], 503)
         for scen, name in zip(SIX, names):
             want = sorted(set(self.lab.scenario(scen)["diagnoses"] or []))
             status = expected_status(want)
@@ -263,6 +295,39 @@ class ServeLab(unittest.TestCase):
                           "JOIN results x ON x.run_id = l.run_id WHERE n.name = ?", (name,))
             self.assertEqual(kept[0][0], 1, name)
 
+    def api_six(self, names):
+        """The same through the API: states, codes, remedies, incidents."""
+        status, doc = self.http("GET", "/api/v1/targets")
+        self.assertEqual(status, 200, doc)
+        got = {t["name"]: t for t in doc["targets"]}
+        self.assertEqual(sorted(got), sorted(names))
+        for scen, name in zip(SIX, names):
+            want = sorted(set(self.lab.scenario(scen)["diagnoses"] or []))
+            t = got[name]
+            self.assertEqual(t["status"], expected_status(want), t)
+            self.assertEqual(sorted(t["codes"]), want, t)
+            self.assertIsNotNone(t["last_run"])
+            self.assertIsNotNone(t["uptime"]["24h"], t)
+            status, full = self.http("GET", "/api/v1/targets/" + name)
+            self.assertEqual(status, 200)
+            diags = full["result"]["diagnoses"]
+            self.assertEqual(sorted({d["code"] for d in diags}), want)
+            for d in diags:
+                self.assertTrue(d["remedy"], d)
+            status, inc = self.http("GET", "/api/v1/targets/%s/incidents" % name)
+            self.assertEqual(status, 200)
+            self.assertEqual(len(inc["incidents"]), 0 if not want else 1, inc)
+            status, res = self.http("GET", "/api/v1/targets/%s/results?limit=1" % name)
+            self.assertEqual(status, 200)
+            self.assertEqual(len(res["results"]), 1)
+            self.assertIsNotNone(res["next_cursor"])
+        self.assertEqual(got["healthy"]["uptime"]["24h"], 1)
+        status, doc = self.http("GET", "/api/v1/status")
+        self.assertEqual(doc["counts"]["ok"], 1, doc)
+        self.assertEqual(doc["counts"]["warning"], 1, doc)
+        self.assertEqual(doc["counts"]["critical"], 4, doc)
+        return {"status": status}
+
     def test_broken_and_mended(self):
         """The lab stops the front end, then restarts it: one incident, start and end."""
         cfg = self.config([self.target("healthy", extra=["failure_threshold: 2"])])
@@ -278,8 +343,17 @@ class ServeLab(unittest.TestCase):
                      lambda: all(i[3] is not None for i in self.incidents("healthy")), 20)
             before = self.count_runs("healthy")
             wait_for("two more runs", lambda: self.count_runs("healthy") >= before + 2, 20)
+            status, api_inc = self.http("GET", "/api/v1/targets/healthy/incidents")
         finally:
             log = s.stop()
+        self.assertEqual(status, 200)
+        self.assertEqual(len(api_inc["incidents"]), 1, api_inc)
+        one = api_inc["incidents"][0]
+        self.assertFalse(one["open"])
+        self.assertEqual((one["from"], one["to"]), ("ok", "critical"))
+        self.assertIsNotNone(one["started_at"])
+        self.assertIsNotNone(one["ended_at"])
+        self.assertGreater(one["duration_seconds"], 0)
         inc = self.incidents("healthy")
         self.assertEqual(len(inc), 1, inc)
         frm, to, started, ended, codes = inc[0]
@@ -331,10 +405,29 @@ class ServeLab(unittest.TestCase):
             time.sleep(2.5)
             self.assertEqual(self.count_runs("drop"), n_drop)
             self.assertGreaterEqual(self.count_runs("keep"), n_keep + 1)
+            # through the API too: a broken file is refused with the reason
+            s.write_config(self.config([a, c], top=self.tokens_file()).replace(
+                "interval: 1s", 'interval: "6O s"', 1))
+            status, doc = self.http("POST", "/-/reload", token=TOKEN)
+            self.assertEqual(status, 403, doc)  # the running config has no tokens file
+            s.write_config(self.config([a, c], top=self.tokens_file()))
+            s.signal(signal.SIGHUP)
+            wait_for("the tokens", lambda: s.log().count("reload: 2 targets") >= 2, 10)
+            s.write_config(self.config([a, c], top=self.tokens_file()).replace(
+                "interval: 1s", 'interval: "6O s"', 1))
+            status, doc = self.http("POST", "/-/reload", token=TOKEN)
+            self.assertNotEqual(status, 200, doc)
+            self.assertIn("6O s", json.dumps(doc))
+            status, st = self.http("GET", "/api/v1/status")
+            self.assertFalse(st["config"]["last_reload_successful"], st)
+            self.assertIn("defaults.interval", st["config"]["error"])
             # a changed setting reschedules that target only
             a2 = self.target("healthy", name="keep", extra=["depth: echo", "cert_warn_days: 3"])
-            s.write_config(self.config([a2, c]))
-            s.signal(signal.SIGHUP)
+            s.write_config(self.config([a2, c], top=self.tokens_file()))
+            status, doc = self.http("POST", "/-/reload", token=TOKEN)
+            self.assertEqual(status, 200, doc)
+            status, st = self.http("GET", "/api/v1/status")
+            self.assertTrue(st["config"]["last_reload_successful"], st)
             wait_for("the second reload", lambda: "reload: 2 targets: 0 added" in s.log(), 10)
             self.assertIn("0 added, 1 changed, 0 removed, 1 unchanged", s.log())
             self.assertIn("reload: target keep: settings changed: rescheduled", s.log())
@@ -380,6 +473,68 @@ class ServeLab(unittest.TestCase):
         counted = self.q("SELECT SUM(up + down + maint) FROM rollup_hour")[0][0]
         self.assertEqual(total, counted)
 
+    def test_api_put_run_delete(self):
+        """PUT makes a target that runs and survives a restart, POST .../run
+        answers with the result, a file target is read-only (409), DELETE
+        stops it; bad bodies change nothing."""
+        cfg = self.config([self.target("healthy", name="file-one", extra=["depth: echo",
+                                                                          "interval: 1h"])],
+                          top=self.tokens_file())
+        sc = self.lab.scenario("cert_expiring")
+        body = json.dumps({"host": "%s:%d" % (sc["host"], sc["https_port"]),
+                           "resolve": ["%s:%d:%s" % (sc["host"], sc["https_port"],
+                                                     sc["address"])],
+                           "depth": "tls", "interval": "1h", "labels": {"site": "lab"}})
+        s = Serve(self, cfg, self.tmp).start()
+        try:
+            status, doc = self.http("PUT", "/api/v1/targets/api-one", body)
+            self.assertEqual(status, 401, doc)
+            status, doc = self.http("PUT", "/api/v1/targets/api-one", body, token=TOKEN)
+            self.assertEqual(status, 201, doc)
+            status, doc = self.http("PUT", "/api/v1/targets/file-one", body, token=TOKEN)
+            self.assertEqual(status, 409, doc)
+            status, doc = self.http("PUT", "/api/v1/targets/api-two", '{"host": "x", '
+                                    '"interval": "6O s"}', token=TOKEN)
+            self.assertEqual(status, 400, doc)
+            self.assertIn("interval", json.dumps(doc))
+            # run now: the answer is the finished run (interval 1h: nothing else runs it)
+            status, doc = self.http("POST", "/api/v1/targets/api-one/run", token=TOKEN)
+            self.assertEqual(status, 200, doc)
+            self.assertEqual(doc["status"], "warning", doc)
+            self.assertEqual(doc["codes"], ["cert_expiring"])
+            status, doc = self.http("POST", "/api/v1/targets/file-one/run", token=TOKEN)
+            self.assertEqual(status, 200, doc)
+            self.assertEqual(doc["status"], "ok", doc)
+            status, doc = self.http("GET", "/api/v1/targets/api-one")
+            self.assertEqual(doc["source"], "api", doc)
+            self.assertEqual(doc["labels"], {"site": "lab"})
+            wait_for("the runs committed", lambda: self.count_runs("api-one") == 1, 10)
+            # the run asked for keeps its full result (STORE_RUN_KEEP_RESULT)
+            self.assertTrue(self.runs("api-one")[0][5] & 0x4)
+        finally:
+            s.stop()
+        s = Serve(self, cfg, self.tmp).start()
+        try:
+            self.assertIn("1 API targets from the store", s.log())
+            status, doc = self.http("GET", "/api/v1/targets/api-one")
+            self.assertEqual(status, 200, doc)
+            self.assertEqual(doc["status"], "warning", doc)  # restored from the store
+            status, doc = self.http("DELETE", "/api/v1/targets/file-one", token=TOKEN)
+            self.assertEqual(status, 409, doc)
+            status, doc = self.http("DELETE", "/api/v1/targets/api-one", token=TOKEN)
+            self.assertIn(status, (200, 204), doc)
+            status, doc = self.http("GET", "/api/v1/targets/api-one")
+            self.assertEqual(status, 404, doc)
+        finally:
+            s.stop()
+        s = Serve(self, cfg, self.tmp).start()
+        try:
+            self.assertNotIn("API targets from the store", s.log())
+            status, doc = self.http("GET", "/api/v1/targets")
+            self.assertEqual([t["name"] for t in doc["targets"]], ["file-one"])
+        finally:
+            s.stop()
+
     def test_api_targets_restored(self):
         """A target added through the API (stored) starts with the service;
         one whose name the file has is not started (the file wins)."""
@@ -419,10 +574,15 @@ class ServeLab(unittest.TestCase):
                      self.count_runs("by-env") >= 2, 20)
             s.signal(signal.SIGHUP)
             wait_for("the reload", lambda: "reload: 2 targets" in s.log(), 10)
+            answers = []
+            for path in ("/api/v1/targets", "/api/v1/targets/by-file", "/api/v1/targets/by-env",
+                         "/api/v1/targets/by-env/results", "/api/v1/status",
+                         "/api/v1/targets?format=text"):
+                answers.append(json.dumps(self.http("GET", path)))
         finally:
             log = s.stop()
         self.assertIn("warning", log)
-        blobs = [log.encode()]
+        blobs = [log.encode()] + [a.encode() for a in answers]
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(self.db + suffix):
                 with open(self.db + suffix, "rb") as f:

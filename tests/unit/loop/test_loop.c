@@ -453,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_null_args),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    check_engine_cleanup();
     curl_global_cleanup();
     return rc;
 }
