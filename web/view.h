@@ -157,6 +157,7 @@ struct view_target {
     int64_t timeout_ms;           /* effective check deadline */
     unsigned failure_threshold;   /* consecutive bad runs before "down" */
     unsigned success_threshold;   /* consecutive good runs before "up" */
+    uint64_t remind_every_ms;     /* `remind_every` (0: no reminders) */
 
     /* state (from the scheduler, after thresholds) */
     enum oa_state status;         /* the target's state: ok, warning,

@@ -3,7 +3,8 @@
 #  - probes/ includes nothing of web/ or service/; web/ nothing of service/;
 #  - a library header appears only where that library may be used:
 #      curl/        probes/check/, probes/verdict/check_curlmap.c (constants),
-#                   service/loop.[ch] (the daemon's multi handle)
+#                   service/loop.[ch] (the daemon's multi handle),
+#                   service/hooks_http.c (alert deliveries on that multi)
 #      openssl/     probes/check/, probes/tls/tls_cert.*, probes/tls/tls_verdict.*
 #      gssapi/ krb5 probes/check/check_gss.c
 #      jansson      web/, service/
@@ -47,7 +48,7 @@ report "probes/ includes web/ or service/" \
 report "web/ includes service/" \
   "$(includes '"service/' '^$' web)"
 report "curl header outside probes/check" \
-  "$(includes '<curl/' 'probes/check/|probes/verdict/check_curlmap\.c:|service/loop\.[ch]:' probes web service)"
+  "$(includes '<curl/' 'probes/check/|probes/verdict/check_curlmap\.c:|service/loop\.[ch]:|service/hooks_http\.c:' probes web service)"
 report "OpenSSL header outside probes/check and probes/tls (tls_cert, tls_verdict)" \
   "$(includes '<openssl/' 'probes/check/|probes/tls/tls_(cert|verdict)\.[ch]:' probes web service)"
 report "GSS-API or krb5 header outside probes/check/check_gss.c" \

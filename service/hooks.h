@@ -1,0 +1,124 @@
+/*
+ * hooks.h: alerting on the daemon's loop (issue 9): the per-target alert
+ * state machine (alert.h) fed after every run, maintenance windows (from
+ * the configuration and the API), and the deliveries:
+ *
+ *   alertmanager  POST <url>/api/v2/alerts, the postable alerts of
+ *                 render_alert_postable(); re-sent every ALERT_AM_RESEND_MS
+ *                 while firing (endsAt = push + ALERT_AM_TTL_MS), a last one
+ *                 with endsAt when resolved
+ *   webhook       POST <url>, the webhook "version 4" payload of
+ *                 render_alert_webhook(), with the configured headers
+ *   exec          posix_spawn() of argv (never a shell), the same JSON on
+ *                 stdin, a clean environment with Nagios-style variables:
+ *                 OAPROBE_EVENT (firing, reminder, resolved), OAPROBE_STATE
+ *                 (OK, WARNING, CRITICAL, UNKNOWN), OAPROBE_STATE_ID (0..3),
+ *                 OAPROBE_TARGET, OAPROBE_HOST, OAPROBE_OUTPUT (the target's
+ *                 text line), OAPROBE_CODES (comma-separated diagnosis
+ *                 codes), OAPROBE_LOCATION, PATH=/usr/bin:/bin; its pidfd on
+ *                 the loop; SIGKILL to its process group at the timeout
+ *
+ * Every transfer is a foreign transfer on the loop's multi (loop_xfer_add)
+ * with the hook's timeout and a cap on the response kept; nothing blocks:
+ * a dead or slow receiver costs a socket and a timer, never a check's
+ * schedule. A failed attempt is retried after retry_delay_ms() (alert.h:
+ * exponential, jittered, at most RETRY_ATTEMPTS_MAX attempts); a newer
+ * notification for the same hook and target drops the older one's pending
+ * retry (so a late "firing" never follows a "resolved"). At most
+ * HOOKS_INFLIGHT_MAX deliveries are pending; beyond, new ones are dropped.
+ * Every attempt is recorded (store_writer_delivery: kind, event, the hook's
+ * name as dest, outcome success/retry/failure/dropped, HTTP or exit status,
+ * the first bytes of the answer or output) and counted in view->hooks.
+ *
+ * Secrets: header values and URLs are never logged, stored or shown (the
+ * hook's name stands for it); payloads and the exec environment hold no
+ * secret (render_alert reads no setting of a target; the environment is
+ * built from scratch, not inherited).
+ *
+ * Everything runs on the loop thread.
+ */
+#ifndef OAPROBE_SERVICE_HOOKS_H
+#define OAPROBE_SERVICE_HOOKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probes/result/state.h"
+#include "service/config.h"
+#include "web/view.h"
+
+struct loop;
+struct store_writer;
+struct hooks;
+
+#define HOOKS_INFLIGHT_MAX 1024u   /* deliveries pending (attempt or retry wait) */
+#define HOOKS_RESPONSE_MAX 512u    /* bytes of an answer or output kept */
+#define HOOKS_API_MAINT_MAX 1024u  /* windows added through the API */
+
+/*
+ * hooks_new: alerting for the configuration cfg (borrowed: the caller keeps
+ * it alive until hooks_reload() with the next one or hooks_free()).
+ *   w     the store writer deliveries are recorded through (may be NULL)
+ *   view  the view whose `hooks` counters are kept (may be NULL)
+ *   log   one line per event ("webhook chat: firing contoso-mail: HTTP 503,
+ *         retry in 1.2 s"), never a secret; NULL: silent
+ * Returns NULL when out of memory.
+ */
+struct hooks *hooks_new(struct loop *l, const struct cfg *cfg, struct store_writer *w,
+                        struct view_service *view, void (*log)(const char *line));
+
+/* hooks_reload: use cfg from now on (deliveries in flight keep their copy;
+ * alert states are kept by target name). */
+void hooks_reload(struct hooks *h, const struct cfg *cfg);
+
+/*
+ * hooks_maintenance: is target t inside a maintenance window (configured or
+ * added through the API) at now_ms (wall clock)? The daemon sets
+ * t->maintenance from it before recording a run.
+ */
+bool hooks_maintenance(struct hooks *h, const struct view_target *t, int64_t now_ms);
+
+/*
+ * hooks_on_result: after every completed run of t (t->status already after
+ * thresholds, t->maintenance set), at now_ms (wall clock). from is the
+ * status before this run. Decides and starts the deliveries.
+ */
+void hooks_on_result(struct hooks *h, const struct view_target *t, enum oa_state from,
+                     int64_t now_ms);
+
+/* hooks_forget: t is removed (reload, API DELETE): its alert, if firing, is
+ * resolved now, and its state dropped. */
+void hooks_forget(struct hooks *h, const struct view_target *t, int64_t now_ms);
+
+/* hooks_pending: deliveries in flight or waiting for a retry. */
+size_t hooks_pending(const struct hooks *h);
+
+/* ---- maintenance windows of the API (POST/DELETE /api/v1/maintenance) ---- */
+
+/* One window as listed: from the configuration or the API. */
+struct hooks_window {
+    const struct cfg_maint *m;
+    char id[24];       /* "cfg-<index>" or "api-<n>" */
+    bool api;
+    bool active;       /* open at now_ms */
+    int64_t next_start_ms, next_end_ms; /* the current or next occurrence (0: none) */
+};
+
+/* hooks_maint_add: take m (moved: zeroed on success) as a new API window.
+ * Returns 0 with its id in id[24], or -1 (HOOKS_API_MAINT_MAX reached). */
+int hooks_maint_add(struct hooks *h, struct cfg_maint *m, char id[24]);
+
+/* hooks_maint_delete: remove an API window. Returns 0, -1 unknown id, -2 a
+ * configured window (only the file removes it). */
+int hooks_maint_delete(struct hooks *h, const char *id);
+
+/* hooks_maint_list: every window (configured first) into out[cap]; returns
+ * how many there are (may exceed cap). */
+size_t hooks_maint_list(struct hooks *h, int64_t now_ms, struct hooks_window *out, size_t cap);
+
+/* hooks_free: cancel every delivery (transfers removed, children killed and
+ * reaped), free h. NULL ok. */
+void hooks_free(struct hooks *h);
+
+#endif /* OAPROBE_SERVICE_HOOKS_H */
