@@ -53,11 +53,12 @@ void api_h_asset(struct api_req *r)
 {
     char path[128];
     const char *rest = api_req_cap(r, 0);
-    if (strlen(rest) >= sizeof path - sizeof "/assets/") {
+    size_t n = strlen(rest);
+    if (n >= sizeof path - sizeof "/assets/") {
         api_error(r, 404, "not_found", "no such file of the status page");
         return;
     }
-    memcpy(path, "/assets/", sizeof "/assets/");
-    strcat(path, rest);
+    memcpy(path, "/assets/", sizeof "/assets/" - 1);
+    memcpy(path + sizeof "/assets/" - 1, rest, n + 1);
     serve(r, page_asset_find(path));
 }
