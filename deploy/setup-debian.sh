@@ -29,8 +29,9 @@ packages=(
   debootstrap git
   # deploy/: the unit (systemd-analyze, sysusers, tmpfiles), the nginx
   # snippet (nginx -t), the man pages (man, groff); the .deb is built by
-  # cpack (cmake) and inspected with dpkg-deb, objdump (build-essential)
-  systemd nginx man-db groff-base
+  # cpack (cmake; its DEB generator runs file and dpkg-shlibdeps for the
+  # Depends) and inspected with dpkg-deb, objdump (build-essential)
+  systemd nginx man-db groff-base file
   # the status page's browser tests (tests/browser: playwright-core from npm
   # drives Debian's chromium; no browser download)
   chromium nodejs npm
@@ -54,7 +55,7 @@ programs=(
   promtool:prometheus amtool:prometheus-alertmanager
   systemd-analyze:systemd systemd-sysusers:systemd systemd-tmpfiles:systemd
   nginx:nginx man:man-db groff:groff-base kill:procps systemctl:systemd
-  cpack:cmake objdump:build-essential
+  cpack:cmake objdump:build-essential file:file dpkg-shlibdeps:build-essential
   chromium:chromium node:nodejs npm:npm
 )
 

@@ -64,6 +64,10 @@ COMPILERS = ("cc", "gcc", "clang")
 EXTRA = {
     "ld": (COMPILERS, "the C compiler links with it"),
     "as": (COMPILERS, "the C compiler assembles with it"),
+    "file": (("cpack",), "CPack's DEB generator runs it to find the ELF files "
+             "(CPACK_DEBIAN_PACKAGE_SHLIBDEPS)"),
+    "dpkg-shlibdeps": (("cpack",), "CPack's DEB generator runs it for the "
+                       "Depends of the shared libraries"),
 }
 
 # Directories searched for a program besides PATH (root's PATH has them;
