@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package oaprobe needs to build, run its demo and run
-# its tests, then checks that every program it promises (below) is on PATH.
+# its tests, then checks that every program it promises (below) is on PATH,
+# then puts the npm packages of the browser tests (tests/browser, from the
+# committed lockfile) into npm's cache, so that the tests need no network
+# (they run in a private network namespace).
 # Idempotent: prints nothing and changes nothing when all are there.
 # Needs root (or sudo) only when something is missing. Runs without stdin
 # (DEBIAN_FRONTEND=noninteractive).
@@ -84,6 +87,29 @@ check_programs() {
   return $bad
 }
 
+# npm_cache: the browser tests run `npm ci --prefer-offline` from the
+# lockfile; fill npm's cache with its packages unless an offline `npm ci`
+# already works (about a second when it does). Needs the network only when
+# the cache lacks something; installs nothing outside the cache.
+npm_cache() {
+  local here lock tmp rc=0
+  here=$(cd "$(dirname "$0")/.." && pwd)
+  lock=$here/tests/browser/package-lock.json
+  [ -r "$lock" ] || return 0
+  tmp=$(mktemp -d /tmp/oaprobe-npm.XXXXXX)
+  cp "$here/tests/browser/package.json" "$lock" "$tmp/"
+  if ! (cd "$tmp" && npm ci --offline --ignore-scripts --no-audit --no-fund \
+          --loglevel=silent) >/dev/null 2>&1; then
+    echo "setup-debian: fetching the npm packages of tests/browser (npm ci, lockfile)" >&2
+    (cd "$tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >/dev/null ||
+      rc=$?
+    [ $rc -eq 0 ] || echo "setup-debian: npm ci failed: the browser tests need the npm" \
+      "registry once (or a filled npm cache)" >&2
+  fi
+  rm -rf "$tmp"
+  return $rc
+}
+
 # one dpkg-query for all (it names each known package once, with its status)
 declare -A installed=()
 while IFS=$'\t' read -r p status; do
@@ -105,6 +131,7 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   check_programs
+  npm_cache
   exit
 fi
 
@@ -123,3 +150,4 @@ echo "setup-debian: installing ${missing[*]}" >&2
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 check_programs
+npm_cache
