@@ -10,19 +10,24 @@
 #      (build, every ctest test, the fuzz targets) and ./deploy/demo.sh
 #
 #   tests/bench/fresh-machine.sh [--mirror URL] [--dir DIR] [--fuzz-seconds N]
-#                                [--no-demo] [--keep]
+#                                [--extra-ca FILE] [--no-demo] [--keep]
 #
 #   --mirror URL       the Debian archive for debootstrap (default: the first
 #                      bookworm archive in this machine's /etc/apt/sources.list*)
 #   --dir DIR          where to build the root (default: a new /tmp/oafresh.XXXXXX)
 #   --fuzz-seconds N   OAPROBE_FUZZ_SECONDS for tests/run.sh (default 2)
+#   --extra-ca FILE    CA certificates (PEM) that node/npm in the root trust
+#                      besides their own, for a network whose TLS goes through
+#                      an intercepting proxy (default: this machine's
+#                      NODE_EXTRA_CA_CERTS when set); set-up's npm ci needs it
 #   --no-demo          skip ./deploy/demo.sh
 #   --keep             keep the root afterwards (it is removed by default)
 #
 # Needs root, debootstrap and git (Debian packages), about 2 GB in DIR, the
-# mirror reachable, and some 5-10 minutes on 2 cores. Every mount (proc, dev,
-# sys) lives in a private mount namespace, so nothing stays mounted when the
-# script ends; daemons are kept from starting in the root (policy-rc.d), as
+# mirror and the npm registry reachable (by set-up only: the tests and the
+# demo run without network), and some 5-10 minutes on 2 cores. Every mount
+# (proc, dev, sys) lives in a private mount namespace, so nothing stays
+# mounted when the script ends; daemons are kept from starting in the root (policy-rc.d), as
 # in any chroot. Each step has a time limit. Prints what ran, how long each
 # step took and the tail of its log; the full logs are in DIR/logs.
 # Exit 0 when every step passed, 1 when one failed, 2 on bad arguments.
@@ -35,6 +40,7 @@ dir=
 fuzz=2
 demo=1
 keep=0
+extra_ca=${NODE_EXTRA_CA_CERTS:-}
 
 usage() { echo "fresh-machine: $*" >&2; exit 2; }
 die() { echo "fresh-machine: $*" >&2; exit 1; }
@@ -46,11 +52,13 @@ while [ $# -gt 0 ]; do
     --fuzz-seconds) fuzz=${2:?}; shift 2 ;;
     --no-demo) demo=0; shift ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    --extra-ca) extra_ca=${2:?}; shift 2 ;;
+    -h|--help) sed -n '2,/^# Exit 0/p' "$0"; exit 0 ;;
     *) usage "unknown argument $1 (--help)" ;;
   esac
 done
 case $fuzz in ''|*[!0-9]*) usage "--fuzz-seconds needs a whole number" ;; esac
+[ -z "$extra_ca" ] || [ -r "$extra_ca" ] || usage "--extra-ca $extra_ca: not readable"
 [ "$(id -u)" -eq 0 ] || usage "needs root (debootstrap, chroot, mounts)"
 command -v debootstrap >/dev/null || PATH=$PATH:/usr/sbin:/sbin
 command -v debootstrap >/dev/null || die "debootstrap missing (apt-get install debootstrap)"
@@ -130,8 +138,9 @@ in_root() {
       mount -t sysfs sysfs "$r/sys"
       exec chroot "$r" /usr/bin/env -i HOME=/root CI=true LANG=C.UTF-8 \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        OAPROBE_FUZZ_SECONDS="$2" DEBIAN_FRONTEND=noninteractive /bin/bash -c "$3"
-    ' fresh-machine "$root" "$fuzz" "$cmd" </dev/null
+        OAPROBE_FUZZ_SECONDS="$2" DEBIAN_FRONTEND=noninteractive ${4:+NODE_EXTRA_CA_CERTS=$4} \
+        /bin/bash -c "$3"
+    ' fresh-machine "$root" "$fuzz" "$cmd" "$ca_in_root" </dev/null
 }
 
 failed=0
@@ -156,6 +165,12 @@ step "debootstrap --variant=minbase bookworm" debootstrap.log \
   timeout 1200 debootstrap --variant=minbase bookworm "$root" "$mirror" || exit 1
 
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+ca_in_root=
+if [ -n "$extra_ca" ]; then
+  cp "$extra_ca" "$root/etc/ssl/fresh-machine-extra-ca.pem" || die "cannot copy $extra_ca"
+  ca_in_root=/etc/ssl/fresh-machine-extra-ca.pem
+  echo "   node/npm in the root also trust $extra_ca (--extra-ca)"
+fi
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
 step "git clone (HEAD, clean) into /oaprobe" clone.log \
