@@ -138,7 +138,8 @@ static int load(struct serve *s, const char *path)
         struct cfg_target *ct = s->cfg->targets[i];
         s->cfg->targets[i] = NULL;
         char err[512] = "";
-        struct serve_target *t = serve_target_new(ct, VIEW_SOURCE_FILE, NULL, err, sizeof err);
+        struct serve_target *t = serve_target_new(ct, VIEW_SOURCE_FILE, NULL, &s->trusts, err,
+                                                  sizeof err);
         if (t == NULL) {
             fprintf(stderr, "oaprobe serve: %s: targets[%zu]: %s\n", path, i, err);
             bad = 1;
@@ -245,6 +246,7 @@ static void teardown(struct serve *s)
     if (s->sigfd > 0)
         close(s->sigfd);
     loop_free(s->loop);
+    serve_trusts_free(&s->trusts);
     check_engine_cleanup(); /* the Kerberos identities kept for the next checks */
     cfg_free(s->cfg);
     tokens_free(s->tokens);

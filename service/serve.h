@@ -56,6 +56,7 @@ struct serve_target {
     char *password;          /* secret_free; NULL: none */
     uint64_t fp;             /* cfg_target_fingerprint_secret */
     char *api_body;          /* API target: its JSON body; NULL: file target */
+    struct check_trust *trust; /* the shared trust store of its cacert (a reference) */
     struct check_opts opts;  /* cfg_target_opts(ct, password); v.opts points here */
     struct view_label *labels;
     enum oa_diag_code codes[OA_RESULT_MAX_DIAGS];
@@ -85,6 +86,17 @@ struct serve_target {
     bool keep;                      /* reload: still configured */
 };
 
+/* The trust stores of one configuration, one per distinct cacert (NULL: the
+ * system store), each loaded once (check_trust_load) and shared by the
+ * checks of the targets that name it. */
+struct serve_trusts {
+    struct serve_trust_entry {
+        char *cacert;             /* NULL: the system store */
+        struct check_trust *trust;/* one reference */
+    } *v;
+    size_t n, cap;
+};
+
 /* The daemon. */
 struct serve {
     struct loop *loop;
@@ -96,6 +108,7 @@ struct serve {
     struct api *api;                 /* NULL until the API is up */
     struct hooks *hooks;
 
+    struct serve_trusts trusts;      /* of the running configuration */
     struct serve_target **targets;   /* file targets in file order, then API targets */
     size_t ntargets, captargets;
     const struct view_target **vtargets; /* the view's array (same order) */
@@ -132,12 +145,18 @@ void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * serve_target_new: a target from ct (taken over: freed with the target),
- * reading its secret. source: VIEW_SOURCE_FILE or _API (api_body copied).
- * err: why it failed (the secret's key and problem, never its value).
- * Returns NULL on failure (ct is then freed too).
+ * reading its secret and taking its trust store from trusts (loading it
+ * there the first time: blocking, at (re)load or PUT only).
+ * source: VIEW_SOURCE_FILE or _API (api_body copied).
+ * err: why it failed (the secret's or the CA file's key and problem, never
+ * a secret). Returns NULL on failure (ct is then freed too).
  */
 struct serve_target *serve_target_new(struct cfg_target *ct, enum view_source source,
-                                      const char *api_body, char *err, size_t len);
+                                      const char *api_body, struct serve_trusts *trusts,
+                                      char *err, size_t len);
+
+/* serve_trusts_free: drop the references of trusts (the targets keep theirs). */
+void serve_trusts_free(struct serve_trusts *trusts);
 
 /* serve_target_adopt: give t the settings of nt (same fingerprint or not),
  * keeping t's state; nt is freed. The caller has stopped t's run and

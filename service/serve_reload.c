@@ -84,7 +84,7 @@ static void keep_running_endpoints(struct cfg *old, struct cfg *nc)
  * NULL when parsing failed (the old settings stay) or the name is now in
  * the file (shadow[i]). */
 static int reparse_api(struct serve *s, const struct cfg *nc, size_t first_api,
-                       struct serve_target **nt, bool *shadow)
+                       struct serve_target **nt, bool *shadow, struct serve_trusts *trusts)
 {
     for (size_t i = first_api; i < s->ntargets; i++) {
         struct serve_target *t = s->targets[i];
@@ -108,7 +108,7 @@ static int reparse_api(struct serve *s, const struct cfg *nc, size_t first_api,
             continue;
         }
         cfg_errs_free(&errs);
-        nt[k] = serve_target_new(ct, VIEW_SOURCE_API, t->api_body, err, sizeof err);
+        nt[k] = serve_target_new(ct, VIEW_SOURCE_API, t->api_body, trusts, err, sizeof err);
         if (nt[k] == NULL)
             serve_log("reload: API target %s keeps its settings: %s", t->v.name, err);
     }
@@ -148,7 +148,9 @@ int serve_reload(struct serve *s, char *err, size_t len)
         reload_failed(s, why, err, len);
         return -1;
     }
-    /* every file target built (secrets read) before anything changes */
+    /* every file target built (secrets read, trust stores loaded again)
+     * before anything changes */
+    struct serve_trusts trusts = {0};
     size_t nfile = nc->n_targets, first_api = serve_file_count(s);
     size_t napi = s->ntargets - first_api;
     struct serve_target **nt = calloc(nfile + napi + 1, sizeof *nt);
@@ -168,11 +170,12 @@ int serve_reload(struct serve *s, char *err, size_t len)
         struct cfg_target *ct = nc->targets[i];
         nc->targets[i] = NULL;
         char e[512] = "";
-        nt[i] = serve_target_new(ct, VIEW_SOURCE_FILE, NULL, e, sizeof e);
+        nt[i] = serve_target_new(ct, VIEW_SOURCE_FILE, NULL, &trusts, e, sizeof e);
         if (nt[i] == NULL) {
             snprintf(why, sizeof why, "%s: targets[%zu]: %s", s->config_path, i, e);
             for (size_t j = 0; j < i; j++)
                 serve_target_free(nt[j]);
+            serve_trusts_free(&trusts);
             free(nt);
             free(shadow);
             free(list);
@@ -183,7 +186,7 @@ int serve_reload(struct serve *s, char *err, size_t len)
         }
     }
     nc->n_targets = 0; /* the targets are ours now */
-    reparse_api(s, nc, first_api, nt + nfile, shadow);
+    reparse_api(s, nc, first_api, nt + nfile, shadow, &trusts);
 
     /* from here on nothing fails */
     size_t added = 0, changed = 0, kept = 0, removed = 0, n = 0;
@@ -245,6 +248,8 @@ int serve_reload(struct serve *s, char *err, size_t len)
     s->cfg = nc;
     tokens_free(s->tokens);
     s->tokens = tok;
+    serve_trusts_free(&s->trusts); /* the targets hold what they use */
+    s->trusts = trusts;
     s->view.reload_ok = 1;
     s->view.reload_success_ms = loop_wall_ms();
     s->reload_error[0] = '\0';
@@ -273,7 +278,8 @@ int serve_target_put(struct serve *s, const char *name, const char *body, size_t
     memcpy(text, body, len);
     text[len] = '\0';
     char err[512] = "";
-    struct serve_target *nt = serve_target_new(ct, VIEW_SOURCE_API, text, err, sizeof err);
+    struct serve_target *nt = serve_target_new(ct, VIEW_SOURCE_API, text, &s->trusts, err,
+                                               sizeof err);
     if (nt == NULL) {
         free(text);
         cfg_err_add(errs, 0, 0, "", "%s", err);

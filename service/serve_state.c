@@ -147,7 +147,8 @@ static int restore_api(void *arg, const char *name, const char *json, int64_t cr
         return 0;
     }
     cfg_errs_free(&errs);
-    struct serve_target *t = serve_target_new(ct, VIEW_SOURCE_API, json, err, sizeof err);
+    struct serve_target *t = serve_target_new(ct, VIEW_SOURCE_API, json, &s->trusts, err,
+                                                  sizeof err);
     if (t == NULL || serve_insert(s, t, s->ntargets) != 0) {
         serve_log("API target %s: not started: %s", name, t ? "out of memory" : err);
         serve_target_free(t);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probes/check/check_tls.h"
 #include "probes/verdict/check_obs.h"
 #include "service/secret.h"
 #include "service/serve.h"
@@ -30,11 +31,58 @@ static unsigned sockets_of(const struct check_opts *o)
     return n;
 }
 
+/* The shared trust store for cacert (NULL: the system store), loaded into
+ * trusts the first time. Returns a new reference, or NULL (err). */
+static struct check_trust *trust_get(struct serve_trusts *trusts, const char *cacert, char *err,
+                                     size_t len)
+{
+    for (size_t i = 0; i < trusts->n; i++) {
+        const char *c = trusts->v[i].cacert;
+        if ((c == NULL && cacert == NULL) || (c != NULL && cacert != NULL && strcmp(c, cacert) == 0))
+            return check_trust_ref(trusts->v[i].trust);
+    }
+    if (trusts->n == trusts->cap) {
+        size_t cap = trusts->cap ? trusts->cap * 2 : 4;
+        struct serve_trust_entry *p = realloc(trusts->v, cap * sizeof *p);
+        if (p == NULL) {
+            snprintf(err, len, "out of memory");
+            return NULL;
+        }
+        trusts->v = p;
+        trusts->cap = cap;
+    }
+    char why[256] = "";
+    struct check_trust *t = check_trust_load(cacert, why, sizeof why);
+    if (t == NULL) {
+        snprintf(err, len, "cacert: %s", why);
+        return NULL;
+    }
+    char *copy = cacert ? strdup(cacert) : NULL;
+    if (cacert != NULL && copy == NULL) {
+        check_trust_unref(t);
+        snprintf(err, len, "out of memory");
+        return NULL;
+    }
+    trusts->v[trusts->n++] = (struct serve_trust_entry){copy, t};
+    return check_trust_ref(t);
+}
+
+void serve_trusts_free(struct serve_trusts *trusts)
+{
+    for (size_t i = 0; i < trusts->n; i++) {
+        free(trusts->v[i].cacert);
+        check_trust_unref(trusts->v[i].trust);
+    }
+    free(trusts->v);
+    *trusts = (struct serve_trusts){0};
+}
+
 /* The view fields that come from the settings. */
 static int fill_settings(struct serve_target *t, enum view_source source)
 {
     const struct cfg_target *ct = t->ct;
     t->opts = cfg_target_opts(ct, t->password);
+    t->opts.trust = t->trust;
     free(t->labels);
     t->labels = NULL;
     if (ct->n_labels > 0) {
@@ -62,7 +110,8 @@ static int fill_settings(struct serve_target *t, enum view_source source)
 }
 
 struct serve_target *serve_target_new(struct cfg_target *ct, enum view_source source,
-                                      const char *api_body, char *err, size_t len)
+                                      const char *api_body, struct serve_trusts *trusts,
+                                      char *err, size_t len)
 {
     char *password = NULL;
     int rc = cfg_secret_load(ct, &password, err, len);
@@ -83,6 +132,11 @@ struct serve_target *serve_target_new(struct cfg_target *ct, enum view_source so
     t->ct = ct;
     t->password = password;
     t->fp = cfg_target_fingerprint_secret(ct, password);
+    t->trust = trust_get(trusts, ct->set.opts.cacert, err, len);
+    if (t->trust == NULL) {
+        serve_target_free(t);
+        return NULL;
+    }
     if (fill_settings(t, source) != 0) {
         snprintf(err, len, "out of memory");
         serve_target_free(t);
@@ -102,13 +156,16 @@ void serve_target_adopt(struct serve_target *t, struct serve_target *nt)
     cfg_target_free(t->ct);
     secret_free(t->password);
     free(t->api_body);
+    check_trust_unref(t->trust);
     t->ct = nt->ct;
     t->password = nt->password;
     t->api_body = nt->api_body;
     t->fp = nt->fp;
+    t->trust = nt->trust;
     nt->ct = NULL;
     nt->password = NULL;
     nt->api_body = NULL;
+    nt->trust = NULL;
     enum view_source source = nt->v.source;
     serve_target_free(nt);
     if (fill_settings(t, source) != 0) {
@@ -125,6 +182,7 @@ void serve_target_free(struct serve_target *t)
     cfg_target_free(t->ct);
     secret_free(t->password);
     free(t->api_body);
+    check_trust_unref(t->trust);
     free(t->labels);
     free(t->latest_json);
     oa_result_free(t->latest);

@@ -260,12 +260,12 @@ class ServeLab(unittest.TestCase):
 
     def test_six_scenarios(self):
         """Each scenario's state and codes, in the history and as incidents."""
-        cfg = self.config([self.target(n) for n in SIX], interval="2s", timeout="2s")
+        cfg = self.config([self.target(n) for n in SIX], interval="4s", timeout="4s")
         s = Serve(self, cfg, self.tmp).start()
         try:
             names = [n.replace("_", "-") for n in SIX]
             wait_for("two runs of every target",
-                     lambda: all(self.count_runs(n) >= 2 for n in names), 40)
+                     lambda: all(self.count_runs(n) >= 2 for n in names), 60)
             api = self.api_six(names)
         finally:
             log = s.stop()
