@@ -95,7 +95,16 @@
   function token() {
     try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
   }
+  window.oaprobeBusy = 0; /* API requests in flight (the browser tests wait for 0) */
   async function api(path, opts) {
+    window.oaprobeBusy++;
+    try {
+      return await apiCall(path, opts);
+    } finally {
+      window.oaprobeBusy--;
+    }
+  }
+  async function apiCall(path, opts) {
     const o = Object.assign({ headers: {} }, opts || {});
     o.headers = Object.assign({ Accept: 'application/json' }, o.headers);
     const t = token();
@@ -755,7 +764,7 @@
       hist.append(el('figure', { class: 'chart' }, chart(res.results, days),
         el('figcaption', { class: 'muted', text: 'Line: response time of the working runs; squares: failed runs; bars: availability per day (green 100%, amber 90% or more, red below, grey no data).' })),
       el('details', null, el('summary', { text: 'The latest runs as a table' }),
-        el('table', { class: 'layers' }, el('thead', null, el('tr', null, el('th', { scope: 'col', text: 'Run' }),
+        el('table', { class: 'runs' }, el('thead', null, el('tr', null, el('th', { scope: 'col', text: 'Run' }),
           el('th', { scope: 'col', text: 'State' }), el('th', { scope: 'col', class: 'num', text: 'Time' }),
           el('th', { scope: 'col', text: 'Codes' }))), el('tbody', null, ...rows))));
       clear(inc);
