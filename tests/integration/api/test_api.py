@@ -480,6 +480,57 @@ class Api(unittest.TestCase):
         self.assertEqual(self.get("/healthz")[0], 200)
 
 
+class Concurrency(unittest.TestCase):
+    """Many clients at once on the one loop thread: waiting runs, event
+    streams and bad requests interleaved; every one gets its answer."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = Fake()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc, err = cls.fake.stop()
+        assert rc == 0, err
+
+    def test_many_clients(self):
+        import concurrent.futures
+        p = self.fake.port4
+        streams = []
+        for _ in range(20):
+            s = socket.create_connection(("127.0.0.1", p), timeout=10)
+            s.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+            streams.append(s)
+        time.sleep(0.2)
+        self.assertEqual(self.fake.command("counts"), "streams 20 dropped 0")
+
+        def one(i):
+            if i % 3 == 0:
+                return request(p, "POST", "/api/v1/targets/contoso-mail/run",
+                               headers=bearer(WRITE))[0]
+            if i % 3 == 1:
+                return request(p, "GET", "/api/v1/targets/%2e%2e")[0]
+            return request(p, "GET", "/api/v1/targets")[0]
+
+        with concurrent.futures.ThreadPoolExecutor(64) as ex:
+            codes = list(ex.map(one, range(192)))
+        self.assertEqual(codes.count(200), 128)
+        self.assertEqual(codes.count(400), 64)
+        for s in streams:  # each stream saw the 64 runs' result events
+            buf = b""
+            while buf.count(b"event: result") < 64:
+                chunk = s.recv(1 << 16)
+                self.assertTrue(chunk, "stream closed early")
+                buf += chunk
+            s.close()
+        # a closed stream is noticed at its next write (an event, a keep-alive)
+        deadline = time.monotonic() + 20
+        while self.fake.command("counts") != "streams 0 dropped 0":
+            self.assertLess(time.monotonic(), deadline, self.fake.command("counts"))
+            self.fake.command("burst 1 10")
+            time.sleep(0.1)
+
+
 class ReadToken(unittest.TestCase):
     """api.read_requires_token: reads need a token too; /healthz never."""
 
