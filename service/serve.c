@@ -30,6 +30,7 @@
 
 #include "service/api.h"
 #include "service/cli.h"
+#include "service/hooks.h"
 #include "service/loop.h"
 #include "service/serve.h"
 #include "service/store.h"
@@ -172,6 +173,11 @@ static void on_signal(void *arg, int fd, uint32_t events)
     }
 }
 
+static void hooks_log(const char *line)
+{
+    serve_log("%s", line);
+}
+
 static int setup(struct serve *s, const struct args *a, const sigset_t *sigs)
 {
     char err[512] = "";
@@ -186,6 +192,11 @@ static int setup(struct serve *s, const struct args *a, const sigset_t *sigs)
         rc = store_open(s->cfg->storage, &s->st, err, sizeof err);
     if (rc != 0) {
         serve_log("storage %s: %s", s->cfg->storage, err);
+        return -1;
+    }
+    s->hooks = hooks_new(s->loop, s->cfg, s->w, &s->view, hooks_log);
+    if (s->hooks == NULL) {
+        serve_log("out of memory");
         return -1;
     }
     serve_restore_api_targets(s);
@@ -217,6 +228,8 @@ static void teardown(struct serve *s)
     for (size_t i = 0; i < s->ntargets; i++)
         serve_sched_stop(s, s->targets[i]); /* runs in flight cancelled */
     serve_api_stop(s);
+    hooks_free(s->hooks); /* deliveries in flight cancelled (each recorded) */
+    s->hooks = NULL;
     if (s->loop != NULL) {
         loop_timer_cancel(s->loop, s->prune_timer);
         if (s->sigfd > 0)

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "service/config_int.h"
+#include "service/hooks.h"
 #include "service/loop.h"
 #include "service/serve.h"
 #include "service/store_writer.h"
@@ -228,6 +229,7 @@ int serve_reload(struct serve *s, char *err, size_t len)
         if (t->keep)
             continue;
         serve_sched_stop(s, t);
+        hooks_forget(s->hooks, &t->v, loop_wall_ms());
         serve_log("reload: target %s: removed%s", t->v.name,
                   t->v.source == VIEW_SOURCE_API ? " (an API target shadowed by the file)" : "");
         serve_target_free(t);
@@ -244,6 +246,7 @@ int serve_reload(struct serve *s, char *err, size_t len)
     free(list);
 
     keep_running_endpoints(s->cfg, nc);
+    hooks_reload(s->hooks, nc);
     cfg_free(s->cfg);
     s->cfg = nc;
     tokens_free(s->tokens);
@@ -320,6 +323,7 @@ int serve_target_delete(struct serve *s, const char *name)
     if (rc < 0)
         serve_writer_full(s, "API target delete", name, rc);
     serve_sched_stop(s, t);
+    hooks_forget(s->hooks, &t->v, loop_wall_ms());
     serve_remove(s, t);
     serve_target_free(t);
     serve_log("API target %s: deleted", name);

@@ -29,6 +29,7 @@
 #include <sys/resource.h>
 
 #include "service/api.h"
+#include "service/hooks.h"
 #include "service/loop.h"
 #include "service/serve.h"
 #include "service/store_writer.h"
@@ -466,6 +467,9 @@ static void record(struct serve *s, struct serve_target *t, struct oa_result *r)
     struct view_target *v = &t->v;
     bool was_pending = view_target_pending(v);
     enum oa_state raw = oa_result_status(r);
+    enum oa_state from = v->status;
+    int64_t now_wall = loop_wall_ms();
+    v->maintenance = hooks_maintenance(s->hooks, v, r->started_at_ms) ? 1 : 0;
     v->last_status = raw;
     v->last_run_ms = r->started_at_ms;
     v->latency_us = r->duration_us;
@@ -499,7 +503,8 @@ static void record(struct serve *s, struct serve_target *t, struct oa_result *r)
         .steps_json = steps,
         .result_json = json,
         .lag_ms = t->lag_ms,
-        .flags = (t->overrun ? STORE_RUN_OVERRUN : 0u) | (t->manual ? STORE_RUN_KEEP_RESULT : 0u),
+        .flags = (t->overrun ? STORE_RUN_OVERRUN : 0u) | (t->manual ? STORE_RUN_KEEP_RESULT : 0u) |
+                 (v->maintenance ? STORE_RUN_MAINTENANCE : 0u),
     };
     t->overrun = false;
     int rc = store_writer_run(s->w, &run, NULL);
@@ -510,6 +515,7 @@ static void record(struct serve *s, struct serve_target *t, struct oa_result *r)
     else
         t->uptime_due = true; /* read the rollups once this run is committed */
     serve_publish_result(s, t);
+    hooks_on_result(s->hooks, v, from, now_wall);
 }
 
 static void call_waiters(struct serve_target *t, const struct oa_result *r)

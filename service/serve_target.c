@@ -105,6 +105,7 @@ static int fill_settings(struct serve_target *t, enum view_source source)
     v->timeout_ms = t->opts.timeout_ms ? t->opts.timeout_ms : CHECK_DEFAULT_TIMEOUT_MS;
     v->failure_threshold = ct->failure_threshold ? ct->failure_threshold : 1;
     v->success_threshold = ct->success_threshold ? ct->success_threshold : 1;
+    v->remind_every_ms = ct->remind_every_ms;
     t->sockets = sockets_of(&t->opts);
     return 0;
 }
