@@ -6,7 +6,8 @@
  * web/ renderers produced (render_samples) and the real `oaprobe
  * validports`, and against the real HTTP API (service/api*.c serving the
  * embedded page, tokens, CSP) with the fake daemon of tests/integration/api
- * (api_fake). Checks: the overview shows every target's state (text and
+ * (api_fake), and against the real `oaprobe serve` watching the lab
+ * (serve_lab.py: six scenarios; one taken down and brought back). Checks: the overview shows every target's state (text and
  * icon, never colour alone), what is wrong, certificate days and the 90-day
  * bar; the target page shows layers, diagnoses with remedies, certificate,
  * chart with its text alternative, incidents; a target broken then mended
@@ -62,6 +63,37 @@ function startApiFake(store) {
     p.on('exit', (c) => reject(new Error('api_fake exited ' + c)));
   });
 }
+/* The real `oaprobe serve` watching the lab (serve_lab.py). */
+function startServeLab() {
+  return new Promise((resolve, reject) => {
+    const p = spawn('/usr/bin/python3', [path.join(__dirname, 'serve_lab.py'), '--oaprobe', process.env.OAPROBE],
+      { stdio: ['pipe', 'pipe', 'inherit'] });
+    let buf = '';
+    const waiting = [];
+    p.stdout.on('data', (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (line.startsWith('{')) {
+          const info = JSON.parse(line);
+          resolve(Object.assign(info, {
+            proc: p,
+            command: (c) => new Promise((res, rej) => {
+              waiting.push((answer) => (answer === 'ok' ? res() : rej(new Error(c + ': ' + answer))));
+              p.stdin.write(c + '\n');
+            }),
+          }));
+        } else if (waiting.length) {
+          waiting.shift()(line);
+        }
+      }
+    });
+    p.on('exit', (c) => reject(new Error('serve_lab.py exited ' + c)));
+  });
+}
+
 const FAKE_WRITER = 'write-secret-0123456789abcdef';
 const FAKE_READER = 'read-secret-0123456789abcdef';
 
@@ -104,7 +136,7 @@ async function settle(page) {
 const tests = [];
 function test(name, fn) { tests.push({ name, fn }); }
 
-let browser, fx, fxMany, fake;
+let browser, fx, fxMany, fake, serve;
 const problems = [];
 const figures = {};
 
@@ -430,6 +462,90 @@ test('served by the real API (api_fake): embedded page under its CSP, run now, V
   await ctx.close();
 });
 
+const WORDS = { ok: 'OK', warning: 'Warning', critical: 'Critical', unknown: 'Unknown' };
+function expectedState(codes) {
+  if (!codes.length) return 'ok';
+  if (codes.length === 1 && codes[0] === 'cert_expiring') return 'warning';
+  return 'critical';
+}
+
+test('real serve + lab: every scenario with its state, what is wrong and remedies', async () => {
+  const { ctx, page } = await newPage();
+  await page.goto(serve.url + '/');
+  await page.waitForFunction((n) => document.querySelectorAll('tbody tr').length === n &&
+    ![...document.querySelectorAll('tbody td.st')].some((c) => /Pending/.test(c.textContent)),
+  Object.keys(serve.expected).length, { timeout: 60000 });
+  for (const [name, codes] of Object.entries(serve.expected)) {
+    const want = WORDS[expectedState(codes)];
+    await page.waitForFunction(([n, w]) => document.querySelector(`tr[data-name="${n}"] td.st`).textContent.includes(w),
+      [name, want], { timeout: 20000 }).catch(async () => {
+      throw new Error(name + ': want ' + want + ', page shows ' + await page.textContent(`tr[data-name="${name}"]`));
+    });
+    if (codes.length) {
+      assert.equal(await page.textContent(`tr[data-name="${name}"] td.what .code`), codes[0], name);
+    }
+  }
+  assert.match(await page.textContent('tr[data-name="cert-expiring"] td:nth-child(4)'), /^[0-9] d$/);
+  assert.match(await page.textContent('.banner'), /Outage/);
+  await page.screenshot({ path: path.join(OUT, 'serve-overview-desktop.png'), fullPage: true });
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.goto(serve.url + '/?kiosk=1');
+  await page.waitForFunction(() => window.oaprobeRendered);
+  await page.screenshot({ path: path.join(OUT, 'serve-overview-kiosk.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(serve.url + '/');
+  await page.waitForFunction(() => window.oaprobeRendered);
+  await page.screenshot({ path: path.join(OUT, 'serve-overview-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 1366, height: 900 });
+  for (const [name, codes] of Object.entries(serve.expected)) {
+    await page.goto(serve.url + '/t/' + name);
+    await page.waitForSelector('#h-inc');
+    for (const code of codes) {
+      const d = await page.textContent(`.diag[data-code="${code}"]`);
+      assert.match(d, /What to do: \S+/, name + ' ' + code);
+    }
+    const layers = await page.$$eval('.layers tbody tr[data-step]', (r) => r.length);
+    assert.ok(layers >= 1, name + ': no layer rows');
+    await settle(page);
+  }
+  await page.goto(serve.url + '/t/acl-fqdn-missing');
+  await page.waitForSelector('#h-inc');
+  const tunnel = await page.$$eval('.layers tbody tr[data-step]', (rs) => rs.map((r) => r.textContent).filter((t) => /^Tunnel/.test(t)));
+  assert.ok(tunnel.some((t) => /Critical/.test(t)) && tunnel.some((t) => /OK/.test(t)), tunnel.join(' | '));
+  await page.screenshot({ path: path.join(OUT, 'serve-target-desktop.png'), fullPage: true });
+  await settle(page);
+  await ctx.close();
+});
+
+test('real serve + lab: a target broken then mended changes on the open page; run now with the write token', async () => {
+  const { ctx, page } = await newPage();
+  await page.goto(serve.url + '/');
+  await page.waitForFunction(() => /OK/.test(document.querySelector('tr[data-name="healthy"] td.st').textContent), null, { timeout: 30000 });
+  await page.evaluate(() => { window.noReload = 1; });
+  await serve.command('down healthy');
+  await page.waitForFunction(() => /Critical/.test(document.querySelector('tr[data-name="healthy"] td.st').textContent), null, { timeout: 30000 });
+  assert.match(await page.textContent('tr[data-name="healthy"] td.what'), /tcp_refused/);
+  await serve.command('up');
+  await page.waitForFunction(() => /OK/.test(document.querySelector('tr[data-name="healthy"] td.st').textContent), null, { timeout: 30000 });
+  assert.equal(await page.evaluate(() => window.noReload), 1, 'the page was reloaded');
+  await page.goto(serve.url + '/t/healthy');
+  await page.waitForSelector('#h-inc');
+  assert.match(await page.textContent('.incidents'), /Critical/);
+  assert.equal(await page.isDisabled('#run-now'), true);
+  await page.click('#token-box summary');
+  await page.fill('#token-input', serve.read);
+  await page.press('#token-input', 'Enter');
+  await page.click('#run-now');
+  await page.waitForFunction(() => /Refused \(403\)/.test(document.getElementById('run-msg').textContent));
+  await page.click('#token-box summary');
+  await page.fill('#token-input', serve.write);
+  await page.press('#token-input', 'Enter');
+  await page.click('#run-now');
+  await page.waitForFunction(() => /^Done: OK/.test(document.getElementById('run-msg').textContent), null, { timeout: 30000 });
+  await settle(page);
+  await ctx.close();
+});
+
 (async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oaprobe-chromium-'));
   let failed = 0, ran = 0;
@@ -437,6 +553,7 @@ test('served by the real API (api_fake): embedded page under its CSP, run now, V
     fx = await startFixture();
     fxMany = await startFixture(['--many', '1000']);
     fake = await startApiFake(path.join(dataDir, 'api-fake.db'));
+    if (!process.env.ONLY || /serve/.test(process.env.ONLY)) serve = await startServeLab();
     /* a fresh --user-data-dir (playwright passes it for a persistent
      * context); every test opens its own tab */
     browser = await chromium.launchPersistentContext(dataDir, {
@@ -461,6 +578,11 @@ test('served by the real API (api_fake): embedded page under its CSP, run now, V
   } finally {
     if (browser) await browser.close();
     for (const f of [fx, fxMany]) if (f) f.proc.kill('SIGTERM');
+    if (serve) {
+      serve.proc.stdin.end(); /* serve_lab.py stops serve and the lab */
+      const rc = await new Promise((res) => { serve.proc.on('exit', res); setTimeout(() => res('timeout'), 90000); });
+      if (rc !== 0) { failed++; console.log('FAIL serve_lab.py: oaprobe serve or the lab did not stop cleanly (' + rc + ')'); }
+    }
     if (fake) {
       fake.proc.stdin.end(); /* api_fake serves until its stdin closes */
       await new Promise((res) => { fake.proc.on('exit', res); setTimeout(res, 5000); });
