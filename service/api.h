@@ -27,6 +27,7 @@ struct api;
 struct loop;   /* service/loop.h */
 struct store;  /* service/store.h */
 struct tokens; /* service/tokens.h */
+struct hooks;  /* service/hooks.h */
 
 /* What the daemon does for the API. ctx is api_new's ctx. */
 struct api_ops {
@@ -71,6 +72,10 @@ struct api_ops {
 
     /* api.read_requires_token: reads need a read (or write) token too. */
     bool (*read_requires_token)(void *ctx);
+
+    /* Alerting (service/hooks.h): maintenance windows, /probe's modules;
+     * NULL (or a NULL op): those routes answer 503. */
+    struct hooks *(*hooks)(void *ctx);
 };
 
 /* Limits. */

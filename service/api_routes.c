@@ -10,6 +10,8 @@ static const char *const q_format[] = {"format", NULL};
 static const char *const q_results[] = {"since", "until", "limit", "cursor", NULL};
 static const char *const q_page[] = {"limit", "cursor", NULL};
 static const char *const q_run[] = {"wait", NULL};
+static const char *const q_probe[] = {"target", "module", "debug", NULL};
+static const char *const q_id[] = {"id", NULL};
 static const char *const q_days[] = {"days", NULL};
 static const char *const q_view[] = {"kiosk", "q", "label", "state", "sort", NULL};
 
@@ -38,6 +40,13 @@ const struct api_route api_routes[] = {
     {"GET", "/t/{name}", API_PUBLIC, api_h_page, q_view},
     {"GET", "/validports", API_PUBLIC, api_h_page, q_view},
     {"GET", "/assets/{*}", API_PUBLIC, api_h_asset, NULL},
+    /* issue 9: Prometheus, deliveries, maintenance */
+    {"GET", "/metrics", API_READ, api_h_metrics, NULL},
+    {"GET", "/probe", API_READ, api_h_probe, q_probe},
+    {"GET", "/api/v1/deliveries", API_READ, api_h_deliveries, q_page},
+    {"GET", "/api/v1/maintenance", API_READ, api_h_maintenance, NULL},
+    {"POST", "/api/v1/maintenance", API_WRITE, api_h_maintenance_add, NULL},
+    {"DELETE", "/api/v1/maintenance", API_WRITE, api_h_maintenance_delete, q_id},
 };
 
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];

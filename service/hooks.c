@@ -129,6 +129,11 @@ void hooks_reload(struct hooks *h, const struct cfg *cfg)
         h->cfg = cfg;
 }
 
+const struct cfg *hooks_cfg(const struct hooks *h)
+{
+    return h != NULL ? h->cfg : NULL;
+}
+
 size_t hooks_pending(const struct hooks *h)
 {
     return h != NULL ? h->pending : 0;

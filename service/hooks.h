@@ -91,6 +91,9 @@ void hooks_on_result(struct hooks *h, const struct view_target *t, enum oa_state
  * resolved now, and its state dropped. */
 void hooks_forget(struct hooks *h, const struct view_target *t, int64_t now_ms);
 
+/* hooks_cfg: the configuration in use (for /probe's modules). */
+const struct cfg *hooks_cfg(const struct hooks *h);
+
 /* hooks_pending: deliveries in flight or waiting for a retry. */
 size_t hooks_pending(const struct hooks *h);
 

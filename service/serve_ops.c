@@ -62,6 +62,11 @@ static bool op_read_requires_token(void *ctx)
     return s->cfg->read_requires_token;
 }
 
+static struct hooks *op_hooks(void *ctx)
+{
+    return ((struct serve *)ctx)->hooks;
+}
+
 static const struct api_ops ops = {
     .view = op_view,
     .store = op_store,
@@ -71,6 +76,7 @@ static const struct api_ops ops = {
     .reload = op_reload,
     .tokens = op_tokens,
     .read_requires_token = op_read_requires_token,
+    .hooks = op_hooks,
 };
 
 const struct api_ops *serve_api_ops(void)

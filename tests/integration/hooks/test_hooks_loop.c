@@ -531,8 +531,10 @@ static void scenario_slow(const char *dir, struct loop *l)
            (unsigned long long)view.hooks[VIEW_HOOK_ALERTMANAGER][VIEW_OUTCOME_RETRY],
            (unsigned long long)view.hooks[VIEW_HOOK_EXEC][VIEW_OUTCOME_RETRY], hooks_pending(h));
     CHECK(call_ms < 100.0, "hooks_on_result blocked for %.1f ms", call_ms);
-    CHECK(tk.max_lag < 40, "the schedule lagged %lld ms behind", (long long)tk.max_lag);
-    CHECK(tk.ticks >= 45, "only %u ticks in 2.5 s", tk.ticks);
+    /* a receiver that blocked the loop would show its whole 500 ms timeout
+     * here; what is left is the machine's own noise (figure printed) */
+    CHECK(tk.max_lag < 250, "the schedule lagged %lld ms behind", (long long)tk.max_lag);
+    CHECK(tk.ticks >= 40, "only %u ticks in 2.5 s", tk.ticks);
     CHECK(view.hooks[VIEW_HOOK_WEBHOOK][VIEW_OUTCOME_RETRY] >= 1 &&
               view.hooks[VIEW_HOOK_ALERTMANAGER][VIEW_OUTCOME_RETRY] >= 1 &&
               view.hooks[VIEW_HOOK_EXEC][VIEW_OUTCOME_RETRY] >= 1,
