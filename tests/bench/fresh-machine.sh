@@ -167,8 +167,8 @@ step "debootstrap --variant=minbase bookworm" debootstrap.log \
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 ca_in_root=
 if [ -n "$extra_ca" ]; then
-  cp "$extra_ca" "$root/etc/ssl/fresh-machine-extra-ca.pem" || die "cannot copy $extra_ca"
-  ca_in_root=/etc/ssl/fresh-machine-extra-ca.pem
+  cp "$extra_ca" "$root/etc/fresh-machine-extra-ca.pem" || die "cannot copy $extra_ca"
+  ca_in_root=/etc/fresh-machine-extra-ca.pem
   echo "   node/npm in the root also trust $extra_ca (--extra-ca)"
 fi
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
