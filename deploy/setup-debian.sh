@@ -58,7 +58,7 @@ programs=(
   promtool:prometheus amtool:prometheus-alertmanager
   systemd-analyze:systemd systemd-sysusers:systemd systemd-tmpfiles:systemd
   nginx:nginx man:man-db groff:groff-base kill:procps systemctl:systemd
-  cpack:cmake objdump:build-essential file:file dpkg-shlibdeps:build-essential
+  cpack:cmake objdump:build-essential file:file dpkg-shlibdeps:build-essential pgrep:procps
   chromium:chromium node:nodejs npm:npm
 )
 
