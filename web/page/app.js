@@ -692,7 +692,7 @@
       for (const s of r.steps) {
         tb.append(el('tr', { 'data-step': s.name },
           el('th', { scope: 'row', text: LAYERS[s.name] || s.name }),
-          el('td', { text: stepWhere(s.details) || '\u2014' }),
+          el('td', { text: stepWhere(s.details) || (/^(dns|tcp|tls|echo_|http_plain)/.test(s.name) ? d.host : '') || '\u2014' }),
           el('td', null, stateBadge(s.status)),
           el('td', { class: 'num', text: s.status === 'skipped' ? '\u2014' : secs(s.duration_seconds) }),
           el('td', { class: 'det', text: stepDetails(s.name, s.details) })));
