@@ -55,7 +55,8 @@ programs=(
   ip:iproute2 iptables:iptables iptables-legacy:iptables sysctl:procps
   mount:mount
   shfmt:shfmt debootstrap:debootstrap git:git
-  promtool:prometheus amtool:prometheus-alertmanager
+  promtool:prometheus amtool:prometheus-alertmanager prometheus:prometheus
+  prometheus-alertmanager:prometheus-alertmanager
   systemd-analyze:systemd systemd-sysusers:systemd systemd-tmpfiles:systemd
   nginx:nginx man:man-db groff:groff-base kill:procps systemctl:systemd
   cpack:cmake objdump:build-essential file:file dpkg-shlibdeps:build-essential pgrep:procps
