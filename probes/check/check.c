@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "probes/check/check_bg.h"
 #include "probes/check/check_connect.h"
 #include "probes/check/check_echo.h"
 #include "probes/check/check_gss.h"
@@ -105,8 +106,9 @@ static void advance(struct check *c)
 {
     switch (c->state) {
     case CHECK_ST_CONNECT:
-        if (c->connect != NULL || c->echo_unauth != NULL || check_gss_pending(c))
-            return; /* (Kerberos tickets come from a background thread) */
+        if (c->connect != NULL || c->echo_unauth != NULL || check_gss_pending(c) ||
+            check_trust_pending(c))
+            return; /* (Kerberos tickets and trust stores come from background threads) */
         if (!check_depth_runs(c->depth, CHECK_DEPTH_AUTH) || !check_echo_decide_auth(c)) {
             end_pipeline(c);
             return;
@@ -213,6 +215,12 @@ bool check_expire(struct check *c)
     snprintf(why, sizeof why, "stopped at the %u ms deadline", c->timeout_ms);
     c->obs.deadline_hit = true;
     check_gss_expire(c); /* still waiting for the KDC: a timeout of its own */
+    if (check_trust_pending(c)) {
+        char tw[CHECK_DETAIL_MAX];
+        snprintf(tw, sizeof tw, "the trust store %s did not load within the %u ms deadline",
+                 c->cacert != NULL ? c->cacert : "(system)", c->timeout_ms);
+        check_trust_unwait(c, tw);
+    }
     stop_all(c, CHECK_FAIL_TIMEOUT, why);
     end_pipeline(c);
     return true;
@@ -226,6 +234,7 @@ void check_cancel(struct check *c)
     c->obs.cancelled = true;
     snprintf(c->obs.cancelled_in, sizeof c->obs.cancelled_in, "%s", check_state_name(c->state));
     check_gss_free(c); /* no longer waits for a Kerberos acquisition */
+    check_trust_unwait(c, NULL);
     stop_all(c, CHECK_FAIL_ABORTED, "cancelled");
     end_pipeline(c);
 }
@@ -251,6 +260,7 @@ int check_start(struct check *c, CURLM *multi)
     c->deadline_ms = c->t0_ms + c->timeout_ms;
     check_set_state(c, CHECK_ST_CONNECT);
     int rc = 0;
+    (void)check_trust_request(c); /* the store for the verdict, loaded in the background */
     if (c->auth == CHECK_AUTH_NEGOTIATE && check_depth_runs(c->depth, CHECK_DEPTH_AUTH) &&
         check_gss_request(c) < 0)
         rc = -1; /* recorded in obs; the unauthenticated stages still run */
@@ -296,18 +306,21 @@ static void resume(struct check *c, void *arg)
 
 int check_engine_fd(void)
 {
-    return check_gss_fd();
+    return check_bg_fd();
 }
 
 void check_engine_poll(void (*finished)(void *arg, struct check *c), void *arg)
 {
     struct poll_ctx p = {finished, arg};
+    check_bg_drain();
+    check_trust_poll(resume, &p);
     check_gss_poll(resume, &p);
 }
 
 void check_engine_cleanup(void)
 {
     check_gss_cleanup();
+    check_trust_cleanup();
 }
 
 bool check_done(const struct check *c)
@@ -360,6 +373,7 @@ void check_free(struct check *c)
 {
     if (c == NULL || c->magic != CHECK_MAGIC)
         return;
+    check_trust_unwait(c, NULL);
     if (c->multi != NULL) /* started and not done: still has transfers */
         stop_all(c, CHECK_FAIL_ABORTED, "freed");
     check_tunnels_free(c);

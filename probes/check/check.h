@@ -175,11 +175,12 @@ const struct check_obs *check_observations(const struct check *c);
 void check_free(struct check *c);
 
 /*
- * Background work. Getting Kerberos tickets from the KDC (Negotiate) runs in
- * a background thread, never on the caller's: a check that needs them waits
- * in its connect stage (its unauthenticated stages run meanwhile) until they
- * come or its deadline passes (check_expire: a `timeout` diagnosis of that
- * check only).
+ * Background work. Getting Kerberos tickets from the KDC (Negotiate) and
+ * loading a trust store (the system store or --cacert, when the check was
+ * given no shared one) run in background threads, never on the caller's: a
+ * check that needs them waits in its connect stage (its unauthenticated
+ * stages run meanwhile) until they come or its deadline passes (check_expire:
+ * a `timeout` diagnosis of that check only, or no certificate verdict).
  *
  * check_engine_fd: an eventfd that becomes readable when background work
  * has finished; register it for reading on the caller's event loop (the
@@ -194,8 +195,8 @@ void check_free(struct check *c);
  * libcurl callback.
  *
  * check_engine_cleanup: at shutdown, after the last check_free: free the
- * Kerberos identities the engine kept for the next checks (their MEMORY:
- * caches destroyed, passwords wiped).
+ * Kerberos identities and trust stores the engine kept for the next checks
+ * (MEMORY: caches destroyed, passwords wiped).
  */
 int check_engine_fd(void);
 void check_engine_poll(void (*finished)(void *arg, struct check *c), void *arg);

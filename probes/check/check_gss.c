@@ -6,7 +6,7 @@
  * reuses the tickets) and the acquisitions in flight (struct gss_job, at
  * most one per identity, with the checks waiting for it). A worker thread
  * owns its job until it puts it on the done list (under the mutex) and
- * writes the eventfd; it works on its own copies of the inputs and never
+ * signals the engine's eventfd (check_bg.h); it works on its own copies of the inputs and never
  * touches an identity.
  */
 #include "probes/check/check_gss.h"
@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,9 +25,11 @@
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
 #include <krb5.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "probes/check/check_bg.h"
 #include "probes/check/check_int.h"
 #include "probes/check/check_xfer.h"
 
@@ -78,11 +79,10 @@ struct check_gss {
 };
 
 static struct {
-    pthread_mutex_t mu;            /* done, efd creation */
-    int efd;
+    pthread_mutex_t mu;            /* done */
     struct gss_job *done;          /* finished by workers */
     struct check_ident *idents;    /* engine thread only */
-} eng = {PTHREAD_MUTEX_INITIALIZER, -1, NULL, NULL};
+} eng = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL};
 
 int check_gss_principal(const char *user, char *out, size_t cap)
 {
@@ -95,16 +95,6 @@ int check_gss_principal(const char *user, char *out, size_t cap)
         return -1;
     memcpy(out, name, n + 1);
     return 0;
-}
-
-int check_gss_fd(void)
-{
-    pthread_mutex_lock(&eng.mu);
-    if (eng.efd < 0)
-        eng.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    int fd = eng.efd;
-    pthread_mutex_unlock(&eng.mu);
-    return fd;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -236,14 +226,15 @@ static void *worker(void *arg)
     if (acquire(j) == 0 && prewarm(j, j->cred) == 0 &&
         !GSS_ERROR(gss_inquire_cred(&mn, j->cred, NULL, &lifetime, NULL, NULL)))
         j->lifetime_s = lifetime;
+    /* libkrb5's crypto is OpenSSL's: free this thread's OpenSSL state now
+     * (a process exiting right after the hand-over would not wait for the
+     * thread's destructors) */
+    OPENSSL_thread_stop();
     pthread_mutex_lock(&eng.mu);
     j->next = eng.done;
     eng.done = j;
-    int fd = eng.efd;
     pthread_mutex_unlock(&eng.mu);
-    uint64_t one = 1;
-    if (fd >= 0)
-        (void)!write(fd, &one, sizeof one);
+    check_bg_notify();
     return NULL;
 }
 
@@ -426,7 +417,7 @@ static struct gss_job *job_start(struct check_ident *id, const char *host, char 
     }
     pthread_attr_t attr;
     pthread_t t;
-    if (!ok || check_gss_fd() < 0 || pthread_attr_init(&attr) != 0) {
+    if (!ok || check_bg_fd() < 0 || pthread_attr_init(&attr) != 0) {
         snprintf(why, len, "cannot start the Kerberos worker (out of memory or descriptors)");
         job_free(j);
         return NULL;
@@ -564,9 +555,6 @@ static void job_apply(struct gss_job *j)
 
 void check_gss_poll(void (*resume)(struct check *c, void *arg), void *arg)
 {
-    uint64_t n;
-    if (eng.efd >= 0)
-        (void)!read(eng.efd, &n, sizeof n);
     pthread_mutex_lock(&eng.mu);
     struct gss_job *done = eng.done;
     eng.done = NULL;

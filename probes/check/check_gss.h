@@ -18,8 +18,8 @@
  * identity's cache and reports a refused password, an unknown principal or
  * a missing service principal in the KDC's words. The token for a transfer
  * is then made from the cached tickets without a KDC exchange. A finished
- * acquisition is signalled on the engine's eventfd (check_engine_fd in
- * check.h); check_gss_poll applies it and resumes the checks that waited.
+ * acquisition is signalled on the engine's eventfd (check_bg.h,
+ * check_engine_fd in check.h); check_gss_poll applies it and resumes the checks that waited.
  * An identity is renewed (acquired again into a fresh cache) when a check
  * needs it less than CHECK_GSS_RENEW_S before its ticket-granting ticket
  * expires. At most one acquisition per identity is in flight; checks that
@@ -89,10 +89,6 @@ int check_gss_principal(const char *user, char *out, size_t cap);
 /* check_gss_free: detach c from its identity (and from an acquisition it
  * waits for). NULL ok. */
 void check_gss_free(struct check *c);
-
-/* check_gss_fd: the eventfd the workers write when an acquisition ends
- * (created on first use), or -1. */
-int check_gss_fd(void);
 
 /*
  * check_gss_cleanup: free every identity no check uses (wiping passwords,

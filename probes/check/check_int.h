@@ -131,6 +131,7 @@ struct check_tunnel {
 
 struct check_gss;
 struct tls_verdict;
+struct trust_entry;
 
 /* The engine object. */
 struct check {
@@ -150,6 +151,9 @@ struct check {
     struct curl_slist *resolve_direct; /* + host:port:addr for the direct ports */
     char *cacert;
     struct check_trust *trust;  /* shared trust store (a reference), or NULL */
+    struct trust_entry *trust_wait; /* the engine's cache entry being loaded for us */
+    struct check *trust_next;   /* ... its other waiters */
+    bool judge_deferred;        /* the chain waits for that store to be judged */
     char *keytab;
     bool insecure, http, direct_ports;
     unsigned timeout_ms, cert_warn_days;

@@ -3,12 +3,16 @@
  */
 #include "probes/check/check_tls.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "probes/check/check_bg.h"
 #include "probes/check/check_int.h"
 #include "probes/check/check_xfer.h"
 #include "probes/tls/tls_verdict.h"
@@ -63,10 +67,206 @@ void check_trust_unref(struct check_trust *t)
     free(t);
 }
 
+/* ---------------------------------------------------------------------- */
+/* The engine's cache for checks given no store: one per file (NULL: the
+ * system store), loaded by a background thread, reused for TRUST_FRESH_MS. */
+
+#define TRUST_FRESH_MS (300 * 1000)
+
+struct trust_entry {
+    struct trust_entry *next;
+    char *path;                 /* NULL: the system store */
+    struct check_trust *trust;  /* the cache's reference, or NULL */
+    int64_t loaded_ms;
+    struct trust_job *job;      /* a load in flight, or NULL */
+    struct check *waiters;      /* linked by check->trust_next */
+};
+
+struct trust_job {
+    struct trust_job *next;
+    struct trust_entry *e;
+    char *path;
+    X509_STORE *store;          /* NULL: failed (why) */
+    char why[CHECK_DETAIL_MAX];
+};
+
+static struct {
+    pthread_mutex_t mu;         /* done */
+    struct trust_job *done;
+    struct trust_entry *entries; /* engine thread only */
+} tc = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL};
+
+static void *trust_worker(void *arg)
+{
+    struct trust_job *j = arg;
+    const char *why = NULL;
+    j->store = load_store(j->path, &why);
+    if (j->store == NULL)
+        snprintf(j->why, sizeof j->why, "%s", why ? why : "?");
+    /* free this thread's OpenSSL state now: a process exiting right after
+     * the job is handed over would not wait for the thread's destructors */
+    OPENSSL_thread_stop();
+    pthread_mutex_lock(&tc.mu);
+    j->next = tc.done;
+    tc.done = j;
+    pthread_mutex_unlock(&tc.mu);
+    check_bg_notify();
+    return NULL;
+}
+
+static bool same_path(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static void job_free(struct trust_job *j)
+{
+    X509_STORE_free(j->store);
+    free(j->path);
+    free(j);
+}
+
+static struct trust_job *trust_job_start(struct trust_entry *e)
+{
+    struct trust_job *j = calloc(1, sizeof *j);
+    if (j == NULL)
+        return NULL;
+    j->e = e;
+    j->path = e->path != NULL ? strdup(e->path) : NULL;
+    pthread_attr_t attr;
+    pthread_t t;
+    if ((e->path != NULL && j->path == NULL) || check_bg_fd() < 0 ||
+        pthread_attr_init(&attr) != 0) {
+        job_free(j);
+        return NULL;
+    }
+    (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &attr, trust_worker, j);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        job_free(j);
+        return NULL;
+    }
+    e->job = j;
+    return j;
+}
+
+int check_trust_request(struct check *c)
+{
+    if (c->trust != NULL || c->insecure || c->http)
+        return 1;
+    struct trust_entry *e = tc.entries;
+    while (e != NULL && !same_path(e->path, c->cacert))
+        e = e->next;
+    if (e == NULL) {
+        e = calloc(1, sizeof *e);
+        if (e == NULL || (c->cacert != NULL && (e->path = strdup(c->cacert)) == NULL)) {
+            free(e);
+            return -1; /* the check loads its own when it judges */
+        }
+        e->next = tc.entries;
+        tc.entries = e;
+    }
+    if (e->trust != NULL && check_now_ms() - e->loaded_ms < TRUST_FRESH_MS) {
+        c->trust = check_trust_ref(e->trust);
+        return 1;
+    }
+    if (e->job == NULL && trust_job_start(e) == NULL)
+        return -1;
+    c->trust_wait = e;
+    c->trust_next = e->waiters;
+    e->waiters = c;
+    check_tracef(c, "trust store %s: loading in the background", c->cacert ? c->cacert : "(system)");
+    return 0;
+}
+
+bool check_trust_pending(const struct check *c)
+{
+    return c != NULL && c->trust_wait != NULL;
+}
+
+void check_trust_unwait(struct check *c, const char *why)
+{
+    struct trust_entry *e = c != NULL ? c->trust_wait : NULL;
+    if (e == NULL)
+        return;
+    for (struct check **pp = &e->waiters; *pp != NULL; pp = &(*pp)->trust_next)
+        if (*pp == c) {
+            *pp = c->trust_next;
+            break;
+        }
+    c->trust_wait = NULL;
+    c->trust_next = NULL;
+    if (why != NULL && c->tls_verdict == NULL) {
+        snprintf(c->tls_verdict_why, sizeof c->tls_verdict_why, "%s", why);
+        c->judge_deferred = false;
+    }
+}
+
+void check_trust_poll(void (*resume)(struct check *c, void *arg), void *arg)
+{
+    pthread_mutex_lock(&tc.mu);
+    struct trust_job *done = tc.done;
+    tc.done = NULL;
+    pthread_mutex_unlock(&tc.mu);
+    while (done != NULL) {
+        struct trust_job *j = done;
+        done = j->next;
+        struct trust_entry *e = j->e;
+        e->job = NULL;
+        struct check_trust *t = j->store != NULL ? calloc(1, sizeof *t) : NULL;
+        if (t != NULL) {
+            t->refs = 1;
+            t->store = j->store;
+            j->store = NULL;
+            check_trust_unref(e->trust);
+            e->trust = t;
+            e->loaded_ms = check_now_ms();
+        }
+        while (e->waiters != NULL) {
+            struct check *c = e->waiters;
+            char why[CHECK_DETAIL_MAX];
+            snprintf(why, sizeof why, "cannot load the trust store %.80s: %.120s",
+                     e->path ? e->path : "(system)", j->why[0] ? j->why : "out of memory");
+            check_trust_unwait(c, t != NULL ? NULL : why);
+            if (t != NULL)
+                c->trust = check_trust_ref(t);
+            if (c->judge_deferred) { /* the connect step ended meanwhile */
+                c->judge_deferred = false;
+                check_tls_judge(c);
+            }
+            if (resume != NULL)
+                resume(c, arg);
+        }
+        job_free(j);
+    }
+}
+
+void check_trust_cleanup(void)
+{
+    check_trust_poll(NULL, NULL);
+    struct trust_entry **pp = &tc.entries;
+    while (*pp != NULL) {
+        struct trust_entry *e = *pp;
+        if (e->job == NULL && e->waiters == NULL) {
+            *pp = e->next;
+            check_trust_unref(e->trust);
+            free(e->path);
+            free(e);
+        } else {
+            pp = &e->next;
+        }
+    }
+}
+
 void check_tls_judge(struct check *c)
 {
     if (c == NULL || c->tls_verdict != NULL)
         return;
+    if (c->trust_wait != NULL) { /* the store is still loading: judge when it is in */
+        c->judge_deferred = true;
+        return;
+    }
     if (c->tls_chain == NULL) {
         snprintf(c->tls_verdict_why, sizeof c->tls_verdict_why,
                  "the server presented no certificate chain");

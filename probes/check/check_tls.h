@@ -18,8 +18,8 @@ struct tls_verdict;
 /*
  * A trust store (the system store or a --cacert bundle) loaded once and
  * shared, reference-counted, by every check that names it in its options
- * (check_opts.trust). Without one a check loads its own store when it
- * judges the chain (the CLI's single check).
+ * (check_opts.trust). Without one a check takes the store of the engine's
+ * cache below.
  */
 struct check_trust;
 
@@ -32,6 +32,26 @@ struct check_trust *check_trust_load(const char *cacert, char *err, size_t len);
  * unref frees the store. NULL ok. */
 struct check_trust *check_trust_ref(struct check_trust *t);
 void check_trust_unref(struct check_trust *t);
+
+/*
+ * The engine's own cache, for checks given no shared store: one store per
+ * file (or the system store), loaded by a background thread (a slow CA file
+ * never blocks the engine's thread) and reused for 5 minutes.
+ * check_trust_request: at check_start: c->trust set from the cache (1), or
+ * c waits for a background load (0; its verdict is made when the store is
+ * in), or -1 (then the check loads its own when it judges).
+ * check_trust_pending: c waits for a load.
+ * check_trust_unwait: c stops waiting (cancel, free, deadline); why, when
+ * not NULL, becomes its verdict's reason.
+ * check_trust_poll: apply finished loads; resume(c, arg) for each check
+ * that waited.
+ * check_trust_cleanup: free the cache (loads in flight keep theirs).
+ */
+int check_trust_request(struct check *c);
+bool check_trust_pending(const struct check *c);
+void check_trust_unwait(struct check *c, const char *why);
+void check_trust_poll(void (*resume)(struct check *c, void *arg), void *arg);
+void check_trust_cleanup(void);
 
 /* check_trust_loads: how many trust stores this process has loaded (the
  * shared ones and the checks' own), for tests and benchmarks. */

@@ -1,7 +1,8 @@
 /*
  * check_multi_driver.c: the event-driven engine API as the service uses it:
  * many checks on ONE caller-owned CURLM, driven by curl_multi_perform /
- * curl_multi_poll, every CURLMSG_DONE handed to check_dispatch(), and
+ * curl_multi_poll (with check_engine_fd), every CURLMSG_DONE handed to
+ * check_dispatch(), check_engine_poll() for the background work, and
  * check_expire() as the deadline safety net. Half of the checks start at
  * once, the others each time one finishes (a busy multi gets new handles).
  *
@@ -15,12 +16,16 @@
  * --shared-trust loads the --cacert store once (check_trust_load) and gives
  * it to every check, as the service does per configuration; either way the
  * last line on stderr says how many trust stores the process loaded.
+ * --first-cacert FILE gives the first check another bundle (a slow one, in
+ * the tests); every check's time from the start to its end goes to stderr
+ * ("<host> done after N ms").
  * Exit 0 when every check finished, 1 otherwise, 2 for bad usage.
  * Test helper only (tests/integration/check/test_check_lab.py runs it).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -38,6 +43,16 @@ struct job {
 };
 
 static bool print_bytes;
+static const char *first_cacert; /* --first-cacert */
+static const struct job *first_job;
+static long long t0_ms;
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 static struct check_trust *trust; /* --shared-trust */
 
 static void report(struct job *j)
@@ -66,6 +81,7 @@ static void report(struct job *j)
     }
     printf("\n");
     j->reported = true;
+    fprintf(stderr, "%s done after %lld ms\n", j->host, mono_ms() - t0_ms);
 }
 
 static int start(struct job *j, CURLM *multi, const char *cacert, const char *user,
@@ -76,7 +92,7 @@ static int start(struct job *j, CURLM *multi, const char *cacert, const char *us
     o.host = j->host;
     o.resolve[0] = j->resolve;
     o.n_resolve = 1;
-    o.cacert = cacert;
+    o.cacert = j == first_job && first_cacert != NULL ? first_cacert : cacert;
     o.trust = trust;
     o.user = user;
     o.password = password;
@@ -108,6 +124,8 @@ int main(int argc, char **argv)
             user = argv[++i];
         } else if (strcmp(argv[i], "--bytes") == 0) {
             print_bytes = true;
+        } else if (strcmp(argv[i], "--first-cacert") == 0 && i + 1 < argc) {
+            first_cacert = argv[++i];
         } else if (strcmp(argv[i], "--shared-trust") == 0) {
             shared = true;
         } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
@@ -144,6 +162,8 @@ int main(int argc, char **argv)
     }
     CURLM *multi = curl_multi_init();
     size_t next = 0, first = (n + 1) / 2, done = 0;
+    first_job = &jobs[0];
+    t0_ms = mono_ms();
     for (; next < first; next++)
         start(&jobs[next], multi, cacert, user, password, timeout_ms);
     for (int spins = 0; done < n && spins < 100000; spins++) {
@@ -156,6 +176,7 @@ int main(int argc, char **argv)
             if (check_dispatch(msg, &fin) == CHECK_DISPATCH_FOREIGN)
                 fprintf(stderr, "foreign message\n");
         }
+        check_engine_poll(NULL, NULL); /* background work: trust stores, tickets */
         for (size_t i = 0; i < next; i++) {
             (void)check_expire(jobs[i].c);
             if (!jobs[i].reported && check_done(jobs[i].c)) {
@@ -167,13 +188,16 @@ int main(int argc, char **argv)
                 }
             }
         }
-        if (done < n)
-            curl_multi_poll(multi, NULL, 0, 100, NULL);
+        if (done < n) {
+            struct curl_waitfd bg = {.fd = check_engine_fd(), .events = CURL_WAIT_POLLIN};
+            curl_multi_poll(multi, &bg, bg.fd >= 0 ? 1 : 0, 100, NULL);
+        }
     }
     int rc = done == n ? 0 : 1;
     for (size_t i = 0; i < n; i++)
         check_free(jobs[i].c); /* removes anything still in the multi */
     check_trust_unref(trust); /* the checks' references are gone with them */
+    check_engine_cleanup();
     fprintf(stderr, "trust stores loaded: %lu\n", check_trust_loads());
     curl_multi_cleanup(multi);
     curl_global_cleanup();

@@ -12,7 +12,9 @@ multi, as the service does, run under ASan/LeakSanitizer.
   whose KDC never answers ends as a timeout at its deadline while the
   others finish in well under a second.
 - trust store: with a store loaded once (check_trust_load) and shared,
-  four checks load it once; without, each check loads its own.
+  four checks load it once; without, the engine's cache loads each file
+  once, in the background: a CA file that takes 2 s to read holds up only
+  the check that names it.
 - result size: the compact result a check keeps is at most 4 KiB for a
   typical check (2 names x 3 ports, healthy or with a few diagnoses); the
   figures are printed.
@@ -29,8 +31,10 @@ import argparse
 import os
 import socket
 import subprocess
-import tempfile
 import sys
+import tempfile
+import threading
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -186,16 +190,46 @@ class EngineLab(unittest.TestCase):
         # one trust store for the four checks
         self.assertIn("trust stores loaded: 1\n", p.stderr)
 
-    def test_trust_store_per_check_without_sharing(self):
+    def test_trust_store_engine_cache_and_slow_file(self):
+        """Checks given no store share the engine's cache (one load), and a
+        CA file that takes 2 s to read (a FIFO whose writer waits) holds up
+        only its own check: the others end as usual."""
         u = self.users[0]
-        args = [DRIVERS["multi"], "--cacert", self.lab.data["ca_bundle"],
-                "--user", self.user_name(u)]
-        for name in SCENARIOS:
-            sc = self.lab.scenario(name)
-            args.append("%s=%s" % (sc["host"], sc["address"]))
-        p = self.run_driver(args, env={"OAPROBE_PASSWORD": u["password"]})
+        with tempfile.TemporaryDirectory(prefix="oaprobe-ca-") as tmp:
+            fifo = os.path.join(tmp, "slow-ca.pem")
+            os.mkfifo(fifo)
+            with open(self.lab.data["ca_bundle"], "rb") as f:
+                pem = f.read()
+
+            def writer():
+                time.sleep(2.0)
+                with open(fifo, "wb") as w:
+                    w.write(pem)
+
+            th = threading.Thread(target=writer, daemon=True)
+            th.start()
+            args = [DRIVERS["multi"], "--cacert", self.lab.data["ca_bundle"],
+                    "--first-cacert", fifo, "--user", self.user_name(u)]
+            for name in SCENARIOS:
+                sc = self.lab.scenario(name)
+                args.append("%s=%s" % (sc["host"], sc["address"]))
+            p = self.run_driver(args, env={"OAPROBE_PASSWORD": u["password"]})
+            th.join(10)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertIn("trust stores loaded: %d\n" % len(SCENARIOS), p.stderr)
+        sys.stderr.write(p.stderr)
+        # two files: the FIFO and the lab CA, each loaded once for all checks
+        self.assertIn("trust stores loaded: 2\n", p.stderr)
+        done = {}
+        for line in p.stderr.splitlines():
+            if " done after " in line:
+                host, ms = line.split(" done after ")
+                done[host] = int(ms.split()[0])
+        first = self.lab.scenario(SCENARIOS[0])["host"]
+        self.assertGreaterEqual(done[first], 1900, p.stderr)
+        for name in SCENARIOS[1:]:
+            self.assertLess(done[self.lab.scenario(name)["host"]], 1500, p.stderr)
+        # the slow store still judged the chain: healthy is OK
+        self.assertIn("%s ok -" % first, p.stdout)
 
 
 if __name__ == "__main__":
