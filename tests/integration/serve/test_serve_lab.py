@@ -114,8 +114,9 @@ class Receiver:
 class Serve:
     """One `oaprobe serve` process with its configuration and log."""
 
-    def __init__(self, test, cfg_text, tmp, env=None):
+    def __init__(self, test, cfg_text, tmp, env=None, args=()):
         self.test = test
+        self.args = list(args)
         self.tmp = tmp
         self.cfg = os.path.join(tmp, "oaprobe.yml")
         self.log_path = os.path.join(tmp, "serve-%d.log" % random.randrange(1 << 30))
@@ -134,7 +135,8 @@ class Serve:
 
     def start(self):
         self.logf = open(self.log_path, "w")
-        self.p = subprocess.Popen([OAPROBE, "serve", "--config", self.cfg], stdout=self.logf,
+        self.p = subprocess.Popen([OAPROBE, "serve", "--config", self.cfg] + self.args,
+                                  stdout=self.logf,
                                   stderr=self.logf, stdin=subprocess.DEVNULL, env=self.env)
         CURRENT.append(self)
         wait_for("the service to start", lambda: "targets, storage" in self.log() or
@@ -513,6 +515,39 @@ class ServeLab(unittest.TestCase):
         total = self.q("SELECT COUNT(*) FROM runs")[0][0]
         counted = self.q("SELECT SUM(up + down + maint) FROM rollup_hour")[0][0]
         self.assertEqual(total, counted)
+
+    def test_cap_queue_and_overruns(self):
+        """--max-checks 1: runs never overlap, waiting is schedule lag (not
+        duration), a slot that comes while the target still waits is an
+        overrun (flagged on its next stored run), never a second run."""
+        many = [self.target("healthy", name="t%02d" % i) for i in range(40)]
+        s = Serve(self, self.config(many), self.tmp, args=["--max-checks", "1"]).start()
+        try:
+            wait_for("an overrun", lambda: "overrun" in s.log(), 30)
+            wait_for("runs", lambda: self.q("SELECT COUNT(*) FROM runs WHERE flags & 2")[0][0]
+                     >= 1, 30)
+            status, metrics = self.http("GET", "/metrics")
+        finally:
+            log = s.stop()
+        self.assertEqual(status, 200)
+        m = re.search(r"^oaprobe_schedule_lag_seconds_count(?:\{[^}]*\})? (\d+)", metrics, re.M)
+        self.assertIsNotNone(m, metrics[:2000])
+        self.assertGreater(int(m.group(1)), 0)
+        m = re.search(r'^oaprobe_overruns_total\{[^}]*target="t\d\d"[^}]*\} [1-9]', metrics, re.M)
+        self.assertIsNotNone(m, [x for x in metrics.splitlines() if "overrun" in x][:5])
+        self.assertIn("sockets and 1 checks at once", log)
+        rows = self.q("SELECT started_at, duration_ms, lag_ms, flags FROM runs "
+                      "ORDER BY started_at")
+        for a, b in zip(rows, rows[1:]):
+            # one check at a time: the next starts after the previous ended
+            # (started_at and duration are whole ms: 2 ms of rounding)
+            self.assertLessEqual(a[0] + a[1], b[0] + 2, (a, b))
+        lags = sorted(r[2] for r in rows)
+        # the queue made runs late by more than any run lasted: the wait is
+        # in the lag, not in the durations (each at most its 1 s deadline)
+        self.assertGreater(lags[-1], max(r[1] for r in rows))
+        self.assertLessEqual(max(r[1] for r in rows), 1000 + 600)
+        self.assertTrue(any(r[3] & 2 for r in rows))
 
     def test_api_put_run_delete(self):
         """PUT makes a target that runs and survives a restart, POST .../run
