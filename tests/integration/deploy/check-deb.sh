@@ -2,7 +2,8 @@
 # The Debian package, end to end: builds it with CPack (a release build of
 # its own), inspects it (dpkg-deb -I/-c: Depends from the shared libraries,
 # the conffile, every file in place), installs it, checks the installed unit
-# with systemd-analyze verify, and runs the installed binary.
+# with systemd-analyze verify, and runs the installed binary: `oaprobe serve`
+# against the lab's healthy endpoint (127.19.x.y), /healthz answers.
 #
 #   check-deb.sh SOURCE_DIR BUILD_DIR
 #
@@ -18,7 +19,8 @@ if [ "${CI:-}" = true ] || [ "${OAPROBE_DEB_INSTALL:-}" = 1 ]; then real=1; fi
 scratch=$(mktemp -d)
 serve_pid=
 cleanup() {
-  if [ -n "$serve_pid" ]; then kill -TERM "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+  local p
+  for p in $serve_pid ${lab_pid:-}; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   if [ "$real" = 1 ] && dpkg-query -W oaprobe >/dev/null 2>&1; then dpkg --purge oaprobe >/dev/null || true; fi
   rm -rf "$scratch"
 }
@@ -97,22 +99,50 @@ fi
 bin=$root/usr/bin/oaprobe
 "$bin" --version
 "$bin" config check "$root/etc/oaprobe/oaprobe.yml"
-if "$bin" --help | grep -q '^  serve '; then
-  port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  printf 'listen: 127.0.0.1:%s\nstorage: %s/oaprobe.db\ntargets: []\n' "$port" "$scratch" >"$scratch/serve.yml"
-  "$bin" serve --config "$scratch/serve.yml" 2>"$scratch/serve.log" &
-  serve_pid=$!
-  for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$port/healthz" >"$scratch/healthz" 2>/dev/null && break
-    kill -0 "$serve_pid" 2>/dev/null || { cat "$scratch/serve.log" >&2; fail "serve exited"; }
-    sleep 0.1
-  done
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$scratch/serve.log" >&2; fail "/healthz does not answer"; }
-  echo "installed oaprobe serve: /healthz answers: $(cat "$scratch/healthz")"
-  kill -TERM "$serve_pid"
-  wait "$serve_pid" || fail "serve exited $? on SIGTERM"
-  serve_pid=
-else
-  echo "this build has no 'oaprobe serve' yet: /healthz not checked"
-fi
+# 5. the installed `oaprobe serve` against the lab (its healthy endpoint, on
+# 127.19.x.y): /healthz answers and the target's first run is ok
+lab_pid=
+mkdir -p "$scratch/lab"
+/usr/bin/python3 "$src/tests/lab/oalab.py" --scenarios healthy --state "$scratch/lab" --net 19 --no-kdc \
+  >"$scratch/lab/out" 2>&1 &
+lab_pid=$!
+for _ in $(seq 1 200); do
+  grep -q '^READY' "$scratch/lab/out" 2>/dev/null && break
+  kill -0 "$lab_pid" 2>/dev/null || { cat "$scratch/lab/out" >&2; fail "the lab did not start"; }
+  sleep 0.1
+done
+grep -q '^READY' "$scratch/lab/out" || fail "the lab did not start in 20 s"
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+/usr/bin/python3 - "$scratch" "$port" >"$scratch/serve.yml" <<'PY'
+import json, os, sys
+d, port = sys.argv[1], sys.argv[2]
+lab = json.load(open(d + "/lab/lab.json"))
+s, u = lab["scenarios"]["healthy"], lab["users"][0]
+fd = os.open(d + "/password", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, u["password"].encode())
+os.close(fd)
+print("listen: 127.0.0.1:%s\nstorage: %s/oaprobe.db\ntargets:" % (port, d))
+print("  - {name: healthy, host: %s, resolve: '%s:%s:%s', cacert: %s, user: '%s\\%s', password_file: %s/password, interval: 5s, timeout: 5s}"
+      % (s["host"], s["host"], s["https_port"], s["address"], lab["ca_bundle"],
+         lab["domain"]["netbios"], u["user"], d))
+PY
+"$bin" serve --config "$scratch/serve.yml" 2>"$scratch/serve.log" &
+serve_pid=$!
+status=
+for _ in $(seq 1 300); do
+  kill -0 "$serve_pid" 2>/dev/null || { cat "$scratch/serve.log" >&2; fail "serve exited"; }
+  status=$(curl -fsS "http://127.0.0.1:$port/api/v1/targets" 2>/dev/null |
+    /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["targets"][0]["status"])' 2>/dev/null) || true
+  [ "$status" = ok ] && break
+  sleep 0.1
+done
+[ "$(curl -fsS "http://127.0.0.1:$port/healthz")" = ok ] || fail "/healthz does not answer ok"
+[ "$status" = ok ] || { cat "$scratch/serve.log" >&2; fail "the lab's healthy target is '$status', not ok"; }
+echo "installed oaprobe serve: /healthz answers ok; the lab's healthy endpoint is ok"
+kill -TERM "$serve_pid"
+wait "$serve_pid" || fail "serve exited $? on SIGTERM"
+serve_pid=
+kill -TERM "$lab_pid"
+wait "$lab_pid" || true
+lab_pid=
 echo "check-deb: ok"
