@@ -154,6 +154,7 @@ struct check {
     struct trust_entry *trust_wait; /* the engine's cache entry being loaded for us */
     struct check *trust_next;   /* ... its other waiters */
     bool judge_deferred;        /* the chain waits for that store to be judged */
+    bool trust_failed;          /* that store did not load (tls_verdict_why) */
     char *keytab;
     bool insecure, http, direct_ports;
     unsigned timeout_ms, cert_warn_days;

@@ -200,6 +200,7 @@ void check_trust_unwait(struct check *c, const char *why)
     if (why != NULL && c->tls_verdict == NULL) {
         snprintf(c->tls_verdict_why, sizeof c->tls_verdict_why, "%s", why);
         c->judge_deferred = false;
+        c->trust_failed = true; /* no second, blocking load when it judges */
     }
 }
 
@@ -267,6 +268,8 @@ void check_tls_judge(struct check *c)
         c->judge_deferred = true;
         return;
     }
+    if (c->trust_failed && !c->insecure)
+        return; /* tls_verdict_why says why */
     if (c->tls_chain == NULL) {
         snprintf(c->tls_verdict_why, sizeof c->tls_verdict_why,
                  "the server presented no certificate chain");
