@@ -82,7 +82,7 @@ int cfg_rfc3339_parse(const char *s, int64_t *ms)
     int off = 0;
     if (*p == 'Z' || *p == 'z') {
         p++;
-    } else if (*p == '+' || *p == '-') {
+    } else if ((*p == '+' || *p == '-') && strlen(p) == 6) {
         int oh = digits(p + 1, 2), om = p[3] == ':' ? digits(p + 4, 2) : -1;
         if (oh < 0 || oh > 23 || om < 0 || om > 59)
             return -1;
@@ -344,9 +344,11 @@ bool cfg_maint_apply(struct cfg_ctx *ctx, struct cfg_maint *m, const yaml_node_t
             free(m->name);
             m->name = s;
         } else if (strcmp(k, "targets") == 0) {
-            ok = str_list(ctx, v, sub, &m->targets, &m->n_targets) && ok;
+            if (m->targets == NULL) /* a duplicate key is reported; the first wins */
+                ok = str_list(ctx, v, sub, &m->targets, &m->n_targets) && ok;
         } else if (strcmp(k, "labels") == 0) {
-            ok = selector(ctx, m, v, sub) && ok;
+            if (m->match == NULL)
+                ok = selector(ctx, m, v, sub) && ok;
         } else if (strcmp(k, "reason") == 0) {
             free(m->reason);
             m->reason = cfg_scalar(ctx, v, sub, true, "a string");

@@ -242,6 +242,14 @@ static void test_maint_json(void **state)
     assert_int_equal(cfg_rfc3339_parse("2026-12-05T22:00:00-05:30", &ms), 0);
     assert_int_equal(ms, 1796508000000ll + 330 * 60000ll);
     assert_int_equal(cfg_rfc3339_parse("2026-12-05T22:00:00", &ms), -1);
+    /* found by fuzz_cfg_maint: a cut offset, a repeated key */
+    assert_int_equal(cfg_rfc3339_parse("2026-12-05T22:00:00+", &ms), -1);
+    assert_int_equal(cfg_rfc3339_parse("2026-12-05T22:00:00+01", &ms), -1);
+    const char *dup = "{\"targets\": [\"a\"], \"targets\": [\"b\"], \"labels\": {\"x\": \"1\"}, "
+                      "\"labels\": {\"y\": \"2\"}, \"recurring\": \"daily 01:00+1h\"}";
+    assert_int_equal(cfg_maint_parse_json(dup, strlen(dup), &m, &errs), -1);
+    assert_non_null(strstr(errs.v[0].msg, "duplicate key"));
+    cfg_errs_free(&errs);
 }
 
 int main(void)
