@@ -3,7 +3,7 @@
 # its own), inspects it (dpkg-deb -I/-c: Depends from the shared libraries,
 # the conffile, every file in place), installs it, checks the installed unit
 # with systemd-analyze verify, and runs the installed binary: `oaprobe serve`
-# against the lab's healthy endpoint (127.19.x.y), /healthz answers.
+# against the lab's healthy endpoint (127.62.x.y), /healthz answers.
 #
 #   check-deb.sh SOURCE_DIR BUILD_DIR
 #
@@ -100,10 +100,10 @@ bin=$root/usr/bin/oaprobe
 "$bin" --version
 "$bin" config check "$root/etc/oaprobe/oaprobe.yml"
 # 5. the installed `oaprobe serve` against the lab (its healthy endpoint, on
-# 127.19.x.y): /healthz answers and the target's first run is ok
+# 127.62.x.y): /healthz answers and the target's first run is ok
 lab_pid=
 mkdir -p "$scratch/lab"
-/usr/bin/python3 "$src/tests/lab/oalab.py" --scenarios healthy --state "$scratch/lab" --net 19 --no-kdc \
+/usr/bin/python3 "$src/tests/lab/oalab.py" --scenarios healthy --state "$scratch/lab" --net 62 --no-kdc \
   >"$scratch/lab/out" 2>&1 &
 lab_pid=$!
 for _ in $(seq 1 200); do

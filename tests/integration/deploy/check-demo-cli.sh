@@ -5,7 +5,7 @@
 #   check-demo-cli.sh DEMO OAPROBE_BINARY
 set -euo pipefail
 demo=$1 bin=$2
-out=$("$demo" --cli healthy,cert_expiring --net 18 --bin "$bin" 2>&1) || { echo "$out" >&2; exit 1; }
+out=$("$demo" --cli healthy,cert_expiring --net 61 --bin "$bin" 2>&1) || { echo "$out" >&2; exit 1; }
 want() {
   printf '%s\n' "$out" | grep -q -- "$1" || { printf '%s\n' "$out" >&2; echo "demo --cli: no line matching '$1'" >&2; exit 1; }
 }

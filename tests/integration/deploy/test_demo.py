@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """test_demo.py: deploy/demo.sh, the service demo, end to end.
 
-    test_demo.py --demo deploy/demo.sh [--oaprobe BIN] [--net 16] [--flap 40]
+    test_demo.py --demo deploy/demo.sh [--oaprobe BIN] [--net 60] [--flap 40]
 
 Starts the demo (with --oaprobe: as --bin, so it builds nothing; without:
 as the README says, so it installs and builds; its own port; the lab on
@@ -80,7 +80,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--demo", required=True)
     ap.add_argument("--oaprobe", help="the binary (default: the demo builds one)")
-    ap.add_argument("--net", type=int, default=16)
+    ap.add_argument("--net", type=int, default=60)
     ap.add_argument("--flap", type=int, default=40)
     a = ap.parse_args()
     port = free_port()
