@@ -5,6 +5,7 @@
 #include "service/alert.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 static bool bad(enum oa_state s)
 {
@@ -65,6 +66,14 @@ void alert_am_pushed(struct alert_state *s, int64_t now_ms)
 {
     if (s != NULL)
         s->am_pushed_ms = now_ms;
+}
+
+int64_t alert_am_ends_ms(int64_t now_ms, int64_t interval_ms)
+{
+    int64_t ttl = ALERT_AM_TTL_MS;
+    if (interval_ms > 0 && interval_ms < INT64_MAX / 4 && 3 * interval_ms > ttl)
+        ttl = 3 * interval_ms;
+    return now_ms + ttl;
 }
 
 const char *alert_event_name(enum alert_event e)

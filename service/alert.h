@@ -71,6 +71,14 @@ struct alert_step alert_update(struct alert_state *s, enum oa_state status, enum
 /* alert_am_pushed: record a push to Alertmanager at now_ms. */
 void alert_am_pushed(struct alert_state *s, int64_t now_ms);
 
+/*
+ * alert_am_ends_ms: the endsAt of a firing alert pushed at now_ms for a
+ * target run every interval_ms: now + ALERT_AM_TTL_MS, or now + 3 intervals
+ * when that is longer (the re-send rides on the next run, so a slow
+ * interval must not let the alert lapse in Alertmanager between runs).
+ */
+int64_t alert_am_ends_ms(int64_t now_ms, int64_t interval_ms);
+
 /* alert_event_name: "firing", "reminder", "resolved" ("none"). */
 const char *alert_event_name(enum alert_event e);
 

@@ -386,7 +386,7 @@ static void notify(struct hooks *h, const struct view_target *t, struct alert_st
         }
     }
     if (step.am_push && cfg->n_alertmanagers > 0) {
-        a.ends_ms = a.resolved ? s->ends_ms : now_ms + ALERT_AM_TTL_MS;
+        a.ends_ms = a.resolved ? s->ends_ms : alert_am_ends_ms(now_ms, t->interval_ms);
         size_t len = 0;
         char *body = render_alert_postable(&a, 1, ext, &len);
         for (size_t i = 0; body != NULL && i < cfg->n_alertmanagers; i++) {

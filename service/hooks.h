@@ -4,9 +4,10 @@
  * the configuration and the API), and the deliveries:
  *
  *   alertmanager  POST <url>/api/v2/alerts, the postable alerts of
- *                 render_alert_postable(); re-sent every ALERT_AM_RESEND_MS
- *                 while firing (endsAt = push + ALERT_AM_TTL_MS), a last one
- *                 with endsAt when resolved
+ *                 render_alert_postable(); re-sent at the first run
+ *                 ALERT_AM_RESEND_MS after the last push while firing
+ *                 (endsAt = alert_am_ends_ms(): 4 min, or 3 intervals when
+ *                 longer), a last one with endsAt when resolved
  *   webhook       POST <url>, the webhook "version 4" payload of
  *                 render_alert_webhook(), with the configured headers
  *   exec          posix_spawn() of argv (never a shell), the same JSON on

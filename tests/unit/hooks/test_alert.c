@@ -95,6 +95,10 @@ static void test_severity_and_resend(void **state)
     assert_int_equal(st.event, ALERT_NONE);
     assert_true(st.am_push);
     assert_true(ALERT_AM_RESEND_MS * 2 <= ALERT_AM_TTL_MS);
+    /* endsAt outlives the next run: 4 min, or 3 intervals when longer */
+    assert_int_equal(alert_am_ends_ms(1000, 60000), 1000 + ALERT_AM_TTL_MS);
+    assert_int_equal(alert_am_ends_ms(1000, 0), 1000 + ALERT_AM_TTL_MS);
+    assert_int_equal(alert_am_ends_ms(1000, 10 * 60000), 1000 + 30 * 60000);
     /* unknown and pending/skipped */
     struct alert_state u = {0};
     assert_int_equal(alert_update(&u, OA_STATE_SKIPPED, NOCODE, false, 0, 0).event, ALERT_NONE);
