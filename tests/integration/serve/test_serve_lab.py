@@ -202,6 +202,14 @@ class ServeLab(unittest.TestCase):
             cls.lab.stop()
             cls.lab.cleanup()
 
+    def tearDown(self):
+        # a test that failed half-way leaves no service behind
+        for srv in list(CURRENT):
+            srv.p.kill()
+            srv.p.wait(10)
+            srv.logf.close()
+            CURRENT.remove(srv)
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="oaprobe-serve-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
