@@ -243,8 +243,13 @@ scrape_configs:
                 prom_port, 'probe_success{job="oaprobe-probe"}')) == 3, 40)
             sl.wait_for("oaprobe_diagnosis from /metrics", lambda: self.prom_query(
                 prom_port, 'oaprobe_diagnosis{job="oaprobe",target="acl"}'), 40)
-            probe = {r["metric"]["instance"]: r["value"][1] for r in self.prom_query(
-                prom_port, 'probe_success{job="oaprobe-probe"}')}
+            want = {"flappy": "1", "down": "0", "acl": "0"}
+            probe_now = lambda: {r["metric"]["instance"]: r["value"][1]  # noqa: E731
+                                 for r in self.prom_query(
+                                     prom_port, 'probe_success{job="oaprobe-probe"}')}
+            sl.wait_for("probe_success %s through Prometheus" % want,
+                        lambda: probe_now() == want, 30)
+            probe = probe_now()
             scraped = {r["metric"]["target"]: r["value"][1] for r in self.prom_query(
                 prom_port, 'probe_success{job="oaprobe"}')}
             diag = {(r["metric"]["target"], r["metric"]["code"]) for r in self.prom_query(
