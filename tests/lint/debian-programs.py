@@ -424,8 +424,8 @@ def main(argv):
         print("%-*s  %-*s  %s  [%s]" % (wn, r[0], wp, r[1], r[2], r[3]))
     for f in failures:
         print("FAIL: " + f)
-    print("debian-programs: %d programs, %d problems (setup: %s)"
-          % (len(rows), len(failures), setup))
+    print("debian-programs: %d programs, %d problem%s (setup: %s)"
+          % (len(rows), len(failures), "" if len(failures) == 1 else "s", setup))
     return 1 if failures else 0
 
 
