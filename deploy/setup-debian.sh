@@ -30,6 +30,8 @@ packages=(
   prometheus prometheus-alertmanager
   # tests/bench/fresh-machine.sh (a Debian 12 root in a chroot)
   debootstrap git
+  # tests/bench/serve/serve-bench.sh (HTTP load next to nginx)
+  wrk
   # deploy/: the unit (systemd-analyze, sysusers, tmpfiles), the nginx
   # snippet (nginx -t), the man pages (man, groff); the .deb is built by
   # cpack (cmake; its DEB generator runs file and dpkg-shlibdeps for the
@@ -60,7 +62,7 @@ programs=(
   systemd-analyze:systemd systemd-sysusers:systemd systemd-tmpfiles:systemd
   nginx:nginx man:man-db groff:groff-base kill:procps systemctl:systemd
   cpack:cmake objdump:build-essential file:file dpkg-shlibdeps:build-essential pgrep:procps
-  chromium:chromium node:nodejs npm:npm
+  chromium:chromium node:nodejs npm:npm wrk:wrk
 )
 
 if [ "${1:-}" = --list ]; then
