@@ -333,13 +333,9 @@ int cfg_load_string(const char *text, size_t len, struct cfg **out, struct cfg_e
     }
     cfg->retention_ms = CFG_DEFAULT_RETENTION_MS;
     if (cfg_parse_doc(text, len, &doc, errs)) {
-        struct cfg_ctx ctx = {.doc = &doc, .errs = errs, .expand_env = true};
-        ctx.n_nodes = (size_t)(doc.nodes.top - doc.nodes.start);
-        ctx.seen = calloc(ctx.n_nodes ? ctx.n_nodes : 1, 1);
+        struct cfg_ctx ctx;
         yaml_node_t *root = yaml_document_get_root_node(&doc);
-        if (ctx.seen == NULL)
-            cfg_err_add(errs, 0, 0, "", "out of memory");
-        else if (root != NULL && !cfg_is_null(root))
+        if (cfg_ctx_init(&ctx, &doc, errs, false) && root != NULL && !cfg_is_null(root))
             walk(&ctx, cfg, cfg_node(&ctx, 1, ""));
         free(ctx.seen);
         yaml_document_delete(&doc);
@@ -450,13 +446,11 @@ int cfg_target_parse_json(const char *body, size_t len, const char *name,
         cfg_errs_free(&local);
         return -1;
     }
-    struct cfg_ctx ctx = {.doc = &doc, .errs = errs, .expand_env = false, .api = true};
-    ctx.n_nodes = (size_t)(doc.nodes.top - doc.nodes.start);
-    ctx.seen = calloc(ctx.n_nodes ? ctx.n_nodes : 1, 1);
+    struct cfg_ctx ctx;
     struct cfg_target *t = NULL;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (ctx.seen == NULL) {
-        cfg_err_add(errs, 0, 0, "", "out of memory");
+    if (!cfg_ctx_init(&ctx, &doc, errs, true)) {
+        /* reported by cfg_ctx_init */
     } else if (root == NULL || root->type != YAML_MAPPING_NODE) {
         cfg_err_add(errs, 1, 1, "", "the body must be a JSON object");
     } else {

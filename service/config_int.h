@@ -116,4 +116,12 @@ bool cfg_maint_apply(struct cfg_ctx *ctx, struct cfg_maint *m, const yaml_node_t
 /* cfg_parse_doc: libyaml parse of text into doc; a parse error goes to errs. */
 bool cfg_parse_doc(const char *text, size_t len, yaml_document_t *doc, struct cfg_errs *errs);
 
+/*
+ * cfg_ctx_init: a walk context over doc (${NAME} expansion for a file, none
+ * and no secrets for an API body). Returns false, with "out of memory" in
+ * errs, when the per-node table could not be allocated; free(ctx->seen) in
+ * every case.
+ */
+bool cfg_ctx_init(struct cfg_ctx *ctx, yaml_document_t *doc, struct cfg_errs *errs, bool api);
+
 #endif /* OAPROBE_CONFIG_INT_H */

@@ -514,17 +514,16 @@ int cfg_maint_parse_json(const char *body, size_t len, struct cfg_maint *out,
         cfg_errs_free(&local);
         return -1;
     }
-    struct cfg_ctx ctx = {.doc = &doc, .errs = errs, .expand_env = false, .api = true};
-    ctx.n_nodes = (size_t)(doc.nodes.top - doc.nodes.start);
-    ctx.seen = calloc(ctx.n_nodes ? ctx.n_nodes : 1, 1);
+    struct cfg_ctx ctx;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (ctx.seen == NULL)
-        cfg_err_add(errs, 0, 0, "", "out of memory");
-    else if (root == NULL || root->type != YAML_MAPPING_NODE)
+    if (!cfg_ctx_init(&ctx, &doc, errs, true)) {
+        /* reported by cfg_ctx_init */
+    } else if (root == NULL || root->type != YAML_MAPPING_NODE) {
         cfg_err_add(errs, 1, 1, "", "the body must be a JSON object");
-    else if (cfg_maint_apply(&ctx, out, cfg_node(&ctx, 1, ""), "") && out->name == NULL &&
-             (out->name = strdup("api")) == NULL)
+    } else if (cfg_maint_apply(&ctx, out, cfg_node(&ctx, 1, ""), "") && out->name == NULL &&
+               (out->name = strdup("api")) == NULL) {
         cfg_err_add(errs, 0, 0, "", "out of memory");
+    }
     free(ctx.seen);
     yaml_document_delete(&doc);
     if (errs->n + errs->dropped != before) {

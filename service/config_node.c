@@ -85,6 +85,18 @@ char *cfg_errs_format(const struct cfg_err *e, const char *file, char *buf, size
     return buf;
 }
 
+bool cfg_ctx_init(struct cfg_ctx *ctx, yaml_document_t *doc, struct cfg_errs *errs, bool api)
+{
+    *ctx = (struct cfg_ctx){.doc = doc, .errs = errs, .expand_env = !api, .api = api};
+    ctx->n_nodes = (size_t)(doc->nodes.top - doc->nodes.start);
+    ctx->seen = calloc(ctx->n_nodes ? ctx->n_nodes : 1, 1);
+    if (ctx->seen == NULL) {
+        cfg_err_add(errs, 0, 0, "", "out of memory");
+        return false;
+    }
+    return true;
+}
+
 bool cfg_parse_doc(const char *text, size_t len, yaml_document_t *doc, struct cfg_errs *errs)
 {
     yaml_parser_t parser;
