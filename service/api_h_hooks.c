@@ -394,7 +394,7 @@ void api_h_maintenance_add(struct api_req *r)
         api_error(r, 400, "bad_request", "%s", line);
         return;
     }
-    char id[24];
+    char id[HOOKS_WINDOW_ID_MAX];
     if (hooks_maint_add(h, &m, id) != 0) {
         cfg_maint_clear(&m);
         api_error(r, 409, "conflict", "at most %u windows through the API", HOOKS_API_MAINT_MAX);

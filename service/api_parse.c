@@ -110,8 +110,9 @@ int api_uri_parse(const char *target, struct api_uri *u)
         const char *seg = o;
         if (decode(u, target + i, j - i, false, true, &o, "path") != 0)
             return -1;
-        if (strcmp(seg, ".") == 0 || strcmp(seg, "..") == 0) {
-            snprintf(u->why, sizeof u->why, "path: a '%s' segment is not allowed", seg);
+        const char *dots = strcmp(seg, ".") == 0 ? "." : strcmp(seg, "..") == 0 ? ".." : NULL;
+        if (dots != NULL) {
+            snprintf(u->why, sizeof u->why, "path: a '%s' segment is not allowed", dots);
             return -1;
         }
         u->seg[u->nseg++] = seg;

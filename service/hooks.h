@@ -56,6 +56,7 @@ struct hooks;
 #define HOOKS_INFLIGHT_MAX 1024u   /* deliveries pending (attempt or retry wait) */
 #define HOOKS_RESPONSE_MAX 512u    /* bytes of an answer or output kept */
 #define HOOKS_API_MAINT_MAX 1024u  /* windows added through the API */
+#define HOOKS_WINDOW_ID_MAX (sizeof "api-18446744073709551615")  /* "api-" + any unsigned long + NUL */
 
 /*
  * hooks_new: alerting for the configuration cfg (borrowed: the caller keeps
@@ -103,15 +104,15 @@ size_t hooks_pending(const struct hooks *h);
 /* One window as listed: from the configuration or the API. */
 struct hooks_window {
     const struct cfg_maint *m;
-    char id[24];       /* "cfg-<index>" or "api-<n>" */
+    char id[HOOKS_WINDOW_ID_MAX];  /* "cfg-<index>" or "api-<n>" */
     bool api;
     bool active;       /* open at now_ms */
     int64_t next_start_ms, next_end_ms; /* the current or next occurrence (0: none) */
 };
 
 /* hooks_maint_add: take m (moved: zeroed on success) as a new API window.
- * Returns 0 with its id in id[24], or -1 (HOOKS_API_MAINT_MAX reached). */
-int hooks_maint_add(struct hooks *h, struct cfg_maint *m, char id[24]);
+ * Returns 0 with its id in id[HOOKS_WINDOW_ID_MAX], or -1 (HOOKS_API_MAINT_MAX reached). */
+int hooks_maint_add(struct hooks *h, struct cfg_maint *m, char id[HOOKS_WINDOW_ID_MAX]);
 
 /* hooks_maint_delete: remove an API window. Returns 0, -1 unknown id, -2 a
  * configured window (only the file removes it). */

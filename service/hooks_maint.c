@@ -40,7 +40,7 @@ bool hooks_maintenance(struct hooks *h, const struct view_target *t, int64_t now
     return false;
 }
 
-int hooks_maint_add(struct hooks *h, struct cfg_maint *m, char id[24])
+int hooks_maint_add(struct hooks *h, struct cfg_maint *m, char id[HOOKS_WINDOW_ID_MAX])
 {
     if (h == NULL || m == NULL || h->napi >= HOOKS_API_MAINT_MAX)
         return -1;
@@ -51,7 +51,7 @@ int hooks_maint_add(struct hooks *h, struct cfg_maint *m, char id[24])
     v[h->napi].m = *m;
     v[h->napi].id = h->next_id++;
     memset(m, 0, sizeof *m);
-    snprintf(id, 24, "api-%lu", v[h->napi].id);
+    snprintf(id, HOOKS_WINDOW_ID_MAX, "api-%lu", v[h->napi].id);
     h->napi++;
     return 0;
 }

@@ -256,7 +256,7 @@ void cdiag_tunnels(struct oa_result *r, const struct check_obs *o, const struct 
         oa_result_add_diag(r, OA_DIAG_INTERNAL_ERROR, OA_STEP_TUNNEL, NULL, 0,
                            "out of memory judging the tunnels");
     free(out);
-    char max[16];
+    char max[3 * sizeof n + 1];   /* a byte is under 3 decimal digits: any size_t fits */
     snprintf(max, sizeof max, "%zu", n);
     oa_result_add_perf(r, "tunnels_ok", up, 0, "", NULL, NULL, "0", max);
     oa_result_add_perf(r, "binds_ok", bound, 0, "", NULL, NULL, "0", max);
