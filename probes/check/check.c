@@ -317,6 +317,14 @@ void check_engine_poll(void (*finished)(void *arg, struct check *c), void *arg)
     check_gss_poll(resume, &p);
 }
 
+void check_engine_stats(struct check_engine_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    check_gss_stats(&out->krb_workers, &out->krb_workers_peak, &out->krb_queued,
+                    &out->krb_tgts);
+    out->trust_loads = check_trust_loads();
+}
+
 void check_engine_cleanup(void)
 {
     check_gss_cleanup();

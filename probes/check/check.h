@@ -203,6 +203,20 @@ void check_engine_poll(void (*finished)(void *arg, struct check *c), void *arg);
 void check_engine_cleanup(void);
 
 /*
+ * check_engine_stats: the engine's background work, for metrics and tests
+ * (engine thread). Kerberos acquisitions run in at most CHECK_GSS_WORKERS
+ * (8) threads (check_gss.h); the others wait in a queue.
+ */
+struct check_engine_stats {
+    unsigned krb_workers;           /* Kerberos worker threads now */
+    unsigned krb_workers_peak;      /* most at once since the process started */
+    unsigned krb_queued;            /* acquisitions waiting for a worker */
+    unsigned long krb_tgts;         /* ticket-granting tickets acquired (first or again) */
+    unsigned long trust_loads;      /* trust stores loaded (check_trust_loads) */
+};
+void check_engine_stats(struct check_engine_stats *out);
+
+/*
  * check_run: the blocking convenience for the CLI: check_new, a private
  * multi, check_start, poll until done (never longer than the deadline plus
  * one second), clean the multi up.

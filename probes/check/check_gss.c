@@ -4,10 +4,16 @@
  * Data on the engine's thread: the identities (struct check_ident, shared by
  * the checks of one identity, kept after their last check so the next check
  * reuses the tickets) and the acquisitions in flight (struct gss_job, at
- * most one per identity, with the checks waiting for it). A worker thread
- * owns its job until it puts it on the done list (under the mutex) and
- * signals the engine's eventfd (check_bg.h); it works on its own copies of the inputs and never
- * touches an identity.
+ * most one per identity, with the checks waiting for it).
+ *
+ * Workers: at most CHECK_GSS_WORKERS threads, started when a job is queued
+ * and none is idle, leaving after GSS_WORKER_IDLE_S without work. A job
+ * waits in the FIFO queue (under the mutex) until a worker takes it; from
+ * then the worker owns it until it puts it on the done list (under the
+ * mutex) and signals the engine's eventfd (check_bg.h). A worker works on
+ * the job's own copies of the inputs and never touches an identity. A job
+ * still queued whose last waiting check gave up (deadline, cancel) leaves
+ * the queue at once, so expired checks never hold up the others.
  */
 #include "probes/check/check_gss.h"
 
@@ -35,6 +41,7 @@
 
 #define GSS_MAX_HOSTS 16   /* hosts with a service ticket, per identity */
 #define GSS_IDLE_MS (3600 * 1000) /* an unused identity is freed after this */
+#define GSS_WORKER_IDLE_S 10      /* an idle worker thread leaves after this */
 
 static gss_OID_desc krb5_oid = {9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"};
 static gss_OID_desc spnego_oid = {6, (void *)"\x2b\x06\x01\x05\x05\x02"};
@@ -55,7 +62,9 @@ struct check_ident {
 };
 
 struct gss_job {
-    struct gss_job *next;          /* done list */
+    struct gss_job *next;          /* queue or done list (under eng.mu) */
+    struct gss_job *prev;          /* queue */
+    bool taken;                    /* a worker has it (under eng.mu) */
     struct check_ident *id;        /* NULL once the identity is gone */
     struct check *waiters;         /* checks waiting (linked by their check_gss) */
     /* inputs (copies: the worker reads nothing else) */
@@ -79,10 +88,15 @@ struct check_gss {
 };
 
 static struct {
-    pthread_mutex_t mu;            /* done */
+    pthread_mutex_t mu;            /* everything but idents */
+    pthread_cond_t work;           /* a job was queued, or idle workers should leave */
     struct gss_job *done;          /* finished by workers */
+    struct gss_job *head, *tail;   /* the queue: waiting for a worker, oldest first */
+    unsigned queued, workers, idle, peak;
+    bool retire;                   /* idle workers leave now (check_gss_cleanup) */
+    unsigned long tgts;            /* ticket-granting tickets acquired */
     struct check_ident *idents;    /* engine thread only */
-} eng = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL};
+} eng = {.mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER};
 
 int check_gss_principal(const char *user, char *out, size_t cap)
 {
@@ -219,9 +233,8 @@ static int acquire(struct gss_job *j)
     return 0;
 }
 
-static void *worker(void *arg)
+static void run_job(struct gss_job *j)
 {
-    struct gss_job *j = arg;
     OM_uint32 mn, lifetime = 0;
     if (acquire(j) == 0 && prewarm(j, j->cred) == 0 &&
         !GSS_ERROR(gss_inquire_cred(&mn, j->cred, NULL, &lifetime, NULL, NULL)))
@@ -230,12 +243,118 @@ static void *worker(void *arg)
      * (a process exiting right after the hand-over would not wait for the
      * thread's destructors) */
     OPENSSL_thread_stop();
+}
+
+/* The oldest queued job, taken out of the queue (eng.mu held), or NULL. */
+static struct gss_job *queue_pop(void)
+{
+    struct gss_job *j = eng.head;
+    if (j == NULL)
+        return NULL;
+    eng.head = j->next;
+    if (eng.head != NULL)
+        eng.head->prev = NULL;
+    else
+        eng.tail = NULL;
+    j->next = j->prev = NULL;
+    j->taken = true;
+    eng.queued--;
+    return j;
+}
+
+static void *worker(void *arg)
+{
+    (void)arg;
     pthread_mutex_lock(&eng.mu);
-    j->next = eng.done;
-    eng.done = j;
+    for (;;) {
+        struct gss_job *j = queue_pop();
+        if (j == NULL) {
+            if (eng.retire)
+                break;
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += GSS_WORKER_IDLE_S;
+            eng.idle++;
+            int rc = pthread_cond_timedwait(&eng.work, &eng.mu, &until);
+            eng.idle--;
+            if (rc == ETIMEDOUT && eng.head == NULL)
+                break;
+            continue;
+        }
+        pthread_mutex_unlock(&eng.mu);
+        run_job(j);
+        pthread_mutex_lock(&eng.mu);
+        j->next = eng.done;
+        eng.done = j;
+        check_bg_notify();
+    }
+    eng.workers--;
     pthread_mutex_unlock(&eng.mu);
-    check_bg_notify();
     return NULL;
+}
+
+/* Queue j for a worker, starting one when none is idle and fewer than
+ * CHECK_GSS_WORKERS run. Returns 0, or an errno (no worker at all). */
+static int queue_push(struct gss_job *j)
+{
+    int rc = 0;
+    pthread_mutex_lock(&eng.mu);
+    eng.retire = false;
+    j->prev = eng.tail;
+    j->next = NULL;
+    if (eng.tail != NULL)
+        eng.tail->next = j;
+    else
+        eng.head = j;
+    eng.tail = j;
+    eng.queued++;
+    if (eng.queued > eng.idle && eng.workers < CHECK_GSS_WORKERS) {
+        pthread_attr_t attr;
+        pthread_t t;
+        rc = pthread_attr_init(&attr);
+        if (rc == 0) {
+            (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+            rc = pthread_create(&t, &attr, worker, NULL);
+            pthread_attr_destroy(&attr);
+        }
+        if (rc == 0 && ++eng.workers > eng.peak)
+            eng.peak = eng.workers;
+        if (rc != 0 && eng.workers > 0)
+            rc = 0; /* the running workers will take it */
+    }
+    if (rc == 0) {
+        pthread_cond_signal(&eng.work);
+    } else { /* no worker can take it: out of the queue again */
+        eng.tail = j->prev;
+        if (eng.tail != NULL)
+            eng.tail->next = NULL;
+        else
+            eng.head = NULL;
+        eng.queued--;
+    }
+    pthread_mutex_unlock(&eng.mu);
+    return rc;
+}
+
+/* Take j out of the queue if no worker has it yet. Returns true if so. */
+static bool queue_remove(struct gss_job *j)
+{
+    pthread_mutex_lock(&eng.mu);
+    bool queued = !j->taken;
+    if (queued) {
+        if (j->prev != NULL)
+            j->prev->next = j->next;
+        else
+            eng.head = j->next;
+        if (j->next != NULL)
+            j->next->prev = j->prev;
+        else
+            eng.tail = j->prev;
+        j->next = j->prev = NULL;
+        eng.queued--;
+    }
+    pthread_mutex_unlock(&eng.mu);
+    return queued;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -415,16 +534,12 @@ static struct gss_job *job_start(struct check_ident *id, const char *host, char 
     } else {
         memcpy(j->ccname, id->ccname, sizeof j->ccname);
     }
-    pthread_attr_t attr;
-    pthread_t t;
-    if (!ok || check_bg_fd() < 0 || pthread_attr_init(&attr) != 0) {
+    if (!ok || check_bg_fd() < 0) {
         snprintf(why, len, "cannot start the Kerberos worker (out of memory or descriptors)");
         job_free(j);
         return NULL;
     }
-    (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&t, &attr, worker, j);
-    pthread_attr_destroy(&attr);
+    int rc = queue_push(j);
     if (rc != 0) {
         snprintf(why, len, "cannot start the Kerberos worker thread: %s", strerror(rc));
         job_free(j);
@@ -453,6 +568,11 @@ static void unwait(struct check *c)
         }
     c->gss->job = NULL;
     c->gss->next_waiter = NULL;
+    if (j->waiters == NULL && queue_remove(j)) { /* nobody waits and no worker has it */
+        if (j->id != NULL)
+            j->id->job = NULL;
+        job_free(j);
+    }
 }
 
 int check_gss_request(struct check *c)
@@ -515,11 +635,21 @@ void check_gss_expire(struct check *c)
 {
     if (!check_gss_pending(c))
         return;
+    pthread_mutex_lock(&eng.mu);
+    bool queued = !c->gss->job->taken;
+    unsigned workers = eng.workers, ahead = eng.queued;
+    pthread_mutex_unlock(&eng.mu);
     unwait(c);
     char why[CHECK_DETAIL_MAX];
-    snprintf(why, sizeof why,
-             "no answer from the KDC within the %u ms deadline (getting tickets for HTTP@%s)",
-             c->timeout_ms, c->host);
+    if (queued)
+        snprintf(why, sizeof why,
+                 "no Kerberos worker free within the %u ms deadline (getting tickets for "
+                 "HTTP@%s: %u workers busy, %u acquisitions queued)",
+                 c->timeout_ms, c->host, workers, ahead);
+    else
+        snprintf(why, sizeof why,
+                 "no answer from the KDC within the %u ms deadline (getting tickets for HTTP@%s)",
+                 c->timeout_ms, c->host);
     c->obs.creds_timeout = true;
     set_failed(c, false, why);
 }
@@ -549,6 +679,7 @@ static void job_apply(struct gss_job *j)
         memcpy(id->ccname, j->ccname, sizeof id->ccname);
         id->nhosts = id->next_host = 0;
         id->expires_ms = check_now_ms() + (int64_t)j->lifetime_s * 1000;
+        eng.tgts++;
     }
     ident_add_host(id, j->host);
 }
@@ -639,8 +770,22 @@ void check_gss_free(struct check *c)
     c->gss = NULL;
 }
 
+void check_gss_stats(unsigned *workers, unsigned *peak, unsigned *queued, unsigned long *tgts)
+{
+    pthread_mutex_lock(&eng.mu);
+    *workers = eng.workers;
+    *peak = eng.peak;
+    *queued = eng.queued;
+    pthread_mutex_unlock(&eng.mu);
+    *tgts = eng.tgts; /* engine thread only */
+}
+
 void check_gss_cleanup(void)
 {
+    pthread_mutex_lock(&eng.mu); /* idle workers leave now, busy ones after their job */
+    eng.retire = true;
+    pthread_cond_broadcast(&eng.work);
+    pthread_mutex_unlock(&eng.mu);
     check_gss_poll(NULL, NULL); /* apply what has finished */
     struct check_ident **pp = &eng.idents;
     while (*pp != NULL) {

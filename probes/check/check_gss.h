@@ -12,8 +12,9 @@
  * and its default credential cache are never involved, so checks of
  * different identities can run interleaved on one multi in one thread.
  *
- * Everything that talks to the KDC runs off the caller's thread, in a
- * background thread per acquisition: the AS exchange (password or keytab)
+ * Everything that talks to the KDC runs off the caller's thread, in at most
+ * CHECK_GSS_WORKERS worker threads taking acquisitions from a FIFO queue:
+ * the AS exchange (password or keytab)
  * and one context for HTTP@host, which fetches the service ticket into the
  * identity's cache and reports a refused password, an unknown principal or
  * a missing service principal in the KDC's words. The token for a transfer
@@ -22,8 +23,10 @@
  * check_engine_fd in check.h); check_gss_poll applies it and resumes the checks that waited.
  * An identity is renewed (acquired again into a fresh cache) when a check
  * needs it less than CHECK_GSS_RENEW_S before its ticket-granting ticket
- * expires. At most one acquisition per identity is in flight; checks that
- * need it wait for it, each within its own deadline (check_gss_expire).
+ * expires. At most one acquisition per identity is in flight; checks
+ * that need it wait for it, queued or running, each within its own deadline
+ * (check_gss_expire); a queued acquisition no check waits for any more is
+ * dropped.
  *
  * Threads: every function here except the workers' internals runs on the
  * one thread that drives the engine.
@@ -41,6 +44,27 @@ struct check_gss;
 
 /* Renew an identity this long before its TGT expires (seconds). */
 #define CHECK_GSS_RENEW_S 600
+
+/*
+ * Worker threads for KDC exchanges, at most. An acquisition takes a worker
+ * for 2-3 KDC round trips (AS exchange with preauthentication, one TGS
+ * exchange): milliseconds on a LAN, so 8 workers acquire hundreds of
+ * identities a second and 10,000 distinct identities queue instead of
+ * starting 10,000 threads. The cap is what an unanswering KDC costs: a
+ * worker waiting on it is held until libkrb5 gives up (its own timeouts, no
+ * deadline can cut a blocked libkrb5 call short), so 8 identities of dead
+ * realms at once make the others queue meanwhile (each queued check still
+ * ends at its own deadline). 8 keeps that case rare for a probe watching a
+ * handful of realms, at 8 idle-able threads of memory.
+ */
+#define CHECK_GSS_WORKERS 8
+
+/*
+ * check_gss_stats: Kerberos worker threads now and at most at once since the
+ * process started, acquisitions waiting for a worker, and ticket-granting
+ * tickets acquired (first or again). Engine thread.
+ */
+void check_gss_stats(unsigned *workers, unsigned *peak, unsigned *queued, unsigned long *tgts);
 
 /*
  * check_gss_request: attach c to its identity and make sure the identity has

@@ -11,6 +11,10 @@ multi, as the service does, run under ASan/LeakSanitizer.
   identity is auth_rejected and leaves the others untouched; an identity
   whose KDC never answers ends as a timeout at its deadline while the
   others finish in well under a second.
+- Kerberos workers: 40 identities at once never run more than 8 worker
+  threads (CHECK_GSS_WORKERS; engine counter and /proc/self/task), all
+  end OK; with every worker held by a KDC that never answers, queued
+  checks end as timeouts at their own deadlines.
 - trust store: with a store loaded once (check_trust_load) and shared,
   four checks load it once; without, the engine's cache loads each file
   once, in the background: a CA file that takes 2 s to read holds up only
@@ -29,6 +33,8 @@ Only loopback: every request goes to the lab through a --resolve entry.
 
 import argparse
 import os
+import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -44,6 +50,8 @@ sys.path.insert(0, os.path.abspath(LAB))
 from fixture import Lab, net_for  # noqa: E402
 
 DRIVERS = {}
+# Kerberos identities added to the lab's users: worker cap, queue
+EXTRA_USERS = [("cap", 40), ("queue", 2)]
 # healthy, and typical faults with a few diagnoses
 SCENARIOS = ["healthy", "acl_fqdn_missing", "backend_down_6004", "cert_expired"]
 
@@ -55,15 +63,31 @@ class EngineLab(unittest.TestCase):
     def setUpClass(cls):
         if os.geteuid() != 0:
             raise unittest.SkipTest("the drivers use port 443 (run as root, in unshare -n)")
-        cls.lab = Lab(SCENARIOS, net=net_for("test_engine_lab")).start()
+        # the lab's users plus the Kerberos identities of the worker
+        # tests (the front end accepts only principals it knows)
+        cls.extra = {}
+        for prefix, n in EXTRA_USERS:
+            for i in range(n):
+                cls.extra["%s%02d" % (prefix, i)] = "Pw-" + secrets.token_urlsafe(12)
+        cls.tmp = tempfile.mkdtemp(prefix="oaprobe-engine-lab-")
+        with open(os.path.join(LAB, "scenarios.yaml")) as f:
+            text = f.read()
+        text = text.replace("\nusers:\n", "\nusers:\n" + "".join(
+            '  - {user: %s, password: "%s"}\n' % kv for kv in cls.extra.items()), 1)
+        scen = os.path.join(cls.tmp, "scenarios.yaml")
+        with open(scen, "w") as f:
+            f.write(text)
+        cls.lab = Lab(SCENARIOS, net=net_for("test_engine_lab"),
+                      extra_args=["--file", scen]).start()
         cls.sc = cls.lab.scenario("healthy")
-        cls.users = cls.lab.data["users"]
+        cls.users = [u for u in cls.lab.data["users"] if u["user"] not in cls.extra]
 
     @classmethod
     def tearDownClass(cls):
         if cls.lab is not None:
             cls.lab.stop()
             cls.lab.cleanup()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def env(self, extra=None):
         env = {k: v for k, v in os.environ.items()
@@ -157,7 +181,7 @@ class EngineLab(unittest.TestCase):
                     s.close()
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         sys.stderr.write(p.stdout)
-        rows = [ln.split(" ") for ln in p.stdout.splitlines()]
+        rows = [ln.split(" ") for ln in p.stdout.splitlines() if not ln.startswith("round ")]
         self.assertEqual(len(rows), len(checks), p.stdout)
         for i in (0, 1, 2, 5):  # both identities, twice each: every tunnel and bind
             self.assertEqual(rows[i][1:3], ["ok", "-"], p.stdout + p.stderr)
@@ -167,6 +191,121 @@ class EngineLab(unittest.TestCase):
         self.assertGreaterEqual(int(rows[4][3]), 3000, p.stdout)
         self.assertLess(int(rows[4][3]), 4000, p.stdout)
         self.assertIn("no answer from the KDC", p.stderr)
+
+    # ------------------------------------------------------------ Kerberos workers
+
+    WORKERS = 8  # CHECK_GSS_WORKERS (probes/check/check_gss.h)
+
+    def kadmin(self, commands):
+        kdc = self.lab.data["kdc"]
+        env = self.env({"KRB5_KDC_PROFILE": os.path.join(os.path.dirname(kdc["krb5_config"]),
+                                                         "kdc.conf")})
+        p = subprocess.run(["kadmin.local", "-r", kdc["realm"]], capture_output=True, text=True,
+                           input="".join(c + "\n" for c in commands), env=env, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout + p.stderr
+
+    def principals(self, prefix, n, options=""):
+        """The lab users prefix00.. (EXTRA_USERS), with kadmin modprinc
+        options; returns [(principal, password)]."""
+        realm = self.lab.data["kdc"]["realm"]
+        out = [("%s%02d@%s" % (prefix, i, realm), self.extra["%s%02d" % (prefix, i)])
+               for i in range(n)]
+        if options:
+            self.kadmin(["modprinc %s %s" % (options, princ) for princ, _ in out])
+        self.secrets.extend(pw for _, pw in out)
+        return out
+
+    def krb_run(self, checks, extra=(), env=None, conf=None, timeout=120):
+        """checks: [(user, password, timeout_s, rounds or None)]. Returns the
+        process, the check rows and the round lines."""
+        args = [DRIVERS["krb"], "--cacert", self.lab.data["ca_bundle"], self.host_arg()]
+        args += list(extra)
+        penv = dict(env or {})
+        for i, (user, pw, t, rounds) in enumerate(checks):
+            penv["PW_%d" % i] = pw
+            args += ["--check", user, "PW_%d" % i, str(t)]
+            if rounds is not None:
+                args += ["--only-rounds", ",".join(str(r) for r in rounds)]
+        if conf is not None:
+            penv["KRB5_CONFIG"] = conf
+        p = self.run_driver(args, env=penv, timeout=timeout)
+        return p, *self.krb_rows(p.stdout)
+
+    @staticmethod
+    def krb_rows(stdout):
+        rows, rounds = {}, []
+        for ln in stdout.splitlines():
+            f = ln.split(" ")
+            if f[0] == "round":
+                rounds.append(dict(zip(f[2::2], (int(x) for x in f[3::2]))))
+            else:
+                rows[int(f[0])] = f[1:]
+        return rows, rounds
+
+    def assert_no_secrets(self, p):
+        for pw in self.secrets:
+            self.assertNotIn(pw, p.stdout + p.stderr)
+
+    def setUp(self):
+        self.secrets = []
+
+    def test_kerberos_worker_cap(self):
+        """40 identities at once: at most 8 worker threads (engine counter
+        and /proc/self/task: the driver's thread, the workers, the trust
+        store's loader), every check OK."""
+        if not self.lab.data.get("kdc"):
+            self.skipTest("no KDC")
+        ids = self.principals("cap", 40)
+        t = time.monotonic()
+        p, rows, rounds = self.krb_run([(u, pw, 30, None) for u, pw in ids],
+                                       extra=["--depth", "auth"])
+        wall = time.monotonic() - t
+        self.assert_no_secrets(p)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        sys.stderr.write("40 identities: %.2f s, %s\n" % (wall, rounds))
+        self.assertEqual(len(rows), 40, p.stdout)
+        for i in range(40):
+            self.assertEqual(rows[i][:2], ["ok", "-"], p.stdout + p.stderr)
+        r = rounds[0]
+        self.assertEqual(r["tgts"], 40, p.stdout)
+        self.assertLessEqual(r["peak"], self.WORKERS, p.stdout)
+        self.assertGreaterEqual(r["peak"], 2, p.stdout)
+        self.assertEqual(r["queued"], 0, p.stdout)
+        self.assertLessEqual(r["threads-peak"], self.WORKERS + 2, p.stdout)
+
+    def test_kerberos_queue_deadline(self):
+        """Every worker held by a KDC that never answers: two checks queued
+        behind them end as timeouts at their own 2 s deadline (the queue's
+        message), the KDC's checks at theirs."""
+        if not self.lab.data.get("kdc"):
+            self.skipTest("no KDC")
+        ids = self.principals("queue", 2)
+        with tempfile.TemporaryDirectory(prefix="oaprobe-krb-") as tmp:
+            conf, socks = self.dead_kdc_config(tmp)
+            try:
+                checks = [("ghost%02d@DEAD.LAB" % i, "whatever", 4, None)
+                          for i in range(self.WORKERS)]
+                checks += [(u, pw, 2, None) for u, pw in ids]
+                p, rows, rounds = self.krb_run(checks, conf=conf)
+            finally:
+                for s in socks:
+                    s.close()
+        self.assert_no_secrets(p)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        sys.stderr.write(p.stdout)
+        for i in range(self.WORKERS):
+            self.assertEqual(rows[i][:2], ["critical", "timeout"], p.stdout)
+            self.assertGreaterEqual(int(rows[i][2]), 4000, p.stdout)
+            self.assertLess(int(rows[i][2]), 5000, p.stdout)
+        for i in range(self.WORKERS, self.WORKERS + 2):
+            self.assertEqual(rows[i][:2], ["critical", "timeout"], p.stdout)
+            self.assertGreaterEqual(int(rows[i][2]), 2000, p.stdout)
+            self.assertLess(int(rows[i][2]), 3000, p.stdout)
+        self.assertEqual(rounds[0]["peak"], self.WORKERS, p.stdout)
+        self.assertEqual(rounds[0]["queued"], 0, p.stdout)  # the expired ones left the queue
+        self.assertIn("no Kerberos worker free within the 2000 ms deadline", p.stderr)
+        self.assertIn("no answer from the KDC within the 4000 ms deadline", p.stderr)
 
     def test_result_bytes(self):
         u = self.users[0]
