@@ -55,6 +55,7 @@ struct check_ident {
     gss_cred_id_t cred;            /* GSS_C_NO_CREDENTIAL until acquired */
     char ccname[48];               /* our MEMORY: cache, "" for the default cache */
     int64_t expires_ms;            /* monotonic end of the TGT; 0: none */
+    int64_t renew_ms;              /* acquire again from then on (check_gss_renew_margin) */
     char hosts[GSS_MAX_HOSTS][CHECK_NAME_MAX]; /* service tickets fetched */
     size_t nhosts, next_host;
     int64_t last_used_ms;
@@ -460,11 +461,16 @@ static struct check_ident *ident_get(struct check *c)
     return id;
 }
 
+int64_t check_gss_renew_margin_ms(int64_t lifetime_ms)
+{
+    int64_t cap = (int64_t)CHECK_GSS_RENEW_S * 1000;
+    int64_t quarter = lifetime_ms > 0 ? lifetime_ms / 4 : 0;
+    return quarter < cap ? quarter : cap;
+}
+
 static bool ident_fresh(const struct check_ident *id)
 {
-    if (id->cred == GSS_C_NO_CREDENTIAL)
-        return false;
-    return id->expires_ms - check_now_ms() > (int64_t)CHECK_GSS_RENEW_S * 1000;
+    return id->cred != GSS_C_NO_CREDENTIAL && check_now_ms() < id->renew_ms;
 }
 
 static bool ident_has_host(const struct check_ident *id, const char *host)
@@ -663,7 +669,7 @@ static void job_apply(struct gss_job *j)
     id->job = NULL;
     if (j->failed) {
         if (j->renew) /* the tickets of the old cache, if any, are past their time */
-            id->expires_ms = 0;
+            id->expires_ms = id->renew_ms = 0;
         if (j->renew && j->ccname[0] != '\0' && strcmp(j->ccname, id->ccname) != 0)
             destroy_cache(j->ccname);
         return;
@@ -678,7 +684,9 @@ static void job_apply(struct gss_job *j)
         j->cred = GSS_C_NO_CREDENTIAL;
         memcpy(id->ccname, j->ccname, sizeof id->ccname);
         id->nhosts = id->next_host = 0;
-        id->expires_ms = check_now_ms() + (int64_t)j->lifetime_s * 1000;
+        int64_t life_ms = (int64_t)j->lifetime_s * 1000;
+        id->expires_ms = check_now_ms() + life_ms;
+        id->renew_ms = id->expires_ms - check_gss_renew_margin_ms(life_ms);
         eng.tgts++;
     }
     ident_add_host(id, j->host);

@@ -22,8 +22,8 @@
  * acquisition is signalled on the engine's eventfd (check_bg.h,
  * check_engine_fd in check.h); check_gss_poll applies it and resumes the checks that waited.
  * An identity is renewed (acquired again into a fresh cache) when a check
- * needs it less than CHECK_GSS_RENEW_S before its ticket-granting ticket
- * expires. At most one acquisition per identity is in flight; checks
+ * needs it less than check_gss_renew_margin_ms() before its ticket-granting
+ * ticket expires. At most one acquisition per identity is in flight; checks
  * that need it wait for it, queued or running, each within its own deadline
  * (check_gss_expire); a queued acquisition no check waits for any more is
  * dropped.
@@ -36,13 +36,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <curl/curl.h>
 
 struct check;
 struct check_gss;
 
-/* Renew an identity this long before its TGT expires (seconds). */
+/* Renew an identity this long before its TGT expires (seconds), at most. */
 #define CHECK_GSS_RENEW_S 600
 
 /*
@@ -58,6 +59,14 @@ struct check_gss;
  * handful of realms, at 8 idle-able threads of memory.
  */
 #define CHECK_GSS_WORKERS 8
+
+/*
+ * check_gss_renew_margin_ms: how long before a TGT of lifetime_ms ends the
+ * identity is acquired again: a quarter of its lifetime, at most
+ * CHECK_GSS_RENEW_S (a 10 h ticket: 10 min before; a 2 min ticket: 30 s
+ * before, not at every check).
+ */
+int64_t check_gss_renew_margin_ms(int64_t lifetime_ms);
 
 /*
  * check_gss_stats: Kerberos worker threads now and at most at once since the

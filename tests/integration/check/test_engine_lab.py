@@ -15,6 +15,10 @@ multi, as the service does, run under ASan/LeakSanitizer.
   threads (CHECK_GSS_WORKERS; engine counter and /proc/self/task), all
   end OK; with every worker held by a KDC that never answers, queued
   checks end as timeouts at their own deadlines.
+- ticket renewal: identities whose KDC policy gives 16 s tickets are
+  acquired again before the end (checks stay OK, the TGT count goes up);
+  an expired ticket whose password was changed meanwhile gives
+  auth_rejected at once, no hang.
 - trust store: with a store loaded once (check_trust_load) and shared,
   four checks load it once; without, the engine's cache loads each file
   once, in the background: a CA file that takes 2 s to read holds up only
@@ -50,8 +54,8 @@ sys.path.insert(0, os.path.abspath(LAB))
 from fixture import Lab, net_for  # noqa: E402
 
 DRIVERS = {}
-# Kerberos identities added to the lab's users: worker cap, queue
-EXTRA_USERS = [("cap", 40), ("queue", 2)]
+# Kerberos identities added to the lab's users: worker cap, queue, renewal
+EXTRA_USERS = [("cap", 40), ("queue", 2), ("short", 2)]
 # healthy, and typical faults with a few diagnoses
 SCENARIOS = ["healthy", "acl_fqdn_missing", "backend_down_6004", "cert_expired"]
 
@@ -63,8 +67,8 @@ class EngineLab(unittest.TestCase):
     def setUpClass(cls):
         if os.geteuid() != 0:
             raise unittest.SkipTest("the drivers use port 443 (run as root, in unshare -n)")
-        # the lab's users plus the Kerberos identities of the worker
-        # tests (the front end accepts only principals it knows)
+        # the lab's users plus the Kerberos identities of the worker and
+        # renewal tests (the front end accepts only principals it knows)
         cls.extra = {}
         for prefix, n in EXTRA_USERS:
             for i in range(n):
@@ -306,6 +310,72 @@ class EngineLab(unittest.TestCase):
         self.assertEqual(rounds[0]["queued"], 0, p.stdout)  # the expired ones left the queue
         self.assertIn("no Kerberos worker free within the 2000 ms deadline", p.stderr)
         self.assertIn("no answer from the KDC within the 4000 ms deadline", p.stderr)
+
+    def test_kerberos_ticket_renewal(self):
+        """16 s tickets (kadmin -maxlife, not renewable): an identity is
+        acquired again a quarter of its lifetime before the end (12 s), and
+        its checks stay OK; another whose password was changed after its
+        first check gets auth_rejected once its ticket has expired."""
+        if not self.lab.data.get("kdc"):
+            self.skipTest("no KDC")
+        (keep, keep_pw), (chg, chg_pw) = self.principals(
+            "short", 2, options='-maxlife "16 seconds" -maxrenewlife 0')
+        # rounds at 0, 5, 13 and 18 s: cached, cached, renewed (12 s < 13 s <
+        # 16 s), and past the end of the changed identity's ticket
+        checks = [(keep, keep_pw, 10, None), (chg, chg_pw, 10, [0, 1, 3])]
+        args = [DRIVERS["krb"], "--cacert", self.lab.data["ca_bundle"], self.host_arg(),
+                "--depth", "auth", "--rounds", "4", "--interval-ms", "1", "--wait-stdin"]
+        at = [0, 5000, 13000, 18000]
+        env = {"PW_0": keep_pw, "PW_1": chg_pw}
+        for i, (u, _, t, rounds) in enumerate(checks):
+            args += ["--check", u, "PW_%d" % i, str(t)]
+            if rounds:
+                args += ["--only-rounds", ",".join(map(str, rounds))]
+        # each round is held back through stdin until its time
+        t0 = time.monotonic()
+        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=self.env(env))
+        out = []
+        try:
+            for k in range(4):
+                while True:
+                    ln = proc.stdout.readline()
+                    self.assertTrue(ln, "driver ended early: " + "".join(out))
+                    out.append(ln)
+                    if ln.startswith("round %d " % k):
+                        break
+                if k == 0:  # the password changes; the engine still holds the old one
+                    self.kadmin(['cpw -pw "%s" %s' % ("New-" + secrets.token_urlsafe(12), chg)])
+                if k < 3:
+                    time.sleep(max(0.0, at[k + 1] / 1000.0 - (time.monotonic() - t0)))
+                    proc.stdin.write("go\n")
+                    proc.stdin.flush()
+            rest, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        wall = time.monotonic() - t0
+        stdout = "".join(out) + rest
+        self.assertNotIn("Sanitizer", err, err)
+        self.assertNotIn("runtime error:", err, err)
+        for pw in self.secrets:
+            self.assertNotIn(pw, stdout + err)
+        self.assertEqual(proc.returncode, 0, stdout + err)
+        sys.stderr.write("renewal (%.1f s):\n%s" % (wall, stdout))
+        rows, rounds = self.krb_rows(stdout)
+        n = len(checks)
+        for k in range(3):  # the unchanged identity: OK in every round
+            self.assertEqual(rows[k * n][:2], ["ok", "-"], stdout + err)
+        self.assertEqual(rows[0 * n + 1][:2], ["ok", "-"], stdout + err)
+        self.assertEqual(rows[1 * n + 1][:2], ["ok", "-"], stdout + err)  # cached, old password
+        self.assertEqual(rows[3 * n][:2], ["ok", "-"], stdout + err)
+        # TGTs: two at first, none from the cache at 5 s, one renewal at 13 s
+        self.assertEqual([r["tgts"] for r in rounds[:3]], [2, 2, 3], stdout)
+        # 18 s: the changed identity's ticket has expired; acquiring it again
+        # with the old password is refused by the KDC, at once
+        self.assertEqual(rows[3 * n + 1][:2], ["critical", "auth_rejected"], stdout + err)
+        self.assertLess(int(rows[3 * n + 1][2]), 3000, stdout)
 
     def test_result_bytes(self):
         u = self.users[0]

@@ -289,6 +289,13 @@ static void test_names_and_resolve(void **state)
     assert_int_equal(check_gss_principal(NULL, name, sizeof name), -1);
     assert_int_equal(check_gss_principal("abc", name, 2), -1);
     check_gss_free(NULL);
+
+    /* renewal margin: a quarter of the TGT's lifetime, at most CHECK_GSS_RENEW_S */
+    assert_int_equal(check_gss_renew_margin_ms(10LL * 3600 * 1000), CHECK_GSS_RENEW_S * 1000LL);
+    assert_int_equal(check_gss_renew_margin_ms(40LL * 60 * 1000), CHECK_GSS_RENEW_S * 1000LL);
+    assert_int_equal(check_gss_renew_margin_ms(16000), 4000);
+    assert_int_equal(check_gss_renew_margin_ms(0), 0);
+    assert_int_equal(check_gss_renew_margin_ms(-5), 0);
 }
 
 /* The shared trust store: one load, references counted, a bad file named. */
