@@ -395,9 +395,15 @@ void api_h_maintenance_add(struct api_req *r)
         return;
     }
     char id[HOOKS_WINDOW_ID_MAX];
-    if (hooks_maint_add(h, &m, id) != 0) {
+    int rc = hooks_maint_add(h, &m, body, api_req_now_ms(r), id);
+    if (rc != 0) {
         cfg_maint_clear(&m);
-        api_error(r, 409, "conflict", "at most %u windows through the API", HOOKS_API_MAINT_MAX);
+        if (rc == -2)
+            api_error(r, 503, "unavailable", "the store is busy: the window was not added; "
+                      "try again");
+        else
+            api_error(r, 409, "conflict", "at most %u windows through the API",
+                      HOOKS_API_MAINT_MAX);
         return;
     }
     size_t n = hooks_maint_list(h, api_req_now_ms(r), NULL, 0);

@@ -50,6 +50,7 @@
 #include "web/view.h"
 
 struct loop;
+struct store;
 struct store_writer;
 struct hooks;
 
@@ -110,13 +111,30 @@ struct hooks_window {
     int64_t next_start_ms, next_end_ms; /* the current or next occurrence (0: none) */
 };
 
-/* hooks_maint_add: take m (moved: zeroed on success) as a new API window.
- * Returns 0 with its id in id[HOOKS_WINDOW_ID_MAX], or -1 (HOOKS_API_MAINT_MAX reached). */
-int hooks_maint_add(struct hooks *h, struct cfg_maint *m, char id[HOOKS_WINDOW_ID_MAX]);
+/*
+ * hooks_maint_add: take m (moved: zeroed on success) as a new API window,
+ * parsed from body (the text posted, stored through the writer so that the
+ * window and its id survive a restart; at now_ms, wall clock).
+ * Returns 0 with its id in id[HOOKS_WINDOW_ID_MAX]; -1 (HOOKS_API_MAINT_MAX
+ * reached, or out of memory); -2 the store refused it (queue full):
+ * nothing added.
+ */
+int hooks_maint_add(struct hooks *h, struct cfg_maint *m, const char *body, int64_t now_ms,
+                    char id[HOOKS_WINDOW_ID_MAX]);
 
-/* hooks_maint_delete: remove an API window. Returns 0, -1 unknown id, -2 a
- * configured window (only the file removes it). */
+/* hooks_maint_delete: remove an API window (and from the store). Returns 0,
+ * -1 unknown id, -2 a configured window (only the file removes it). */
 int hooks_maint_delete(struct hooks *h, const char *id);
+
+/* hooks_maint_expire: remove the one-off API windows that ended at now_ms
+ * (and from the store); returns how many. The daemon calls it with its
+ * retention pass. */
+size_t hooks_maint_expire(struct hooks *h, int64_t now_ms);
+
+/* hooks_maint_restore: at start, the API windows stored by earlier runs
+ * (read on st, the loop's connection), with their ids; ended ones are
+ * deleted; ids given from now on are larger than any ever stored. */
+void hooks_maint_restore(struct hooks *h, struct store *st, int64_t now_ms);
 
 /* hooks_maint_list: every window (configured first) into out[cap]; returns
  * how many there are (may exceed cap). */

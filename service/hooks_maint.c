@@ -3,7 +3,9 @@
  * configuration and those added through the API (POST/DELETE
  * /api/v1/maintenance), and whether a target is inside one (see hooks.h).
  * A window is evaluated only for the targets it covers, so a recurring
- * window's time zone is read only when it matters.
+ * window's time zone is read only when it matters. API windows are stored
+ * (the body as posted, under their id) through the writer when added,
+ * deleted from the store when removed or ended, and read back at start.
  */
 #include "service/hooks_int.h"
 
@@ -12,6 +14,8 @@
 #include <string.h>
 
 #include "service/maint.h"
+#include "service/store.h"
+#include "service/store_writer.h"
 
 /* m covers t (by name, or by its labels)? */
 static bool covers(const struct cfg_maint *m, const struct view_target *t)
@@ -40,20 +44,60 @@ bool hooks_maintenance(struct hooks *h, const struct view_target *t, int64_t now
     return false;
 }
 
-int hooks_maint_add(struct hooks *h, struct cfg_maint *m, char id[HOOKS_WINDOW_ID_MAX])
+/* A one-off window's end for the store (retention), -1 when recurring. */
+static int64_t end_of(const struct cfg_maint *m)
 {
-    if (h == NULL || m == NULL || h->napi >= HOOKS_API_MAINT_MAX)
-        return -1;
+    return m->days == 0 ? m->end_ms : -1;
+}
+
+/* Append m (moved) as window n. 0 or -1 (out of memory). */
+static int push(struct hooks *h, struct cfg_maint *m, unsigned long n)
+{
     struct api_window *v = realloc(h->api, (h->napi + 1) * sizeof *v);
     if (v == NULL)
         return -1;
     h->api = v;
     v[h->napi].m = *m;
-    v[h->napi].id = h->next_id++;
+    v[h->napi].id = n;
     memset(m, 0, sizeof *m);
-    snprintf(id, HOOKS_WINDOW_ID_MAX, "api-%lu", v[h->napi].id);
     h->napi++;
     return 0;
+}
+
+int hooks_maint_add(struct hooks *h, struct cfg_maint *m, const char *body, int64_t now_ms,
+                    char id[HOOKS_WINDOW_ID_MAX])
+{
+    if (h == NULL || m == NULL || body == NULL || h->napi >= HOOKS_API_MAINT_MAX)
+        return -1;
+    unsigned long n = h->next_id;
+    /* stored first: a window the store refused (queue full) is not added */
+    if (h->w != NULL) {
+        int rc = store_writer_maint_put(h->w, (int64_t)n, body, end_of(m), now_ms, NULL);
+        if (rc != 0) {
+            hooks_logf(h, "maintenance window api-%lu not added: the store refused it (%s)", n,
+                       store_writer_errmsg(h->w));
+            return -2;
+        }
+    }
+    if (push(h, m, n) != 0) {
+        if (h->w != NULL)
+            store_writer_maint_delete(h->w, (int64_t)n, NULL);
+        return -1;
+    }
+    h->next_id++;
+    snprintf(id, HOOKS_WINDOW_ID_MAX, "api-%lu", n);
+    return 0;
+}
+
+/* Remove API window i (and from the store). */
+static void remove_at(struct hooks *h, size_t i)
+{
+    if (h->w != NULL && store_writer_maint_delete(h->w, (int64_t)h->api[i].id, NULL) != 0)
+        hooks_logf(h, "maintenance window api-%lu: cannot delete it from the store (%s); "
+                   "retention removes it once ended", h->api[i].id, store_writer_errmsg(h->w));
+    cfg_maint_clear(&h->api[i].m);
+    memmove(&h->api[i], &h->api[i + 1], (h->napi - i - 1) * sizeof *h->api);
+    h->napi--;
 }
 
 int hooks_maint_delete(struct hooks *h, const char *id)
@@ -73,12 +117,93 @@ int hooks_maint_delete(struct hooks *h, const char *id)
         return -1;
     for (size_t i = 0; i < h->napi; i++)
         if (h->api[i].id == n) {
-            cfg_maint_clear(&h->api[i].m);
-            memmove(&h->api[i], &h->api[i + 1], (h->napi - i - 1) * sizeof *h->api);
-            h->napi--;
+            remove_at(h, i);
             return 0;
         }
     return -1;
+}
+
+size_t hooks_maint_expire(struct hooks *h, int64_t now_ms)
+{
+    size_t n = 0;
+    for (size_t i = 0; h != NULL && i < h->napi;) {
+        const struct cfg_maint *m = &h->api[i].m;
+        if (m->days == 0 && m->end_ms <= now_ms) {
+            hooks_logf(h, "maintenance window api-%lu (%s) ended: removed", h->api[i].id,
+                       m->name != NULL ? m->name : "");
+            remove_at(h, i);
+            n++;
+        } else {
+            i++;
+        }
+    }
+    return n;
+}
+
+/* ---- restored at start ---------------------------------------------- */
+
+struct restore {
+    struct hooks *h;
+    int64_t now_ms;
+    unsigned long max_id;
+    size_t n, ended, bad;
+};
+
+static int restore_one(void *arg, int64_t id, const char *body, int64_t end_at,
+                       int64_t created_at)
+{
+    (void)end_at;
+    (void)created_at;
+    struct restore *r = arg;
+    struct hooks *h = r->h;
+    if (id > 0 && (unsigned long)id > r->max_id)
+        r->max_id = (unsigned long)id;
+    struct cfg_maint m;
+    struct cfg_errs errs = {0};
+    if (cfg_maint_parse_json(body, strlen(body), &m, &errs) != 0) {
+        char line[600] = "invalid window";
+        if (errs.n > 0)
+            cfg_errs_format(&errs.v[0], NULL, line, sizeof line);
+        cfg_errs_free(&errs);
+        hooks_logf(h, "maintenance window api-%lld from the store not restored: %s "
+                   "(it stays in the store)", (long long)id, line);
+        r->bad++;
+        return 0;
+    }
+    if (m.days == 0 && m.end_ms <= r->now_ms) {
+        cfg_maint_clear(&m);
+        if (h->w != NULL)
+            store_writer_maint_delete(h->w, id, NULL);
+        r->ended++;
+        return 0;
+    }
+    if (h->napi >= HOOKS_API_MAINT_MAX || push(h, &m, (unsigned long)id) != 0) {
+        cfg_maint_clear(&m);
+        hooks_logf(h, "maintenance window api-%lld from the store not restored: %s",
+                   (long long)id, h->napi >= HOOKS_API_MAINT_MAX ? "too many windows"
+                                                                 : "out of memory");
+        r->bad++;
+    } else {
+        r->n++;
+    }
+    return 0;
+}
+
+void hooks_maint_restore(struct hooks *h, struct store *st, int64_t now_ms)
+{
+    if (h == NULL || st == NULL)
+        return;
+    struct restore r = {.h = h, .now_ms = now_ms};
+    int64_t last = 0;
+    if (store_maints(st, restore_one, &r, &last) < 0)
+        hooks_logf(h, "store: cannot read the maintenance windows: %s", store_errmsg(st));
+    if (last > 0 && (unsigned long)last > r.max_id)
+        r.max_id = (unsigned long)last;
+    if (r.max_id >= h->next_id)
+        h->next_id = r.max_id + 1;
+    if (r.n || r.ended || r.bad)
+        hooks_logf(h, "%zu maintenance windows of the API restored from the store "
+                   "(%zu ended, removed; %zu not restored)", r.n, r.ended, r.bad);
 }
 
 static void fill(struct hooks_window *w, const struct cfg_maint *m, bool api, unsigned long n,

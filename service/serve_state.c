@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "service/hooks.h"
 #include "service/loop.h"
 #include "service/serve.h"
 #include "service/store.h"
@@ -202,6 +203,14 @@ static const char *op_name(enum store_op op)
         return "API target delete";
     case STORE_OP_PRUNE:
         return "retention";
+    case STORE_OP_MAINT_PUT:
+        return "maintenance window put";
+    case STORE_OP_MAINT_DELETE:
+        return "maintenance window delete";
+    case STORE_OP_ALERT_PUT:
+        return "alert state put";
+    case STORE_OP_ALERT_DELETE:
+        return "alert state delete";
     }
     return "write";
 }
@@ -256,6 +265,7 @@ static void on_prune(void *arg)
 {
     struct serve *s = arg;
     s->prune_timer = NULL;
+    hooks_maint_expire(s->hooks, loop_wall_ms());
     if (!s->prune_pending && s->cfg->retention_ms > 0) {
         int64_t cutoff = loop_wall_ms() - (int64_t)s->cfg->retention_ms;
         int rc = store_writer_prune(s->w, cutoff > 0 ? cutoff : 0, 0, NULL);

@@ -47,7 +47,7 @@
 #define STORE_ESTOPPED  (-9)  /* the writer is stopped (store_writer.h) */
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Caps on what the store accepts. */
 #define STORE_NAME_MAX      64          /* target name bytes */
@@ -342,13 +342,63 @@ int store_deliveries(struct store *st, const char *target, size_t limit,
                      const char *cursor_in, store_delivery_cb cb, void *arg,
                      char *cursor_out, size_t cursor_len);
 
+/* ---- what a restart must not forget (issue 9) --------------------------- */
+/* Maintenance windows added through the API: the body as posted (parsed
+ * again at start), under the id the daemon gave it ("api-<id>"). */
+#define STORE_MAINT_BODY_MAX (16 * 1024)
+typedef int (*store_maint_cb)(void *arg, int64_t id, const char *body, int64_t end_at,
+                              int64_t created_at);
+/*
+ * store_maint_put: stores (creates or replaces) window id (>= 1) with its
+ * body (text, <= STORE_MAINT_BODY_MAX). end_at: a one-off window's end
+ * (unix ms; retention removes it once older than the cutoff), -1 for a
+ * recurring one. Returns 0, STORE_EINVAL, STORE_EDB.
+ */
+int store_maint_put(struct store *st, int64_t id, const char *body, int64_t end_at,
+                    int64_t now);
+/* store_maint_delete: Returns 1 deleted, 0 there was none, STORE_EINVAL,
+ * STORE_EDB. */
+int store_maint_delete(struct store *st, int64_t id);
+/*
+ * store_maints: every stored window in id order (end_at -1 when recurring).
+ * last_id: receives the largest id ever stored, deleted ones included (the
+ * next window takes a larger one: an id is never reused); may be NULL.
+ * Returns 0, STORE_EDB, or cb's nonzero value.
+ */
+int store_maints(struct store *st, store_maint_cb cb, void *arg, int64_t *last_id);
+
+/* Alert states of firing targets: a JSON record per target name
+ * (alerting writes and reads it; the store only keeps it). */
+#define STORE_ALERT_MAX (8 * 1024)
+typedef int (*store_alert_cb)(void *arg, const char *name, const char *json,
+                              int64_t updated_at);
+/* store_alert_put: creates or replaces target name's record (JSON object
+ * text, <= STORE_ALERT_MAX). Returns 0, STORE_EINVAL, STORE_EDB. */
+int store_alert_put(struct store *st, const char *name, const char *json, int64_t now);
+/* store_alert_delete: Returns 1 deleted, 0 there was none, STORE_EINVAL,
+ * STORE_EDB. */
+int store_alert_delete(struct store *st, const char *name);
+/* store_alerts: every record in name order. Returns 0, STORE_EDB, or cb's
+ * nonzero value. */
+int store_alerts(struct store *st, store_alert_cb cb, void *arg);
+
+/*
+ * store_streak: how many of target's latest runs in a row (newest first,
+ * at most cap, 1..1000) are of the same kind as the latest one: good
+ * (status 0) or bad (anything else), for the thresholds' consecutive
+ * counters at start. *bad: 1 when the latest run is bad. *n: 0 when the
+ * target has no run. Returns 0, STORE_EINVAL, STORE_EDB.
+ */
+int store_streak(struct store *st, const char *target, size_t cap, int *bad, size_t *n);
+
 /* ---- retention ---------------------------------------------------------- */
 
 /*
  * store_prune: deletes, in one transaction, at most `batch` rows of each of
  * runs, hourly and daily rollups and deliveries older than cutoff (unix ms;
  * a bucket goes when it ends before cutoff). The latest run of each target
- * and every incident are kept. batch: 1..100000 (0: 5000).
+ * and every incident are kept; API maintenance windows that ended before
+ * cutoff go too. batch: 1..100000 (0: 5000).
  * removed: receives the number of rows deleted (may be NULL).
  * Returns 1 when rows older than cutoff remain (call again), 0 when done,
  * STORE_EINVAL, STORE_EDB.

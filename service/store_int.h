@@ -23,6 +23,8 @@ enum store_stmt {
     SS_API_GET, SS_API_INS, SS_API_UPD, SS_API_DEL, SS_API_ONE, SS_API_LIST,
     SS_JSON_OBJECT,
     SS_DLV_ADD, SS_DLV_LIST_T, SS_DLV_LIST_ALL,
+    SS_MAINT_PUT, SS_MAINT_DEL, SS_MAINT_LIST, SS_MAINT_SEQ,
+    SS_ALERT_PUT, SS_ALERT_DEL, SS_ALERT_LIST, SS_STREAK,
     SS_COUNT
 };
 
@@ -59,6 +61,9 @@ int store_check_name(struct store *st, const char *field, const char *name);
  * (nullable says whether NULL is allowed). */
 int store_check_text(struct store *st, const char *field, const char *s,
                      size_t max, int nullable);
+
+/* store_json_object: 1 when json is a JSON object, 0 when not, STORE_EDB. */
+int store_json_object(struct store *st, const char *json);
 
 /* store_codes_json: validates codes (<= STORE_CODES_MAX, each 1..64 bytes
  * [a-z0-9_.-]) and writes the JSON array text into buf. Returns 0 or

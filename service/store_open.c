@@ -82,6 +82,20 @@ static const char *const migrations[] = {
     "ALTER TABLE runs DROP COLUMN result;"
     "DROP INDEX rollup_hour_bucket;"
     "DROP INDEX rollup_day_bucket;",
+    /* 2 -> 3: what a restart must not forget (issue 9): maintenance windows
+     * added through the API (the body as posted, parsed again at start;
+     * AUTOINCREMENT so that the id of a deleted window, "api-<id>", is never
+     * given to another one) and the alert state of every firing target (a
+     * JSON record of alerting). */
+    "CREATE TABLE maintenance ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  body TEXT NOT NULL,"
+    "  end_at INTEGER,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE alerts ("
+    "  name TEXT PRIMARY KEY,"
+    "  state TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL);",
 };
 
 const char *store_migration_sql(int from)

@@ -2,7 +2,9 @@
  * store_prune.c: retention by age, in bounded batches so that one call
  * holds the write lock for a bounded time. Incidents are kept; so is the
  * latest run of each target (the state restored at start). A run's full
- * result goes with it (ON DELETE CASCADE).
+ * result goes with it (ON DELETE CASCADE). One-off API maintenance windows
+ * that ended before the cutoff go as well; alert states never (a firing
+ * alert is current state, not history).
  */
 #include "service/store_int.h"
 
@@ -18,6 +20,10 @@ static const char *const prune_sql[] = {
     " CROSS JOIN rollup_day d ON d.tid = n.id AND d.bucket < ?1 / 86400000 LIMIT ?2)",
     "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE at < ?1"
     " ORDER BY at LIMIT ?2)",
+    /* API maintenance windows that ended (the daemon drops them from memory
+     * and the store when they end; this catches what it could not write) */
+    "DELETE FROM maintenance WHERE id IN (SELECT id FROM maintenance WHERE end_at < ?1"
+    " LIMIT ?2)",
 };
 
 static int prune_one(struct store *st, const char *sql, int64_t cutoff, int64_t batch,

@@ -5,22 +5,6 @@
  */
 #include "service/store_int.h"
 
-/* 1 when json is a JSON object, 0 when not, STORE_EDB. */
-static int json_object(struct store *st, const char *json)
-{
-    sqlite3_stmt *s = store_stmt(st, SS_JSON_OBJECT,
-                                 "SELECT CASE WHEN json_valid(?1)"
-                                 " THEN json_type(?1) = 'object' ELSE 0 END");
-    if (!s)
-        return STORE_EDB;
-    sqlite3_bind_text(s, 1, json, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
-    if (rc < 0)
-        rc = store_dberr(st, "json");
-    sqlite3_reset(s);
-    return rc;
-}
-
 static int exists(struct store *st, const char *name)
 {
     sqlite3_stmt *s = store_stmt(st, SS_API_GET, "SELECT 1 FROM api_targets WHERE name = ?1");
@@ -44,7 +28,7 @@ int store_api_target_put(struct store *st, const char *name, const char *json, i
         return rc;
     if (now < 0)
         return store_seterr(st, STORE_EINVAL, "now: negative");
-    if ((rc = json_object(st, json)) < 0)
+    if ((rc = store_json_object(st, json)) < 0)
         return rc;
     if (rc == 0)
         return store_seterr(st, STORE_EINVAL, "body: not a JSON object");

@@ -281,3 +281,18 @@ int store_cursor_decode(struct store *st, enum store_cursor_kind kind,
     *id = get64(raw + 10);
     return 0;
 }
+
+int store_json_object(struct store *st, const char *json)
+{
+    sqlite3_stmt *s = store_stmt(st, SS_JSON_OBJECT,
+                                 "SELECT CASE WHEN json_valid(?1)"
+                                 " THEN json_type(?1) = 'object' ELSE 0 END");
+    if (!s)
+        return STORE_EDB;
+    sqlite3_bind_text(s, 1, json, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+    if (rc < 0)
+        rc = store_dberr(st, "json");
+    sqlite3_reset(s);
+    return rc;
+}

@@ -42,6 +42,10 @@ struct item {
             int64_t now;
         } api;
         struct {
+            const char *body;
+            int64_t id, end_at, now;
+        } maint;
+        struct {
             int64_t cutoff;
             size_t batch;
             int64_t removed;
@@ -89,6 +93,15 @@ static int apply(struct store *st, struct item *it)
         return store_api_target_put(st, it->u.api.name, it->u.api.json, it->u.api.now);
     case STORE_OP_API_DELETE:
         return store_api_target_delete(st, it->u.api.name);
+    case STORE_OP_MAINT_PUT:
+        return store_maint_put(st, it->u.maint.id, it->u.maint.body, it->u.maint.end_at,
+                               it->u.maint.now);
+    case STORE_OP_MAINT_DELETE:
+        return store_maint_delete(st, it->u.maint.id);
+    case STORE_OP_ALERT_PUT:
+        return store_alert_put(st, it->u.api.name, it->u.api.json, it->u.api.now);
+    case STORE_OP_ALERT_DELETE:
+        return store_alert_delete(st, it->u.api.name);
     case STORE_OP_PRUNE:
         break;
     }
@@ -647,6 +660,78 @@ int store_writer_api_delete(struct store_writer *w, const char *name, uint64_t *
     if (check_target(w, "name", name))
         return STORE_EINVAL;
     struct item *it = item_new(w, STORE_OP_API_DELETE, STORE_NAME_MAX + 1, name);
+    if (!it)
+        return STORE_ENOMEM;
+    char *p = it->data;
+    it->u.api.name = pack(&p, name);
+    return submit(w, it, ticket);
+}
+
+int store_writer_maint_put(struct store_writer *w, int64_t id, const char *body, int64_t end_at,
+                           int64_t now, uint64_t *ticket)
+{
+    if (!w)
+        return STORE_EINVAL;
+    if (!body)
+        return fail(w, STORE_EINVAL, "body: missing");
+    size_t k = need(body, STORE_MAINT_BODY_MAX);
+    if (k == SIZE_MAX)
+        return fail(w, STORE_EINVAL, "body: longer than 16384 bytes");
+    char name[32];
+    snprintf(name, sizeof name, "api-%lld", (long long)id);
+    struct item *it = item_new(w, STORE_OP_MAINT_PUT, k, name);
+    if (!it)
+        return STORE_ENOMEM;
+    char *p = it->data;
+    it->u.maint.body = pack(&p, body);
+    it->u.maint.id = id;
+    it->u.maint.end_at = end_at;
+    it->u.maint.now = now;
+    return submit(w, it, ticket);
+}
+
+int store_writer_maint_delete(struct store_writer *w, int64_t id, uint64_t *ticket)
+{
+    if (!w)
+        return STORE_EINVAL;
+    char name[32];
+    snprintf(name, sizeof name, "api-%lld", (long long)id);
+    struct item *it = item_new(w, STORE_OP_MAINT_DELETE, 0, name);
+    if (!it)
+        return STORE_ENOMEM;
+    it->u.maint.id = id;
+    return submit(w, it, ticket);
+}
+
+int store_writer_alert_put(struct store_writer *w, const char *name, const char *json,
+                           int64_t now, uint64_t *ticket)
+{
+    if (!w)
+        return STORE_EINVAL;
+    if (check_target(w, "name", name))
+        return STORE_EINVAL;
+    if (!json)
+        return fail(w, STORE_EINVAL, "state: missing");
+    size_t k = need(json, STORE_ALERT_MAX);
+    if (k == SIZE_MAX)
+        return fail(w, STORE_EINVAL, "state: longer than 8192 bytes");
+    struct item *it = item_new(w, STORE_OP_ALERT_PUT, STORE_NAME_MAX + 1 + k, name);
+    if (!it)
+        return STORE_ENOMEM;
+    char *p = it->data;
+    it->u.api.name = pack(&p, name);
+    it->u.api.json = pack(&p, json);
+    it->u.api.now = now;
+    return submit(w, it, ticket);
+}
+
+int store_writer_alert_delete(struct store_writer *w, const char *name, uint64_t *ticket)
+{
+    if (!w)
+        return STORE_EINVAL;
+    if (check_target(w, "name", name))
+        return STORE_EINVAL;
+    struct item *it = item_new(w, STORE_OP_ALERT_DELETE, STORE_NAME_MAX + 1, name);
     if (!it)
         return STORE_ENOMEM;
     char *p = it->data;

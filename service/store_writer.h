@@ -43,7 +43,8 @@ struct store_writer;
 
 enum store_op {
     STORE_OP_RUN, STORE_OP_INCIDENT_OPEN, STORE_OP_INCIDENT_CLOSE,
-    STORE_OP_DELIVERY, STORE_OP_API_PUT, STORE_OP_API_DELETE, STORE_OP_PRUNE
+    STORE_OP_DELIVERY, STORE_OP_API_PUT, STORE_OP_API_DELETE, STORE_OP_PRUNE,
+    STORE_OP_MAINT_PUT, STORE_OP_MAINT_DELETE, STORE_OP_ALERT_PUT, STORE_OP_ALERT_DELETE
 };
 
 /* One finished item, as handed to the poll callback. */
@@ -132,6 +133,14 @@ int store_writer_delivery(struct store_writer *w, const struct store_delivery *d
 int store_writer_api_put(struct store_writer *w, const char *name, const char *json,
                          int64_t now, uint64_t *ticket);
 int store_writer_api_delete(struct store_writer *w, const char *name, uint64_t *ticket);
+/* Maintenance windows of the API and alert states (store_maint_put ...);
+ * the completion's target is "api-<id>" or the target's name. */
+int store_writer_maint_put(struct store_writer *w, int64_t id, const char *body, int64_t end_at,
+                           int64_t now, uint64_t *ticket);
+int store_writer_maint_delete(struct store_writer *w, int64_t id, uint64_t *ticket);
+int store_writer_alert_put(struct store_writer *w, const char *name, const char *json,
+                           int64_t now, uint64_t *ticket);
+int store_writer_alert_delete(struct store_writer *w, const char *name, uint64_t *ticket);
 /* store_writer_prune: the completion comes when nothing older than cutoff
  * is left (id = rows removed); batch as store_prune(). */
 int store_writer_prune(struct store_writer *w, int64_t cutoff, size_t batch,

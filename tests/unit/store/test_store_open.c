@@ -42,7 +42,8 @@ static void test_migrations_from_empty(void **state)
     assert_string_equal(store_path(f->st), f->path);
     /* Every table of the schema exists. */
     const char *tables[] = {"names", "runs", "latest", "rollup_hour", "rollup_day",
-                            "incidents", "api_targets", "deliveries", "results"};
+                            "incidents", "api_targets", "deliveries", "results",
+                            "maintenance", "alerts"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char sql[128];
         snprintf(sql, sizeof sql,
@@ -197,6 +198,62 @@ static void test_foreign_database(void **state)
     sqlite3_close(db);
 }
 
+/* A version 2 database of a service that has been running (runs, results,
+ * rollups, an open incident, an API target, a delivery): migration 3 adds
+ * the maintenance and alerts tables and loses nothing. */
+static void test_migration_2_to_3(void **state)
+{
+    struct fx *f = *state;
+    char p[160];
+    snprintf(p, sizeof p, "%s/other.db", f->dir);
+    exec_sql(p, store_migration_sql(0));
+    exec_sql(p, store_migration_sql(1));
+    exec_sql(p, "PRAGMA user_version = 2;"
+                "INSERT INTO names(id, name) VALUES (1, 'a'), (2, 'b');"
+                "INSERT INTO runs(id, tid, started_at, duration_ms, status, flags, lag_ms,"
+                " codes, steps) VALUES"
+                " (1, 1, 1000, 5, 0, 8, 0, '[]', NULL),"
+                " (2, 1, 2000, 5, 2, 8, 0, '[\"tls_expired\"]', NULL),"
+                " (3, 2, 1000, 7, 0, 8, 0, '[]', NULL);"
+                "INSERT INTO results VALUES (2, '{\"v\":2}'), (3, '{\"v\":3}');"
+                "INSERT INTO latest VALUES (1, 2, 2), (2, 3, 0);"
+                "INSERT INTO rollup_hour VALUES (1, 0, 1, 1, 0, 5, 5, 5);"
+                "INSERT INTO rollup_day VALUES (1, 0, 1, 1, 0, 5, 5, 5);"
+                "INSERT INTO incidents VALUES (1, 1, 0, 2, 2000, NULL, '[]');"
+                "INSERT INTO api_targets VALUES ('b', '{\"host\":\"x\"}', 1, 1);"
+                "INSERT INTO deliveries VALUES (1, 1, 'webhook', 'firing', 'rx', 'success',"
+                " 200, 1, NULL, 2000);");
+    struct store *st = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(p, &st, err, sizeof err), 0);
+    assert_int_equal(store_schema_version(st), 3);
+    char *json = NULL;
+    assert_int_equal(store_latest_json(st, "a", &json), 0);
+    assert_string_equal(json, "{\"v\":2}");
+    free(json);
+    /* the new tables work on the migrated file */
+    assert_int_equal(store_maint_put(st, 1, "{\"targets\": [\"a\"]}", 5000, 10), 0);
+    assert_int_equal(store_alert_put(st, "a", "{\"severity\":\"critical\"}", 10), 0);
+    int bad = 0;
+    size_t n = 0;
+    assert_int_equal(store_streak(st, "a", 10, &bad, &n), 0);
+    assert_int_equal(bad, 1);
+    assert_int_equal(n, 1);
+    store_close(st);
+    const char *counts[][2] = {
+        {"SELECT count(*) FROM runs", "3"},          {"SELECT count(*) FROM results", "2"},
+        {"SELECT count(*) FROM latest", "2"},        {"SELECT count(*) FROM rollup_hour", "1"},
+        {"SELECT count(*) FROM rollup_day", "1"},    {"SELECT count(*) FROM incidents", "1"},
+        {"SELECT count(*) FROM api_targets", "1"},   {"SELECT count(*) FROM deliveries", "1"},
+        {"SELECT count(*) FROM maintenance", "1"},   {"SELECT count(*) FROM alerts", "1"},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        assert_int_equal(query_int(p, counts[i][0]), atoi(counts[i][1]));
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 3);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM pragma_integrity_check"
+                                  " WHERE integrity_check <> 'ok'"), 0);
+}
+
 static void test_directory_path(void **state)
 {
     struct fx *f = *state;
@@ -240,6 +297,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_newer_version_refused, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_migration_1_to_2, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_migration_2_to_3, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_negative_version_refused, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_foreign_database, fx_setup, fx_teardown),

