@@ -203,14 +203,9 @@ static void stop_all(struct check *c, enum check_fail why, const char *detail)
     }
 }
 
-bool check_expire(struct check *c)
+/* Stop a started, unfinished check as a timeout of its deadline. */
+static void expire(struct check *c)
 {
-    if (c == NULL || c->magic != CHECK_MAGIC)
-        return true;
-    if (c->state == CHECK_ST_DONE || c->state == CHECK_ST_INIT)
-        return c->state == CHECK_ST_DONE;
-    if (check_now_ms() < c->deadline_ms + CHECK_GRACE_MS)
-        return false;
     char why[96];
     snprintf(why, sizeof why, "stopped at the %u ms deadline", c->timeout_ms);
     c->obs.deadline_hit = true;
@@ -223,6 +218,27 @@ bool check_expire(struct check *c)
     }
     stop_all(c, CHECK_FAIL_TIMEOUT, why);
     end_pipeline(c);
+}
+
+bool check_expire(struct check *c)
+{
+    if (c == NULL || c->magic != CHECK_MAGIC)
+        return true;
+    if (c->state == CHECK_ST_DONE || c->state == CHECK_ST_INIT)
+        return c->state == CHECK_ST_DONE;
+    if (check_now_ms() < c->deadline_ms + CHECK_GRACE_MS)
+        return false;
+    expire(c);
+    return true;
+}
+
+bool check_expire_now(struct check *c)
+{
+    if (c == NULL || c->magic != CHECK_MAGIC)
+        return true;
+    if (c->state == CHECK_ST_DONE || c->state == CHECK_ST_INIT)
+        return c->state == CHECK_ST_DONE;
+    expire(c);
     return true;
 }
 

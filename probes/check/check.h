@@ -124,6 +124,16 @@ int check_dispatch(const CURLMsg *msg, struct check **finished);
 bool check_expire(struct check *c);
 
 /*
+ * check_expire_now: the same without waiting for the grace: stop every
+ * transfer now and record what still runs as a timeout of the deadline
+ * (the caller has a harder deadline of its own: a Prometheus scrape
+ * timeout). No-op on NULL, on a check never started and on a done check.
+ * Never from inside a libcurl callback.
+ * Returns true when the check is (now) done.
+ */
+bool check_expire_now(struct check *c);
+
+/*
  * check_cancel: stop the check now (a configuration reload, shutdown): every
  * transfer still running is removed from the multi and freed before this
  * returns, the stages still running end as CHECK_FAIL_ABORTED ("cancelled")
