@@ -388,6 +388,36 @@ static void do_maintenance(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node
 
 /* ---- modules -------------------------------------------------------- */
 
+/* A module holds what one check does: the vocabulary of a target's check
+ * options (cfg_vocab.h) but host. Scheduling, thresholds, reminders,
+ * labels and location are a target's: an error, not silently ignored. */
+static bool module_keys_ok(struct cfg_ctx *ctx, const yaml_node_t *map, const char *path)
+{
+    static const char *const target_only[] = {"interval", "remind_every", "labels",
+                                               "failure_threshold", "success_threshold",
+                                               "location"};
+    if (map->type != YAML_MAPPING_NODE)
+        return true; /* cfg_target_apply reports it */
+    bool ok = true;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        const char *k = cfg_key(ctx, p);
+        for (size_t i = 0; i < sizeof target_only / sizeof target_only[0]; i++) {
+            if (strcmp(k, target_only[i]) != 0)
+                continue;
+            char sub[CFG_PATH_MAX];
+            cfg_path(sub, sizeof sub, path, k);
+            cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), sub,
+                         "not a module key: a module holds the check's options (servers, "
+                         "ports, auth, user, password_file, depth, timeout, ...); %s belongs "
+                         "to a target",
+                         k);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
 static void do_modules(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
 {
     const char *path = "modules";
@@ -417,10 +447,25 @@ static void do_modules(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *
             continue;
         }
         t->set.opts.host = NULL; /* /probe?target= gives it */
-        bool ok = cfg_is_null(v) || cfg_target_apply(ctx, t, v, sub, true);
+        bool ok = true;
+        if (!cfg_is_null(v)) {
+            bool keys = module_keys_ok(ctx, v, sub);
+            ok = cfg_target_apply(ctx, t, v, sub, true) && keys;
+        }
         if (ok && t->set.opts.host != NULL) {
             cfg_node_err(ctx, v, sub, "a module has no host: /probe?target= gives it");
             ok = false;
+        }
+        if (ok) {
+            /* the checks across options a target gets, with a stand-in
+             * host (the request's host is checked per probe) */
+            struct check_settings set = t->set;
+            set.opts.host = "module.invalid";
+            char why[400];
+            if (check_settings_finish(&set, false, why, sizeof why) < 0) {
+                cfg_node_err(ctx, v, sub, "%s", why);
+                ok = false;
+            }
         }
         struct cfg_module *m = &cfg->modules[cfg->n_modules];
         m->name = strdup(k);

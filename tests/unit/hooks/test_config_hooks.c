@@ -189,6 +189,12 @@ static const struct bad bads[] = {
      "modules.tunnel: a module has no host"},
     {"modules: {tunnel: {portz: 6001}}\n", "modules.tunnel.portz: unknown key 'portz'"},
     {"modules: {Bad: {}}\n", "modules.Bad: not a valid module name"},
+    {"modules: {tunnel: {interval: 30s}}\n",
+     "t.yml:1:20: modules.tunnel.interval: not a module key: a module holds the check's options"},
+    {"modules: {tunnel: {labels: {a: b}, location: x}}\n",
+     "modules.tunnel.location: not a module key"},
+    {"modules: {tunnel: {keytab: /k.keytab}}\n",
+     "modules.tunnel: keytab: needs auth: negotiate"},
     {"hooks: []\n", "t.yml:1:1: hooks: unknown key 'hooks'"},
 };
 
