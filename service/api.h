@@ -29,6 +29,22 @@ struct store;  /* service/store.h */
 struct tokens; /* service/tokens.h */
 struct hooks;  /* service/hooks.h */
 
+/* What an ad-hoc probe (GET /probe?target=HOST&module=M) gives back. */
+struct api_probe; /* the daemon's handle of one ad-hoc probe */
+struct api_probe_result {
+    const struct oa_result *r; /* the check's result; NULL: stopped unfinished
+                                * (the service shuts down) */
+    unsigned timeout_ms;       /* the deadline the check was given */
+    const char *trace;         /* debug: the engine's trace lines (no secret),
+                                * else NULL */
+    const char *profile;       /* debug: the module's settings, secrets
+                                * redacted, else NULL */
+};
+
+#define API_PROBE_EBAD (-1)      /* 400: err says what (module, host) */
+#define API_PROBE_EBUSY (-2)     /* 503: err says which cap */
+#define API_PROBE_EINTERNAL (-3) /* 500 */
+
 /* What the daemon does for the API. ctx is api_new's ctx. */
 struct api_ops {
     /* The current view, valid until the handler returns (not kept). */
@@ -76,6 +92,27 @@ struct api_ops {
     /* Alerting (service/hooks.h): maintenance windows, /probe's modules;
      * NULL (or a NULL op): those routes answer 503. */
     struct hooks *(*hooks)(void *ctx);
+
+    /*
+     * Ad-hoc probe: check `host` (NAME, NAME:PORT, [IPv6], [IPv6]:PORT) once
+     * with the settings of module `module` (`modules:` in the
+     * configuration), within budget_ms or the module's timeout when that is
+     * smaller. The check is no target: nothing is stored, alerted or put in
+     * the view. done(arg, res) is called later on the loop thread, exactly
+     * once, unless probe_cancel is called first. *out receives the handle.
+     * debug: collect the engine's trace and the module's profile.
+     * Returns 0 started, API_PROBE_EBAD (no modules configured, no or an
+     * unknown module, a bad host: err names the problem), API_PROBE_EBUSY
+     * (the cap of ad-hoc probes or of checks is reached: err says which),
+     * API_PROBE_EINTERNAL. NULL op: /probe runs configured targets only.
+     */
+    int (*probe_start)(void *ctx, const char *host, const char *module, unsigned budget_ms,
+                       bool debug, void (*done)(void *arg, const struct api_probe_result *res),
+                       void *arg, struct api_probe **out, char *err, size_t len);
+
+    /* probe_cancel: the client went away: stop the check and free it now;
+     * done is not called. */
+    void (*probe_cancel)(void *ctx, struct api_probe *p);
 };
 
 /* Limits. */

@@ -39,10 +39,12 @@ void api_h_asset(struct api_req *r);          /* GET /assets/{*} */
 
 /* api_h_hooks.c: issue 9 */
 void api_h_metrics(struct api_req *r);            /* GET /metrics */
-void api_h_probe(struct api_req *r);              /* GET /probe */
 void api_h_deliveries(struct api_req *r);         /* GET /api/v1/deliveries */
 void api_h_maintenance(struct api_req *r);        /* GET /api/v1/maintenance */
 void api_h_maintenance_add(struct api_req *r);    /* POST /api/v1/maintenance */
 void api_h_maintenance_delete(struct api_req *r); /* DELETE /api/v1/maintenance */
+
+/* api_h_probe.c: issue 9 */
+void api_h_probe(struct api_req *r);              /* GET /probe */
 
 #endif /* OAPROBE_SERVICE_API_H_H */

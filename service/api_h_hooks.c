@@ -2,16 +2,7 @@
  * api_h_hooks.c: the routes of issue 9:
  *
  *   GET /metrics                 render_metrics() of the view
- *   GET /probe?target=&module=&debug=
- *        blackbox-compatible: runs the configured target `target` now and
- *        answers its metrics (a failed check is 200 with probe_success 0).
- *        The deadline is X-Prometheus-Scrape-Timeout-Seconds minus 0.5 s
- *        (120 s without the header), or the target's timeout when smaller:
- *        when the scrape deadline comes first the answer is probe_success 0
- *        at that deadline (the run goes on and is recorded). `module` must
- *        name a profile of `modules:` when given; 400 for a missing target
- *        or an unknown module. debug=true: text with the check's output,
- *        the metrics and the target's settings (no secret).
+ *   (GET /probe is service/api_h_probe.c)
  *   GET /api/v1/deliveries       hook deliveries from the store, newest first
  *   GET/POST/DELETE /api/v1/maintenance  the windows (writes: write token)
  */
@@ -34,9 +25,6 @@
 #include "web/render_metrics.h"
 #include "web/render_nagios.h"
 
-#define PROBE_OFFSET_S 0.5
-#define PROBE_DEFAULT_S 120.0
-
 /* ---- /metrics ------------------------------------------------------ */
 
 void api_h_metrics(struct api_req *r)
@@ -49,175 +37,6 @@ void api_h_metrics(struct api_req *r)
         return;
     }
     api_reply(r, 200, RENDER_METRICS_CONTENT_TYPE, out, len);
-}
-
-/* ---- /probe -------------------------------------------------------- */
-
-struct probe_wait {
-    struct api_req *r;  /* NULL once the request is gone or answered */
-    struct loop *l;
-    struct loop_timer *deadline;
-    double timeout_s;
-    bool debug;
-    bool answered;      /* the deadline answered first */
-    bool done;          /* the run came back */
-};
-
-static void probe_text(struct api_req *r, unsigned status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void probe_text(struct api_req *r, unsigned status, const char *fmt, ...)
-{
-    char buf[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    size_t n = strlen(buf);
-    char *body = malloc(n + 1);
-    if (body != NULL)
-        memcpy(body, buf, n + 1);
-    api_reply(r, status, "text/plain; charset=utf-8", body, n);
-}
-
-static void probe_answer(struct probe_wait *w, const struct view_target *t,
-                         const struct oa_result *res)
-{
-    struct api_req *r = w->r;
-    r->on_free = NULL;
-    r->on_free_arg = NULL;
-    w->r = NULL;
-    size_t mlen = 0;
-    char *metrics = render_metrics_probe(res, w->timeout_s, &mlen);
-    if (metrics == NULL) {
-        api_error(r, 500, "internal", "cannot render the metrics");
-        return;
-    }
-    if (!w->debug) {
-        api_reply(r, 200, RENDER_METRICS_CONTENT_TYPE, metrics, mlen);
-        return;
-    }
-    char *trace = res != NULL ? render_nagios(res) : NULL;
-    size_t slen = 0;
-    char *settings = t != NULL ? render_api_target(t, &slen) : NULL;
-    json_t *doc = settings != NULL ? json_loads(settings, 0, NULL) : NULL;
-    char *conf = doc != NULL ? json_dumps(json_object_get(doc, "settings"), JSON_INDENT(2)) : NULL;
-    size_t cap = mlen + (trace ? strlen(trace) : 0) + (conf ? strlen(conf) : 0) + 256;
-    char *out = malloc(cap);
-    if (out != NULL)
-        snprintf(out, cap,
-                 "Logs for the probe:\n%s\n\nMetrics that would have been returned:\n%s\n"
-                 "Module configuration:\n%s\n",
-                 trace != NULL ? trace : (res == NULL ? "(no result before the deadline)" : ""),
-                 metrics, conf != NULL ? conf : "{}");
-    free(trace);
-    free(settings);
-    free(conf);
-    json_decref(doc);
-    free(metrics);
-    api_reply(r, 200, "text/plain; charset=utf-8", out, out != NULL ? strlen(out) : 0);
-}
-
-static void probe_release(void *arg)
-{
-    struct probe_wait *w = arg;
-    w->r = NULL; /* the client is gone */
-    loop_timer_cancel(w->l, w->deadline);
-    w->deadline = NULL;
-    if (w->done)
-        free(w);
-}
-
-static void probe_done(void *arg, const struct view_target *t, const struct oa_result *res)
-{
-    struct probe_wait *w = arg;
-    w->done = true;
-    loop_timer_cancel(w->l, w->deadline);
-    w->deadline = NULL;
-    if (w->r != NULL && w->r->state == REQ_DEFERRED)
-        probe_answer(w, t, res);
-    free(w);
-}
-
-static void probe_deadline(void *arg)
-{
-    struct probe_wait *w = arg;
-    w->deadline = NULL;
-    if (w->r != NULL && w->r->state == REQ_DEFERRED)
-        probe_answer(w, NULL, NULL); /* probe_success 0; the run goes on */
-}
-
-void api_h_probe(struct api_req *r)
-{
-    const char *target = api_req_query(r, "target");
-    const char *module = api_req_query(r, "module");
-    const char *dbg = api_req_query(r, "debug");
-    bool debug = false;
-    const char *why = NULL;
-    if (dbg != NULL && api_parse_bool(dbg, &debug, &why) != 0) {
-        probe_text(r, 400, "debug: %s\n", why);
-        return;
-    }
-    if (target == NULL || target[0] == '\0') {
-        probe_text(r, 400, "Target parameter is missing\n");
-        return;
-    }
-    const struct api_ops *ops = api_req_ops(r);
-    struct hooks *h = ops->hooks != NULL ? ops->hooks(api_req_ctx(r)) : NULL;
-    const struct cfg *cfg = h != NULL ? hooks_cfg(h) : NULL;
-    if (module != NULL && module[0] != '\0' && cfg_module_find(cfg, module) == NULL) {
-        probe_text(r, 400, "Unknown module \"%.100s\"\n", module);
-        return;
-    }
-    const struct view_service *s = ops->view(api_req_ctx(r));
-    const struct view_target *t = s != NULL ? view_target_find(s, target) : NULL;
-    if (t == NULL) {
-        probe_text(r, 400,
-                   "Unknown target \"%.100s\": /probe runs a configured target by its name "
-                   "(probing another host with a module is not implemented)\n",
-                   target);
-        return;
-    }
-    double timeout_s = PROBE_DEFAULT_S;
-    const char *hdr = api_req_header(r, "X-Prometheus-Scrape-Timeout-Seconds");
-    if (hdr != NULL) {
-        char *end = NULL;
-        double v = strtod(hdr, &end);
-        if (end != hdr && *end == '\0' && isfinite(v) && v > 0)
-            timeout_s = v - PROBE_OFFSET_S > 0.1 ? v - PROBE_OFFSET_S : 0.1;
-    }
-    double own_s = (double)t->timeout_ms / 1000.0;
-    if (own_s > 0 && own_s < timeout_s)
-        timeout_s = own_s;
-    if (ops->run_now == NULL) {
-        api_error(r, 503, "unavailable", "runs cannot be started through this server");
-        return;
-    }
-    struct probe_wait *w = calloc(1, sizeof *w);
-    if (w == NULL) {
-        api_error(r, 500, "internal", "out of memory");
-        return;
-    }
-    w->r = r;
-    w->l = api_req_api(r)->loop;
-    w->timeout_s = timeout_s;
-    w->debug = debug;
-    r->on_free = probe_release;
-    r->on_free_arg = w;
-    api_defer(r);
-    /* the answer at the scrape deadline at the latest (+ 50 ms of slack
-     * when the target's own timeout is what limits the run) */
-    int64_t due = loop_now_ms(w->l) + (int64_t)(timeout_s * 1000.0) +
-                  (own_s > 0 && own_s <= timeout_s ? 1000 : 0);
-    w->deadline = loop_timer_at(w->l, due, probe_deadline, w);
-    int rc = ops->run_now(api_req_ctx(r), target, probe_done, w);
-    if (rc == -1) {
-        loop_timer_cancel(w->l, w->deadline);
-        r->on_free = NULL;
-        r->on_free_arg = NULL;
-        free(w);
-        probe_text(r, 400, "Unknown target \"%.100s\"\n", target);
-    }
 }
 
 /* ---- /api/v1/deliveries --------------------------------------------- */

@@ -150,6 +150,11 @@ static int load(struct serve *s, const char *path)
         s->targets[s->ntargets++] = t;
     }
     s->cfg->n_targets = 0; /* the targets are ours now */
+    char err[512] = "";
+    if (serve_modules_load(s->cfg, &s->trusts, &s->modules, &s->nmodules, err, sizeof err) != 0) {
+        fprintf(stderr, "oaprobe serve: %s: %s\n", path, err);
+        bad = 1;
+    }
     if (bad)
         return -1;
     return serve_reindex(s);
@@ -228,6 +233,7 @@ static void teardown(struct serve *s)
     s->stopping = true;
     for (size_t i = 0; i < s->ntargets; i++)
         serve_sched_stop(s, s->targets[i]); /* runs in flight cancelled */
+    serve_probes_stop(s);                    /* ad-hoc probes too */
     serve_api_stop(s);
     hooks_free(s->hooks); /* deliveries in flight cancelled (each recorded) */
     s->hooks = NULL;
@@ -260,6 +266,7 @@ static void teardown(struct serve *s)
     if (s->sigfd > 0)
         close(s->sigfd);
     loop_free(s->loop);
+    serve_modules_free(s->modules, s->nmodules);
     serve_trusts_free(&s->trusts);
     check_engine_cleanup(); /* the Kerberos identities kept for the next checks */
     cfg_free(s->cfg);

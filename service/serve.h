@@ -10,6 +10,8 @@
  *                   cache, retention
  *   serve_reload.c  reload (SIGHUP, POST /-/reload) and API targets (PUT/DELETE)
  *   serve_ops.c     struct api_ops over the above
+ *   serve_probe.c   ad-hoc probes (/probe?target=HOST&module=M): the
+ *                   modules' secrets and one-off checks that are no target
  *
  * Everything runs on the loop thread; the store writer's worker thread is
  * reached only through store_writer.h.
@@ -33,6 +35,8 @@ struct tokens;
 struct api;
 struct hooks;
 struct api_ops;
+struct api_probe;        /* service/api.h: an ad-hoc probe (serve_probe.c) */
+struct api_probe_result;
 
 #define SERVE_UPTIME_REFRESH_MS 60000   /* uptime of a target read at most this often */
 #define SERVE_PRUNE_EVERY_MS 600000     /* retention pass every 10 minutes */
@@ -40,6 +44,11 @@ struct api_ops;
 #define SERVE_EXPIRE_GRACE_MS 600       /* check_expire this long after a deadline */
 #define SERVE_FD_RESERVE 64u            /* fds kept for the store, signals, logs */
 #define SERVE_SHUTDOWN_FLUSH_MS 10000   /* wait for the writer at shutdown */
+#define SERVE_PROBE_MAX 8u              /* ad-hoc probes at once (503 beyond) */
+#define SERVE_PROBE_GRACE_MS 100        /* an ad-hoc check still running this long
+                                         * after its deadline is stopped (a
+                                         * timeout) and answered */
+#define SERVE_PROBE_TRACE_MAX (64u * 1024u) /* bytes of a debug probe's trace */
 
 /* A caller of run_now waiting for the run in flight. */
 struct serve_waiter {
@@ -97,6 +106,14 @@ struct serve_trusts {
     size_t n, cap;
 };
 
+/* A module of `modules:` ready for ad-hoc probes: its secret read and its
+ * trust store loaded at start and reload, like a target's. */
+struct serve_module {
+    const struct cfg_module *m; /* in serve.cfg */
+    char *password;             /* secret_free; NULL: none */
+    struct check_trust *trust;  /* a reference */
+};
+
 /* The daemon. */
 struct serve {
     struct loop *loop;
@@ -127,6 +144,11 @@ struct serve {
     struct check **run_keys;         /* running checks -> targets: open */
     struct serve_target **run_slots; /* addressing on the check pointer */
     size_t run_cap, run_n;
+
+    struct serve_module *modules;    /* of serve.cfg->modules, same order */
+    size_t nmodules;
+    struct api_probe *probes;        /* ad-hoc probes in flight (a list) */
+    size_t nprobes;
 
     struct loop_timer *prune_timer;
     bool prune_pending;
@@ -165,6 +187,16 @@ void serve_target_adopt(struct serve_target *t, struct serve_target *nt);
 
 /* serve_target_free: free t (its run must be stopped). NULL ok. */
 void serve_target_free(struct serve_target *t);
+
+/* serve_trusts_get: the shared trust store for cacert (NULL: the system
+ * store), loaded into trusts the first time (blocking: at start, reload or
+ * PUT only). Returns a new reference, or NULL (err). */
+struct check_trust *serve_trusts_get(struct serve_trusts *trusts, const char *cacert, char *err,
+                                     size_t len);
+
+/* serve_sockets_of: the sockets one check with options o may hold at once
+ * (for the cap). Pure. */
+unsigned serve_sockets_of(const struct check_opts *o);
 
 /* serve_find: the target called name, or NULL. */
 struct serve_target *serve_find(struct serve *s, const char *name);
@@ -205,6 +237,15 @@ void serve_sched_stop(struct serve *s, struct serve_target *t);
  * when a run is in flight (the waiter is added either way). */
 int serve_run_now(struct serve *s, struct serve_target *t, const struct serve_waiter *w);
 
+/* serve_sched_room: may a check holding `sockets` sockets start now
+ * within the caps, with no target waiting for a place? (An ad-hoc probe
+ * asks; it never waits in the queue.) */
+bool serve_sched_room(const struct serve *s, unsigned sockets);
+
+/* serve_sched_drain: start waiting targets while the caps allow (after a
+ * check that was no target's ended). */
+void serve_sched_drain(struct serve *s);
+
 /* serve_on_check: the loop's loop_check_fn (a finished check). */
 void serve_on_check(void *arg, struct check *c);
 
@@ -244,6 +285,33 @@ int serve_reload(struct serve *s, char *err, size_t len);
 int serve_target_put(struct serve *s, const char *name, const char *body, size_t len,
                      struct cfg_errs *errs);
 int serve_target_delete(struct serve *s, const char *name);
+
+/* ---- ad-hoc probes (serve_probe.c) ---- */
+
+/*
+ * serve_modules_load: every module of cfg with its secret read and its
+ * trust store taken from trusts, into *out / *n (serve_modules_free).
+ * Returns 0, or -1 with err naming the module and the problem.
+ */
+int serve_modules_load(const struct cfg *cfg, struct serve_trusts *trusts,
+                       struct serve_module **out, size_t *n, char *err, size_t len);
+
+/* serve_modules_free: wipe the secrets, drop the trust references. */
+void serve_modules_free(struct serve_module *v, size_t n);
+
+/* serve_probe_start / serve_probe_cancel: api_ops.probe_start / _cancel. */
+int serve_probe_start(struct serve *s, const char *host, const char *module, unsigned budget_ms,
+                      bool debug, void (*done)(void *arg, const struct api_probe_result *res),
+                      void *arg, struct api_probe **out, char *err, size_t len);
+void serve_probe_cancel(struct serve *s, struct api_probe *p);
+
+/* serve_probe_finished: the finished check c is an ad-hoc probe's: answer
+ * it and free it. Returns false when c is no probe's. */
+bool serve_probe_finished(struct serve *s, struct check *c);
+
+/* serve_probes_stop: at shutdown: stop every ad-hoc probe (done gets a
+ * NULL result). */
+void serve_probes_stop(struct serve *s);
 
 /* ---- the API's operations (serve_ops.c) ---- */
 

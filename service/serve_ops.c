@@ -67,6 +67,18 @@ static struct hooks *op_hooks(void *ctx)
     return ((struct serve *)ctx)->hooks;
 }
 
+static int op_probe_start(void *ctx, const char *host, const char *module, unsigned budget_ms,
+                          bool debug, void (*done)(void *arg, const struct api_probe_result *res),
+                          void *arg, struct api_probe **out, char *err, size_t len)
+{
+    return serve_probe_start(ctx, host, module, budget_ms, debug, done, arg, out, err, len);
+}
+
+static void op_probe_cancel(void *ctx, struct api_probe *p)
+{
+    serve_probe_cancel(ctx, p);
+}
+
 static const struct api_ops ops = {
     .view = op_view,
     .store = op_store,
@@ -77,6 +89,8 @@ static const struct api_ops ops = {
     .tokens = op_tokens,
     .read_requires_token = op_read_requires_token,
     .hooks = op_hooks,
+    .probe_start = op_probe_start,
+    .probe_cancel = op_probe_cancel,
 };
 
 const struct api_ops *serve_api_ops(void)

@@ -187,6 +187,22 @@ int serve_reload(struct serve *s, char *err, size_t len)
         }
     }
     nc->n_targets = 0; /* the targets are ours now */
+    struct serve_module *mods = NULL;
+    size_t nmods = 0;
+    char me[512] = "";
+    if (serve_modules_load(nc, &trusts, &mods, &nmods, me, sizeof me) != 0) {
+        snprintf(why, sizeof why, "%s: %s", s->config_path, me);
+        for (size_t j = 0; j < nfile; j++)
+            serve_target_free(nt[j]);
+        serve_trusts_free(&trusts);
+        free(nt);
+        free(shadow);
+        free(list);
+        tokens_free(tok);
+        cfg_free(nc);
+        reload_failed(s, why, err, len);
+        return -1;
+    }
     reparse_api(s, nc, first_api, nt + nfile, shadow, &trusts);
 
     /* from here on nothing fails */
@@ -247,6 +263,9 @@ int serve_reload(struct serve *s, char *err, size_t len)
 
     keep_running_endpoints(s->cfg, nc);
     hooks_reload(s->hooks, nc);
+    serve_modules_free(s->modules, s->nmodules); /* probes in flight hold copies */
+    s->modules = mods;
+    s->nmodules = nmods;
     cfg_free(s->cfg);
     s->cfg = nc;
     tokens_free(s->tokens);

@@ -293,6 +293,15 @@ static void start(struct serve *s, struct serve_target *t)
         finish(s, t);
 }
 
+bool serve_sched_room(const struct serve *s, unsigned sockets)
+{
+    if (s->qhead != NULL)
+        return false; /* targets wait for a free place: they go first */
+    if (s->running == 0)
+        return true;
+    return s->running < s->max_checks && s->sockets_used + sockets <= s->max_sockets;
+}
+
 static void drain_queue(struct serve *s)
 {
     while (s->qhead != NULL && !s->stopping && can_start(s, s->qhead)) {
@@ -561,10 +570,17 @@ static void finish(struct serve *s, struct serve_target *t)
     drain_queue(s);
 }
 
+void serve_sched_drain(struct serve *s)
+{
+    drain_queue(s);
+}
+
 void serve_on_check(void *arg, struct check *c)
 {
     struct serve *s = arg;
     struct serve_target *t = runmap_get(s, c);
+    if (t == NULL && serve_probe_finished(s, c))
+        return; /* an ad-hoc probe (serve_probe.c) */
     if (t == NULL) {
         serve_log("a finished check belongs to no target (freed)");
         check_free(c);

@@ -15,7 +15,7 @@
  * connect (and plain-HTTP) transfer, the unauthenticated echo, the NTLM
  * info and authenticated echo, then an IN and an OUT channel per server and
  * port, and the direct port checks. */
-static unsigned sockets_of(const struct check_opts *o)
+unsigned serve_sockets_of(const struct check_opts *o)
 {
     unsigned ports = o->n_ports ? (unsigned)o->n_ports : 3u;
     unsigned servers = o->n_servers ? (unsigned)o->n_servers : 2u;
@@ -31,9 +31,7 @@ static unsigned sockets_of(const struct check_opts *o)
     return n;
 }
 
-/* The shared trust store for cacert (NULL: the system store), loaded into
- * trusts the first time. Returns a new reference, or NULL (err). */
-static struct check_trust *trust_get(struct serve_trusts *trusts, const char *cacert, char *err,
+struct check_trust *serve_trusts_get(struct serve_trusts *trusts, const char *cacert, char *err,
                                      size_t len)
 {
     for (size_t i = 0; i < trusts->n; i++) {
@@ -106,7 +104,7 @@ static int fill_settings(struct serve_target *t, enum view_source source)
     v->failure_threshold = ct->failure_threshold ? ct->failure_threshold : 1;
     v->success_threshold = ct->success_threshold ? ct->success_threshold : 1;
     v->remind_every_ms = ct->remind_every_ms;
-    t->sockets = sockets_of(&t->opts);
+    t->sockets = serve_sockets_of(&t->opts);
     return 0;
 }
 
@@ -133,7 +131,7 @@ struct serve_target *serve_target_new(struct cfg_target *ct, enum view_source so
     t->ct = ct;
     t->password = password;
     t->fp = cfg_target_fingerprint_secret(ct, password);
-    t->trust = trust_get(trusts, ct->set.opts.cacert, err, len);
+    t->trust = serve_trusts_get(trusts, ct->set.opts.cacert, err, len);
     if (t->trust == NULL) {
         serve_target_free(t);
         return NULL;

@@ -1,0 +1,352 @@
+#!/usr/bin/python3
+"""Ad-hoc probes: `GET /probe?target=HOST&module=M` (issue 9), blackbox style,
+against the lab, under ASan/LSan:
+
+- a real Prometheus drives /probe with the standard blackbox relabelling
+  (targets are hosts, module=tunnel): probe_success and oaprobe_diagnosis
+  read back through its HTTP API match a healthy and a broken lab host; the
+  hosts are in no store table, not in /api/v1/targets, not in /metrics;
+  `promtool check metrics` accepts an ad-hoc answer;
+- bad requests are 400 with a message naming the problem: missing target,
+  unknown module, no module for a host, a host that is no host, and a
+  configuration without `modules:`; /probe needs a read token when
+  api.read_requires_token is set;
+- X-Prometheus-Scrape-Timeout-Seconds shortens the check: against the lab's
+  tarpit (accepts, never answers) the answer comes back at the header minus
+  0.5 s with probe_success 0 and the `timeout` diagnosis; a configured
+  target answers at the same deadline while its own run goes on and is
+  recorded;
+- the cap: SERVE_PROBE_MAX (8) probes at once, the next one is 503 with a
+  message; clients that go away mid-probe free their places at once (the
+  probes are cancelled) and nothing leaks (LSan at the SIGTERM);
+- debug=true: the engine's trace, the metrics and the module's profile with
+  the password file shown as <secret>; the password appears nowhere.
+
+    /usr/bin/python3 tests/integration/hooks/test_probe.py --oaprobe BIN
+Run inside `unshare -n` (the lab binds its standard ports).
+"""
+
+import argparse
+import concurrent.futures
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "serve")))
+sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
+
+import test_serve_lab as sl  # noqa: E402  (Serve, wait_for, free_port)
+from fixture import Lab, net_for  # noqa: E402
+
+SCEN = ["healthy", "backend_down_6004", "tarpit"]
+READ = "read-T0ken-%x" % int.from_bytes(os.urandom(6), "big")
+PROBE_MAX = 8  # SERVE_PROBE_MAX (service/serve.h)
+
+
+class Probe(unittest.TestCase):
+    lab = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab(SCEN, net=net_for("test_probe")).start()
+        cls.user = cls.lab.data["users"][0]
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.lab is not None:
+            cls.lab.stop()
+            cls.lab.cleanup()
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="oaprobe-probe-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.procs = []
+        self.addCleanup(self.stop_procs)
+        self.pwfile = os.path.join(self.tmp, "secret-pw")
+        with open(self.pwfile, "w") as f:
+            f.write(self.user["password"] + "\n")
+        os.chmod(self.pwfile, 0o600)
+        self.port = sl.free_port()
+
+    def tearDown(self):
+        for srv in list(sl.CURRENT):  # a test that failed half-way
+            srv.p.kill()
+            srv.p.wait(10)
+            srv.logf.close()
+            sl.CURRENT.remove(srv)
+
+    def stop_procs(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+
+    # ---------------------------------------------------------- helpers
+
+    def host(self, scen):
+        sc = self.lab.scenario(scen)
+        return sc["host"] if sc["https_port"] == 443 else "%s:%d" % (sc["host"],
+                                                                      sc["https_port"])
+
+    def resolve(self):
+        return ", ".join("'%s:%s:%s'" % (sc["host"], sc["https_port"], sc["address"])
+                         for sc in (self.lab.scenario(n) for n in SCEN))
+
+    def config(self, modules=True, token=False, targets=""):
+        text = ("listen: 127.0.0.1:%d\nstorage: %s/oa.db\n"
+                "defaults:\n  interval: 60s\n  timeout: 5s\n  cacert: %s\n"
+                % (self.port, self.tmp, self.lab.data["ca_bundle"]))
+        if token:
+            tok = os.path.join(self.tmp, "tokens")
+            with open(tok, "w") as f:
+                f.write("prometheus read %s\n" % READ)
+            os.chmod(tok, 0o600)
+            text += "api:\n  tokens_file: %s\n  read_requires_token: true\n" % tok
+        if modules:
+            text += ("modules:\n"
+                     "  tunnel:\n    user: '%s\\%s'\n    password_file: %s\n"
+                     "    resolve: [%s]\n    timeout: 20s\n"
+                     "  tls:\n    depth: tls\n    resolve: [%s]\n"
+                     % (self.user["domain"], self.user["user"], self.pwfile, self.resolve(),
+                        self.resolve()))
+        text += "targets:\n" + (targets or
+                                "  - {name: other, host: 'other.invalid', depth: tls}\n")
+        return text
+
+    def serve(self, **kw):
+        s = sl.Serve(self, self.config(**kw), self.tmp)
+        sl.OAPROBE = OAPROBE
+        return s.start()
+
+    def get(self, path, headers=None, timeout=60):
+        """(status, text, seconds) of one GET."""
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path),
+                                     headers=headers or {})
+        t0 = time.monotonic()
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                st, raw = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            st, raw = e.code, e.read()
+        return st, raw.decode("utf-8", "replace"), time.monotonic() - t0
+
+    def probe(self, target, module=None, debug=False, scrape=None, token=None):
+        q = {"target": target}
+        if module:
+            q["module"] = module
+        if debug:
+            q["debug"] = "true"
+        h = {}
+        if scrape is not None:
+            h["X-Prometheus-Scrape-Timeout-Seconds"] = str(scrape)
+        if token:
+            h["Authorization"] = "Bearer " + token
+        return self.get("/probe?" + urllib.parse.urlencode(q), h)
+
+    @staticmethod
+    def metric(text, name):
+        for line in text.splitlines():
+            if line.startswith(name + " ") or line.startswith(name + "{"):
+                return line.rsplit(" ", 1)[1]
+        return None
+
+    def q(self, sql):
+        db = sqlite3.connect("file:%s/oa.db?mode=ro" % self.tmp, uri=True, timeout=10)
+        try:
+            return db.execute(sql).fetchall()
+        finally:
+            db.close()
+
+    # ---------------------------------------------------------- tests
+
+    def test_prometheus_drives_adhoc_probes(self):
+        """Prometheus with the blackbox relabelling, module=tunnel, lab hosts."""
+        s = self.serve(token=True)
+        hosts = [self.host("healthy"), self.host("backend_down_6004")]
+        prom_port = sl.free_port()
+        cfg = os.path.join(self.tmp, "prom.yml")
+        with open(cfg, "w") as f:
+            f.write("""global: {scrape_interval: 3s, scrape_timeout: 3s}
+scrape_configs:
+  - job_name: oaprobe-hosts
+    metrics_path: /probe
+    params: {module: [tunnel]}
+    authorization: {type: Bearer, credentials: '%s'}
+    static_configs: [{targets: [%s]}]
+    relabel_configs:
+      - {source_labels: [__address__], target_label: __param_target}
+      - {source_labels: [__param_target], target_label: instance}
+      - {target_label: __address__, replacement: '127.0.0.1:%d'}
+""" % (READ, ", ".join("'%s'" % h for h in hosts), self.port))
+        log = open(os.path.join(self.tmp, "prom.log"), "w")
+        self.addCleanup(log.close)
+        p = subprocess.Popen(["/usr/bin/prometheus", "--config.file=" + cfg,
+                              "--storage.tsdb.path=" + os.path.join(self.tmp, "prom-data"),
+                              "--web.listen-address=127.0.0.1:%d" % prom_port],
+                             stdout=log, stderr=log)
+        self.procs.append(p)
+
+        def query(expr):
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/query?%s" % (
+                        prom_port, urllib.parse.urlencode({"query": expr})), timeout=5) as r:
+                    return json.loads(r.read())["data"]["result"]
+            except Exception:
+                return []
+        want = {hosts[0]: "1", hosts[1]: "0"}
+        now = lambda: {r["metric"]["instance"]: r["value"][1]  # noqa: E731
+                       for r in query('probe_success{job="oaprobe-hosts"}')}
+        sl.wait_for("probe_success %s through Prometheus" % want, lambda: now() == want, 90)
+        diag = {(r["metric"]["instance"], r["metric"]["code"])
+                for r in query('oaprobe_diagnosis{job="oaprobe-hosts"} == 1')}
+        for code in self.lab.scenario("backend_down_6004")["diagnoses"]:
+            self.assertIn((hosts[1], code), diag)
+        self.assertFalse([d for d in diag if d[0] == hosts[0]], diag)
+        up = {r["metric"]["instance"]: r["value"][1] for r in query('up{job="oaprobe-hosts"}')}
+        self.assertEqual(up, {hosts[0]: "1", hosts[1]: "1"})  # the prober is up either way
+        # promtool on an ad-hoc answer
+        st, text, _ = self.probe(hosts[1], "tunnel", token=READ)
+        self.assertEqual(st, 200, text)
+        pt = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
+                            capture_output=True)
+        self.assertEqual((pt.returncode, pt.stdout + pt.stderr), (0, ""), text)
+        # a read token is needed, like /metrics
+        st, text, _ = self.probe(hosts[0], "tunnel")
+        self.assertEqual(st, 401, text)
+        # an ad-hoc probe is no target: not stored, not in the API, not in /metrics
+        st, targets, _ = self.get("/api/v1/targets", {"Authorization": "Bearer " + READ})
+        self.assertEqual([t["name"] for t in json.loads(targets)["targets"]], ["other"])
+        st, metrics, _ = self.get("/metrics", {"Authorization": "Bearer " + READ})
+        for h in hosts:
+            self.assertNotIn(h.split(":")[0], metrics)
+        names = {r[0] for r in self.q("SELECT name FROM names")}
+        self.assertFalse(names & {h for h in hosts}, names)
+        log_text = s.stop()
+        self.assertNotIn(self.user["password"], log_text)
+
+    def test_bad_requests(self):
+        """400 with a message naming the problem; no modules: 400 too."""
+        self.serve()
+        cases = [
+            ({}, "Target parameter is missing"),
+            ({"target": self.host("healthy"), "module": "nope"}, 'Unknown module "nope"'),
+            ({"target": self.host("healthy")}, "module: missing"),
+            ({"target": "https://%s/rpc" % self.host("healthy"), "module": "tunnel"},
+             "target: bad host"),
+            ({"target": "a b", "module": "tunnel"}, "target: bad host"),
+            ({"target": "host:99999", "module": "tunnel"}, "target: bad host"),
+            ({"target": "other", "module": "nope"}, 'Unknown module "nope"'),
+        ]
+        for q, want in cases:
+            st, text, _ = self.get("/probe?" + urllib.parse.urlencode(q))
+            self.assertEqual(st, 400, (q, text))
+            self.assertIn(want, text, q)
+        sl.CURRENT[0].stop()
+        self.port = sl.free_port()
+        self.serve(modules=False)
+        st, text, _ = self.probe(self.host("healthy"), "tunnel")
+        self.assertEqual(st, 400, text)
+        self.assertIn("no `modules:`", text)
+        sl.CURRENT[0].stop()
+
+    def test_scrape_timeout_shortens_the_check(self):
+        """The tarpit: the answer at header - 0.5 s, probe_success 0, timeout."""
+        tarpit = self.host("tarpit")
+        sc = self.lab.scenario("tarpit")
+        self.serve(targets="  - {name: pit, host: '%s', resolve: ['%s:%s:%s'], depth: tls, "
+                           "timeout: 10s, interval: 60s}\n"
+                           % (tarpit, sc["host"], sc["https_port"], sc["address"]))
+        for scrape in (2, 3):
+            st, text, secs = self.probe(tarpit, "tls", scrape=scrape)
+            print("ad-hoc tarpit, scrape timeout %d s: answered in %.3f s" % (scrape, secs))
+            self.assertEqual(st, 200, text)
+            self.assertEqual(self.metric(text, "probe_success"), "0", text)
+            self.assertEqual(self.metric(text, "probe_timeout_seconds"), str(scrape - 0.5))
+            self.assertIn('oaprobe_diagnosis{code="timeout"} 1', text)
+            self.assertGreaterEqual(secs, scrape - 0.5 - 0.05)
+            self.assertLess(secs, scrape - 0.5 + 0.4)  # grace 0.1 s + loop and HTTP
+        # a configured target: answered at the deadline, its run goes on
+        st, text, secs = self.probe("pit", scrape=2)
+        print("configured tarpit, scrape timeout 2 s: answered in %.3f s" % secs)
+        self.assertEqual(st, 200, text)
+        self.assertEqual(self.metric(text, "probe_success"), "0", text)
+        self.assertIn('oaprobe_diagnosis{code="timeout"} 1', text)
+        self.assertLess(secs, 1.5 + 0.4)
+        sl.wait_for("the configured run recorded after its own 10 s", lambda: self.q(
+            "SELECT r.duration_ms FROM runs r JOIN names n ON n.id = r.tid "
+            "WHERE n.name = 'pit'"), 20)
+        (dur,), = self.q("SELECT r.duration_ms FROM runs r JOIN names n ON n.id = r.tid "
+                         "WHERE n.name = 'pit'")
+        self.assertGreaterEqual(dur, 9900)
+        sl.CURRENT[0].stop()
+
+    def test_cap_and_clients_that_go_away(self):
+        """8 at once, the 9th 503; disconnected clients cancel their probes."""
+        self.serve()
+        tarpit = self.host("tarpit")
+        with concurrent.futures.ThreadPoolExecutor(PROBE_MAX) as ex:
+            futs = [ex.submit(self.probe, tarpit, "tls", scrape=4) for _ in range(PROBE_MAX)]
+            time.sleep(1.0)
+            st, text, _ = self.probe(self.host("healthy"), "tls", scrape=4)
+            self.assertEqual(st, 503, text)
+            self.assertIn("ad-hoc probes are running, the most at once (8)", text)
+            for f in futs:
+                st, text, _ = f.result()
+                self.assertEqual((st, self.metric(text, "probe_success")), (200, "0"), text)
+        # clients that leave mid-probe (module timeout 20 s, no header: 20 s)
+        req = ("GET /probe?target=%s&module=tunnel HTTP/1.1\r\nHost: x\r\n\r\n"
+               % urllib.parse.quote(tarpit)).encode()
+        for round_ in range(3):
+            socks = []
+            for _ in range(PROBE_MAX):
+                c = socket.create_connection(("127.0.0.1", self.port))
+                c.sendall(req)
+                socks.append(c)
+            time.sleep(0.5)
+            st, text, _ = self.probe(self.host("healthy"), "tls", scrape=4)
+            self.assertEqual(st, 503, text)  # all 8 places taken
+            for c in socks:
+                c.close()
+            t0 = time.monotonic()
+            sl.wait_for("a free place after the clients left", lambda: self.probe(
+                self.host("healthy"), "tls", scrape=4)[0] == 200, 5)
+            print("round %d: places free %.3f s after 8 clients left"
+                  % (round_, time.monotonic() - t0))
+        log_text = sl.CURRENT[0].stop()  # exit 0, no LeakSanitizer report
+        self.assertNotIn("LeakSanitizer", log_text)
+
+    def test_debug_redacts_the_secret(self):
+        """debug=true: trace, metrics, profile; the password nowhere."""
+        self.serve()
+        st, text, _ = self.probe(self.host("healthy"), "tunnel", debug=True, scrape=10)
+        self.assertEqual(st, 200, text)
+        for part in ("Logs for the probe:", "Metrics that would have been returned:",
+                     "Module configuration:", "probe_success 1", "module: tunnel",
+                     "password_file: <secret>", "[connect]", "Authorization: <redacted"):
+            self.assertIn(part, text)
+        self.assertNotIn(self.user["password"], text)
+        self.assertNotIn(self.pwfile, text)
+        log_text = sl.CURRENT[0].stop()
+        self.assertNotIn(self.user["password"], log_text)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--oaprobe", required=True)
+    a, rest = ap.parse_known_args()
+    OAPROBE = a.oaprobe
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
