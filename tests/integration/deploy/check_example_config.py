@@ -11,6 +11,9 @@
    sources (the option table of service/cfg_vocab.c, top_keys of
    service/config.c, every `strcmp(k, "KEY")` of service/config*.c).
 3. The check can fail: a copy with an unknown key is refused.
+4. deploy/prometheus/ agrees with it: every `module` a scrape config sends
+   to /probe is a module of the example, and every /probe target that is a
+   name (no dot, no port) is a target of the example.
 """
 import argparse
 import glob
@@ -32,6 +35,41 @@ def loader_keys(top):
             keys |= set(re.findall(r'"([a-z_]+)"', m.group(1)))
         keys |= set(re.findall(r'strcmp\(k, "([a-z_]+)"\)', text))
     return keys
+
+
+def prometheus_agrees(top, lines):
+    """The modules and target names deploy/prometheus sends exist in the example."""
+    modules, targets, section = set(), set(), None
+    for l in lines:
+        m = re.match(r"([a-z_]+):", l)
+        if m:
+            section = m.group(1)
+        elif section == "modules" and re.match(r"  ([a-z0-9._-]+):", l):
+            modules.add(re.match(r"  ([a-z0-9._-]+):", l).group(1))
+        elif section == "targets" and re.match(r"  - name: ([a-z0-9._-]+)", l):
+            targets.add(re.match(r"  - name: ([a-z0-9._-]+)", l).group(1))
+    bad, sent = 0, 0
+    for path in sorted(glob.glob(os.path.join(top, "deploy/prometheus/prometheus-*.yml"))):
+        text = open(path).read()
+        for job in re.split(r"\n  - job_name: ", text)[1:]:
+            if "metrics_path: /probe" not in job:
+                continue
+            for mod in re.findall(r"module: \[([^\]]*)\]", job):
+                sent += 1
+                if mod.strip(" '\"") not in modules:
+                    print("%s: module %s is not a module of the example (%s)"
+                          % (os.path.basename(path), mod, sorted(modules)))
+                    bad += 1
+            for lst in re.findall(r"targets: \[([^\]]*)\]", job):
+                for t in (x.strip(" '\"") for x in lst.split(",")):
+                    if t and "." not in t and ":" not in t and t not in targets:
+                        print("%s: target %s is not a target of the example"
+                              % (os.path.basename(path), t))
+                        bad += 1
+    if sent == 0:
+        print("no /probe job with a module found in deploy/prometheus: the scan is broken")
+        bad += 1
+    return bad
 
 
 def main():
@@ -70,6 +108,10 @@ def main():
         if not re.search(r"^\| `%s` \|" % key, ref, re.M):
             print("docs/config.md has no row for '%s'" % key)
             bad += 1
+    if bad:
+        return 1
+
+    bad += prometheus_agrees(a.top, lines)
     if bad:
         return 1
 
