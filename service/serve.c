@@ -29,6 +29,7 @@
 
 
 #include "service/api.h"
+#include "service/api_route.h"
 #include "service/cli.h"
 #include "service/hooks.h"
 #include "service/loop.h"
@@ -40,6 +41,7 @@
 
 static const char usage_text[] =
     "usage: oaprobe serve --config FILE [--check-config] [--max-checks N]\n"
+    "       oaprobe serve --list-routes\n"
     "\n"
     "Runs the checks of every target of FILE (YAML, see docs/config.md) on its\n"
     "interval, keeps their history in SQLite (storage:) and serves the HTTP API\n"
@@ -49,6 +51,8 @@ static const char usage_text[] =
     "  --check-config    validate FILE, the tokens file and every target's secret,\n"
     "                    then exit (0 valid, 1 not)\n"
     "  --max-checks N    at most N checks at once (default: from the fd limit)\n"
+    "  --list-routes     print the HTTP routes (METHOD PATH SCOPE, one a line; GET\n"
+    "                    answers HEAD too; SCOPE public, read or write) and exit\n"
     "\n"
     "Signals: SIGHUP reloads FILE (an invalid file keeps the running\n"
     "configuration and logs why); SIGINT and SIGTERM stop cleanly.\n"
@@ -72,6 +76,17 @@ struct args {
     size_t max_checks;
 };
 
+/* The router's table (service/api_routes.c), one route a line. */
+static int list_routes(void)
+{
+    static const char *const scope[] = {
+        [API_PUBLIC] = "public", [API_READ] = "read", [API_WRITE] = "write"};
+    for (size_t i = 0; i < api_nroutes; i++)
+        printf("%s %s %s\n", api_routes[i].method, api_routes[i].pattern,
+               scope[api_routes[i].scope]);
+    return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
     for (int i = 1; i < argc; i++) {
@@ -79,6 +94,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
             fputs(usage_text, stdout);
             return 0;
+        } else if (strcmp(o, "--list-routes") == 0) {
+            return list_routes();
         } else if (strcmp(o, "--check-config") == 0) {
             a->check_only = true;
         } else if (strcmp(o, "--config") == 0 && i + 1 < argc) {

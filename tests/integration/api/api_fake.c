@@ -12,8 +12,6 @@
  *         burst N BYTES   publish N events of BYTES bytes of data
  *         counts          prints "streams S dropped D"
  *         reload-fails 0|1  whether POST /-/reload fails
- *   api_fake --list-routes
- *       prints "METHOD PATTERN" of every route of the table
  *
  * Tokens: "reader" (read) and "writer" (write), secrets below.
  */
@@ -323,19 +321,14 @@ int main(int argc, char **argv)
     const char *store_path = NULL;
     bool read_token = false, no_tokens = false;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--list-routes") == 0) {
-            for (size_t k = 0; k < api_nroutes; k++)
-                printf("%s %s\n", api_routes[k].method, api_routes[k].pattern);
-            return 0;
-        } else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
+        if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
             store_path = argv[++i];
         } else if (strcmp(argv[i], "--read-token") == 0) {
             read_token = true;
         } else if (strcmp(argv[i], "--no-tokens") == 0) {
             no_tokens = true;
         } else {
-            fprintf(stderr, "usage: api_fake --store FILE [--read-token] [--no-tokens] | "
-                            "--list-routes\n");
+            fprintf(stderr, "usage: api_fake --store FILE [--read-token] [--no-tokens]\n");
             return 2;
         }
     }

@@ -5,10 +5,11 @@ declared, error responses use the Error schema), and the bodies the
 renderers produce for the sample view (render_samples) validated against
 its schemas with jsonschema (Draft 2020-12), plus mutated bodies that must
 be refused so the schemas are known to be strict; and the server's route
-table against the document's paths and methods.
+table (`oaprobe serve --list-routes`) against the document's paths,
+methods and security.
 
     test_openapi.py --spec docs/api/openapi.yaml --render-samples PATH
-                    [--list-routes PATH/api_fake]
+                    [--oaprobe PATH/oaprobe]
 """
 import argparse
 import copy
@@ -257,24 +258,38 @@ PENDING = {}  # routes documented before their handler landed (none now)
 
 
 class Routes(unittest.TestCase):
-    """The server's route table (api_fake --list-routes prints
-    service/api_routes.c) and the document list the same routes with the
-    same methods."""
+    """The server's route table (`oaprobe serve --list-routes` prints
+    service/api_routes.c, the table the router uses) and the document list
+    the same routes with the same methods and the same token scopes."""
+
+    SECURITY = {  # an operation's security in the document -> the scope
+        None: "read",              # the document's default: a token optional
+        (("bearer",),): "write",   # a token, always
+        ((),): "public",           # never a token
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        if not ARGS.oaprobe:
+            raise unittest.SkipTest("no --oaprobe program")
+        p = subprocess.run([ARGS.oaprobe, "serve", "--list-routes"], capture_output=True,
+                           text=True, timeout=60)
+        if p.returncode != 0:
+            raise AssertionError("serve --list-routes: exit %d: %s" % (p.returncode, p.stderr))
+        cls.table = {}
+        for line in p.stdout.splitlines():
+            method, pattern, scope = line.split(" ")
+            # the table's tail capture {*} is a {path} parameter in OpenAPI
+            key = (method.lower(), pattern.replace("{*}", "{path}"))
+            assert key not in cls.table, "listed twice: %s" % (key,)
+            cls.table[key] = scope
+        with open(ARGS.spec, encoding="utf-8") as f:
+            cls.doc = yaml.safe_load(f)
 
     def test_table_matches_document(self):
-        if not ARGS.list_routes:
-            self.skipTest("no --list-routes program")
-        with open(ARGS.spec, encoding="utf-8") as f:
-            doc = yaml.safe_load(f)
-        out = subprocess.run([ARGS.list_routes, "--list-routes"], check=True,
-                             capture_output=True, text=True, timeout=60).stdout
-        table = set()
-        for line in out.splitlines():
-            method, pattern = line.split(" ", 1)
-            # the table's tail capture {*} is a {path} parameter in OpenAPI
-            table.add((method.lower(), pattern.replace("{*}", "{path}")))
+        table = set(self.table)
         self.assertGreaterEqual(len(table), 14)
-        documented = {(m, p) for p, item in doc["paths"].items()
+        documented = {(m, p) for p, item in self.doc["paths"].items()
                       for m in item if m in METHODS}
         self.assertEqual(sorted(table - documented), [],
                          "routes of the server missing from openapi.yaml")
@@ -284,13 +299,25 @@ class Routes(unittest.TestCase):
         self.assertEqual(sorted(set(PENDING) & table), [],
                          "served now: remove from PENDING")
 
+    def test_scopes_match_document(self):
+        for (method, path), scope in sorted(self.table.items()):
+            op = self.doc["paths"].get(path, {}).get(method)
+            if op is None:
+                continue  # test_table_matches_document names it
+            sec = op.get("security")
+            key = None if sec is None else tuple(tuple(sorted(r)) for r in sec)
+            self.assertIn(key, self.SECURITY, "%s %s: security %r" % (method, path, sec))
+            self.assertEqual(scope, self.SECURITY[key],
+                             "%s %s: the server wants %s, the document says %r"
+                             % (method.upper(), path, scope, sec))
+
 
 def main():
     global ARGS
     ap = argparse.ArgumentParser()
     ap.add_argument("--spec", required=True)
     ap.add_argument("--render-samples", required=True)
-    ap.add_argument("--list-routes", help="a program printing the route table")
+    ap.add_argument("--oaprobe", help="the oaprobe binary (serve --list-routes)")
     ARGS, rest = ap.parse_known_args()
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 
