@@ -35,8 +35,9 @@ packages=(
   # deploy/: the unit (systemd-analyze, sysusers, tmpfiles), the nginx
   # snippet (nginx -t), the man pages (man, groff); the .deb is built by
   # cpack (cmake; its DEB generator runs file and dpkg-shlibdeps for the
-  # Depends) and inspected with dpkg-deb, objdump (build-essential)
-  systemd nginx man-db groff-base file
+  # Depends) and inspected with dpkg-deb, objdump (build-essential); after
+  # its purge the test removes the user its install created (passwd)
+  systemd nginx man-db groff-base file passwd
   # the status page's browser tests (tests/browser: playwright-core from npm
   # drives Debian's chromium; no browser download)
   chromium nodejs npm
@@ -62,7 +63,7 @@ programs=(
   systemd-analyze:systemd systemd-sysusers:systemd systemd-tmpfiles:systemd
   nginx:nginx man:man-db groff:groff-base kill:procps systemctl:systemd
   cpack:cmake objdump:build-essential file:file dpkg-shlibdeps:build-essential pgrep:procps
-  chromium:chromium node:nodejs npm:npm wrk:wrk
+  chromium:chromium node:nodejs npm:npm wrk:wrk userdel:passwd groupdel:passwd
 )
 
 if [ "${1:-}" = --list ]; then

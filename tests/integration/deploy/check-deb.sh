@@ -7,21 +7,41 @@
 #
 #   check-deb.sh SOURCE_DIR BUILD_DIR
 #
-# Installing: with CI=true or OAPROBE_DEB_INSTALL=1 (a throwaway root
-# machine) `dpkg -i` for real, then `dpkg --purge` at the end; otherwise the
-# package is unpacked into a scratch root (dpkg-deb -x) and its postinst's
-# steps (sysusers, tmpfiles) run there with --root, so a developer's machine
-# is left alone.
+# Installing: with CI=true or OAPROBE_DEB_INSTALL=1 (a root machine)
+# `dpkg -i` for real, then `dpkg --purge` at the end. A purge keeps the
+# oaprobe system user, /var/lib/oaprobe and /etc/oaprobe/credentials (the
+# package's postrm: Debian keeps a package's system user and the operator's
+# data), so the test then removes those of them that did not exist before it
+# ran (userdel, groupdel, rm) and checks that the machine is as it found it,
+# also when it fails half-way. Otherwise the package is unpacked into a
+# scratch root (dpkg-deb -x) and its postinst's steps (sysusers, tmpfiles)
+# run there with --root, so a developer's machine is left alone.
 set -euo pipefail
 src=$1 build=$2
 real=0
 if [ "${CI:-}" = true ] || [ "${OAPROBE_DEB_INSTALL:-}" = 1 ]; then real=1; fi
 scratch=$(mktemp -d)
 serve_pid=
+# what the machine had before the install: left as it was
+had_user=0 had_group=0 had_var=0 had_etc=0
+if [ "$real" = 1 ]; then
+  if getent passwd oaprobe >/dev/null; then had_user=1; fi
+  if getent group oaprobe >/dev/null; then had_group=1; fi
+  if [ -e /var/lib/oaprobe ]; then had_var=1; fi
+  if [ -e /etc/oaprobe ]; then had_etc=1; fi
+fi
+# purge the package, then remove what the purge keeps and the test created
+uninstall() {
+  if dpkg-query -W oaprobe >/dev/null 2>&1; then dpkg --purge oaprobe >/dev/null; fi
+  if [ $had_user = 0 ] && getent passwd oaprobe >/dev/null; then userdel oaprobe; fi
+  if [ $had_group = 0 ] && getent group oaprobe >/dev/null; then groupdel oaprobe; fi
+  if [ $had_var = 0 ]; then rm -rf /var/lib/oaprobe; fi
+  if [ $had_etc = 0 ]; then rm -rf /etc/oaprobe; fi
+}
 cleanup() {
   local p
   for p in $serve_pid ${lab_pid:-}; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  if [ "$real" = 1 ] && dpkg-query -W oaprobe >/dev/null 2>&1; then dpkg --purge oaprobe >/dev/null || true; fi
+  if [ "$real" = 1 ]; then uninstall || true; fi
   rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -145,4 +165,22 @@ serve_pid=
 kill -TERM "$lab_pid"
 wait "$lab_pid" || true
 lab_pid=
+
+# 6. purge: the package's files go, its user and data stay (postrm), and the
+# test removes those it created
+if [ "$real" = 1 ]; then
+  dpkg --purge oaprobe >/dev/null
+  [ ! -e /usr/bin/oaprobe ] && [ ! -e /etc/oaprobe/oaprobe.yml ] || fail "dpkg --purge left the package's files"
+  getent passwd oaprobe >/dev/null || fail "dpkg --purge removed the oaprobe user (postrm keeps it)"
+  [ -d /var/lib/oaprobe ] || fail "dpkg --purge removed /var/lib/oaprobe (postrm keeps it)"
+  uninstall
+  now_user=0 now_group=0 now_var=0 now_etc=0
+  if getent passwd oaprobe >/dev/null; then now_user=1; fi
+  if getent group oaprobe >/dev/null; then now_group=1; fi
+  if [ -e /var/lib/oaprobe ]; then now_var=1; fi
+  if [ -e /etc/oaprobe ]; then now_etc=1; fi
+  [ "$now_user$now_group$now_var$now_etc" = "$had_user$had_group$had_var$had_etc" ] ||
+    fail "after the purge: user, group, /var/lib/oaprobe, /etc/oaprobe are $now_user$now_group$now_var$now_etc, were $had_user$had_group$had_var$had_etc"
+  echo "dpkg --purge: files removed; the user and /var/lib/oaprobe the install created removed by the test"
+fi
 echo "check-deb: ok"
