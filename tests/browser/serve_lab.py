@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,20 +26,12 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "lab")))
 
-from fixture import Lab, net_for  # noqa: E402
+from fixture import Lab, free_port, net_for, write_secret  # noqa: E402
 
 SCENARIOS = ["healthy", "cert_expiring", "acl_fqdn_missing", "auth_rejected",
              "port_closed", "no_rpcproxy"]
 READ = "page-reader-5c1e9a7b3d2f4e6a8b0c"
 WRITE = "page-writer-8d2c6e0a4b1f3e5d7c9a"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def main():
@@ -55,14 +46,9 @@ def main():
     proc = log = None
     try:
         user = lab.data["users"][0]
-        pw = os.path.join(tmp, "password")
-        with open(pw, "w") as f:
-            f.write(user["password"] + "\n")
-        os.chmod(pw, 0o600)
-        tokens = os.path.join(tmp, "tokens")
-        with open(tokens, "w") as f:
-            f.write("page read %s\npage-admin write %s\n" % (READ, WRITE))
-        os.chmod(tokens, 0o600)
+        pw = write_secret(os.path.join(tmp, "password"), user["password"])
+        tokens = write_secret(os.path.join(tmp, "tokens"),
+                              "page read %s\npage-admin write %s" % (READ, WRITE))
         port = free_port()
         lines = ["listen: 127.0.0.1:%d" % port,
                  "storage: %s" % os.path.join(tmp, "oaprobe.db"),
@@ -73,19 +59,14 @@ def main():
                  "  failure_threshold: 1",
                  "  success_threshold: 1",
                  "  cacert: %s" % lab.data["ca_bundle"],
-                 "  user: '%s\\%s'" % (user["domain"], user["user"]),
+                 "  user: '%s'" % lab.user_spec(),
                  "  password_file: %s" % pw,
                  "targets:"]
         expected = {}
         for name in SCENARIOS:
-            sc = lab.scenario(name)
-            host = sc["host"]
-            hport = sc.get("https_port") or 443
             tname = name.replace("_", "-")
-            lines += ["  - name: %s" % tname,
-                      "    host: '%s%s'" % (host, "" if hport == 443 else ":%d" % hport),
-                      "    resolve: ['%s:%d:%s']" % (host, hport, sc["address"]),
-                      "    labels: {scenario: %s, site: %s}" % (name, "hq" if name == "healthy" else "branch")]
+            site = "hq" if name == "healthy" else "branch"
+            lines += lab.target_yaml(name, tname, ["labels: {scenario: %s, site: %s}" % (name, site)])
             expected[tname] = table[name].get("diagnoses", [])
         config = os.path.join(tmp, "oaprobe.yml")
         with open(config, "w") as f:

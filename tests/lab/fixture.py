@@ -7,6 +7,11 @@
         with lab.resolver():              # lab host names -> their 127.x addresses
             ...                           # (this process only; /etc/hosts untouched)
 
+For the tests that run oaprobe against it: lab.target_yaml(scenario) (an
+oaprobe target's YAML lines), lab.user_spec(), lab.probe_env(tmp) (the
+environment of an oaprobe under test), and free_port(), write_secret(),
+expected_status(codes).
+
 The lab runs as a subprocess (/usr/bin/python3 tests/lab/oalab.py); start()
 waits for its READY line (bounded), stop() sends SIGTERM and waits (bounded),
 then SIGKILL. As root the standard ports are used, otherwise --port-base 20000.
@@ -154,6 +159,39 @@ class Lab:
         raise LabError("the lab did not apply control %d within %.0f s:\n%s"
                        % (self._seq, timeout, self._tail()))
 
+    def user_spec(self, i=0):
+        """DOMAIN\\user of lab user i, as oaprobe's `user` takes it."""
+        u = self.user(i)
+        return "%s\\%s" % (u["domain"], u["user"])
+
+    def target_yaml(self, scenario, name=None, extra=()):
+        """The YAML lines of an oaprobe `targets` item for this scenario
+        (name, host[:port], resolve to the lab's address), each extra line
+        ("key: value") added to it. name: default the scenario's, '-' for '_'."""
+        sc = self.scenario(scenario)
+        port = sc.get("https_port") or 443
+        host = sc["host"] if port == 443 else "%s:%d" % (sc["host"], port)
+        lines = ["  - name: %s" % (name or scenario.replace("_", "-")),
+                 "    host: '%s'" % host,
+                 "    resolve: ['%s:%d:%s']" % (sc["host"], port, sc["address"])]
+        return lines + ["    %s" % e for e in extra]
+
+    def probe_env(self, tmp, extra=None):
+        """The environment for an oaprobe under test: this one without KRB5*
+        and OAPROBE_PASSWORD, sanitizers that exit 99 (ASan/LSan) or 98
+        (UBSan), the lab's krb5.conf and an empty ticket cache (tmp's
+        no-such-ccache); extra is added last."""
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("KRB5") and k != "OAPROBE_PASSWORD"}
+        env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
+        env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=98"
+        kdc = self.data.get("kdc")
+        if kdc:
+            env["KRB5_CONFIG"] = kdc["krb5_config"]
+            env["KRB5CCNAME"] = "FILE:" + os.path.join(tmp, "no-such-ccache")
+        env.update(extra or {})
+        return env
+
     def log_text(self):
         try:
             with open(os.path.join(self.state, "oalab.log"), "r", errors="replace") as f:
@@ -176,6 +214,38 @@ class Lab:
             yield mapping
         finally:
             socket.getaddrinfo = real
+
+
+def free_port(host="127.0.0.1"):
+    """A TCP port free on host now (bound to 0 and closed)."""
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    s.bind((host, 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def write_secret(path, text):
+    """A file that only its owner reads (0600, as oaprobe insists) holding
+    text and a newline; returns path."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text + "\n")
+    os.chmod(path, 0o600)
+    return path
+
+
+def expected_status(codes):
+    """The overall status oaprobe gives for a scenario's diagnosis codes
+    (scenarios.yaml `diagnoses`): ok with none, warning for an expiring
+    certificate alone, unknown for internal_error alone, else critical."""
+    if not codes:
+        return "ok"
+    if set(codes) == {"cert_expiring"}:
+        return "warning"
+    if set(codes) == {"internal_error"}:
+        return "unknown"
+    return "critical"
 
 
 def net_for(name):

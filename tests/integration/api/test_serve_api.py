@@ -25,7 +25,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
 
-from fixture import Lab, net_for  # noqa: E402
+from fixture import Lab, expected_status, free_port, net_for, write_secret  # noqa: E402
 
 ARGS = None
 READ = "reader-3b9f0c5e1d2a4f6b8c7d"
@@ -35,25 +35,6 @@ SCENARIOS = ["healthy", "cert_expiring", "acl_fqdn_missing", "auth_rejected",
              "port_closed", "no_rpcproxy"]
 
 
-def expected_status(codes):
-    """The status `oaprobe check` gives for these codes (test_check_lab.py)."""
-    if not codes:
-        return "ok"
-    if set(codes) == {"cert_expiring"}:
-        return "warning"
-    if set(codes) == {"internal_error"}:
-        return "unknown"
-    return "critical"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class Serve(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -61,14 +42,8 @@ class Serve(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="oaprobe-serve-api-")
         cls.user = cls.lab.data["users"][0]
         cls.password = cls.user["password"]
-        pw = os.path.join(cls.tmp, "password")
-        with open(pw, "w") as f:
-            f.write(cls.password + "\n")
-        os.chmod(pw, 0o600)
-        tokens = os.path.join(cls.tmp, "tokens")
-        with open(tokens, "w") as f:
-            f.write("grafana read %s\nci write %s\n" % (READ, WRITE))
-        os.chmod(tokens, 0o600)
+        write_secret(os.path.join(cls.tmp, "password"), cls.password)
+        write_secret(os.path.join(cls.tmp, "tokens"), "grafana read %s\nci write %s" % (READ, WRITE))
         cls.port = free_port()
         cls.db = os.path.join(cls.tmp, "oaprobe.db")
         cls.config = os.path.join(cls.tmp, "oaprobe.yml")
@@ -91,17 +66,6 @@ class Serve(unittest.TestCase):
             time.sleep(0.1)
 
     @classmethod
-    def target_yaml(cls, name):
-        sc = cls.lab.scenario(name)
-        host = sc["host"]
-        port = sc.get("https_port") or 443
-        lines = ["  - name: %s" % name.replace("_", "-"),
-                 "    host: '%s%s'" % (host, "" if port == 443 else ":%d" % port),
-                 "    resolve: ['%s:%d:%s']" % (host, port, sc["address"]),
-                 "    labels: {scenario: %s}" % name]
-        return "\n".join(lines)
-
-    @classmethod
     def write_config(cls, broken=False, extra=""):
         text = ("listen: 127.0.0.1:%d\n"
                 "storage: %s\n"
@@ -111,13 +75,14 @@ class Serve(unittest.TestCase):
                 "  timeout: 10s\n"
                 "  failure_threshold: 1\n"
                 "  cacert: %s\n"
-                "  user: '%s\\%s'\n"
+                "  user: '%s'\n"
                 "  password_file: %s\n"
                 "targets:\n" % (cls.port, cls.db, os.path.join(cls.tmp, "tokens"),
                                 "6O s" if broken else "1h", cls.lab.data["ca_bundle"],
-                                cls.user["domain"], cls.user["user"],
+                                cls.lab.user_spec(),
                                 os.path.join(cls.tmp, "password")))
-        text += "\n".join(cls.target_yaml(n) for n in SCENARIOS) + "\n" + extra
+        text += "\n".join("\n".join(cls.lab.target_yaml(n, extra=["labels: {scenario: %s}" % n]))
+                          for n in SCENARIOS) + "\n" + extra
         with open(cls.config, "w") as f:
             f.write(text)
 

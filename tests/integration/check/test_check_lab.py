@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LAB = os.path.join(HERE, "..", "..", "lab")
 sys.path.insert(0, os.path.abspath(LAB))
 
-from fixture import Lab, net_for  # noqa: E402
+from fixture import Lab, expected_status, net_for, write_secret  # noqa: E402
 
 OAPROBE = None
 MULTI_DRIVER = None
@@ -88,16 +88,6 @@ EXTRA = [
 ]
 
 
-def expected_status(codes):
-    if not codes:
-        return "ok"
-    if set(codes) == {"cert_expiring"}:
-        return "warning"
-    if set(codes) == {"internal_error"}:
-        return "unknown"
-    return "critical"
-
-
 class LabCheck(unittest.TestCase):
     lab = None
 
@@ -108,10 +98,7 @@ class LabCheck(unittest.TestCase):
         cls.ca = d["ca_bundle"]
         cls.user = d["users"][0]
         cls.tmp = tempfile.mkdtemp(prefix="oaprobe-itest-")
-        cls.pwfile = os.path.join(cls.tmp, "password")
-        with open(cls.pwfile, "w") as f:
-            f.write(cls.user["password"] + "\n")
-        os.chmod(cls.pwfile, 0o600)
+        cls.pwfile = write_secret(os.path.join(cls.tmp, "password"), cls.user["password"])
 
     @classmethod
     def tearDownClass(cls):
@@ -123,15 +110,7 @@ class LabCheck(unittest.TestCase):
     # ------------------------------------------------------------ helpers
 
     def env(self, extra=None):
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("KRB5") and k != "OAPROBE_PASSWORD"}
-        env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
-        env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=98"
-        if self.lab.data.get("kdc"):
-            env["KRB5_CONFIG"] = self.lab.data["kdc"]["krb5_config"]
-            env["KRB5CCNAME"] = "FILE:" + os.path.join(self.tmp, "no-such-ccache")
-        env.update(extra or {})
-        return env
+        return self.lab.probe_env(self.tmp, extra)
 
     def resolve_args(self, sc):
         args = []
@@ -153,7 +132,7 @@ class LabCheck(unittest.TestCase):
         cmd = list(prefix) + [OAPROBE, "check"] + (["--json"] if json_out else [])
         cmd += ["--cacert", self.ca, "--timeout", "%g" % t] + self.resolve_args(sc)
         if user is not False:
-            cmd += ["--user", user or "%s\\%s" % (self.user["domain"], self.user["user"])]
+            cmd += ["--user", user or self.lab.user_spec()]
         if password:
             cmd += ["--password-file", self.pwfile]
         # without root the lab adds a port base: name the port in HOST so the
@@ -272,7 +251,7 @@ class LabCheck(unittest.TestCase):
         self.assertTrue(first.startswith("OAPROBE OK - "), first)
         self.assertIn("|", p.stdout)
         self.assertIn("tunnels_ok=6", p.stdout)
-        creds = "%s\\%s:%s" % (self.user["domain"], self.user["user"], self.user["password"])
+        creds = "%s:%s" % (self.lab.user_spec(), self.user["password"])
         b64 = base64.b64encode(creds.encode()).decode()
         self.assertNotIn(b64, p.stdout + p.stderr)
         self.assertIn("Authorization: <redacted", p.stderr)
@@ -346,7 +325,7 @@ class LabCheck(unittest.TestCase):
                  "backend_down_6004", "bind_rejected", "no_rpcproxy", "garbage_rts",
                  "midstream_503", "cert_expired", "pings_before_c2", "tmg_chunked"]
         args = [MULTI_DRIVER, "--cacert", self.ca, "--timeout", "10",
-                "--user", "%s\\%s" % (self.user["domain"], self.user["user"])]
+                "--user", self.lab.user_spec()]
         want = {}
         for n in names:
             sc = self.lab.scenario(n)

@@ -94,16 +94,7 @@ class EngineLab(unittest.TestCase):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def env(self, extra=None):
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("KRB5") and k != "OAPROBE_PASSWORD"}
-        env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
-        env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=98"
-        kdc = self.lab.data.get("kdc")
-        if kdc:
-            env["KRB5_CONFIG"] = kdc["krb5_config"]
-            env["KRB5CCNAME"] = "FILE:/nonexistent/oaprobe-no-ccache"
-        env.update(extra or {})
-        return env
+        return self.lab.probe_env("/nonexistent", extra)
 
     def run_driver(self, args, env=None, timeout=60):
         p = subprocess.run(args, capture_output=True, text=True, env=self.env(env),

@@ -40,8 +40,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "serve")))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
 
-import test_serve_lab as sl  # noqa: E402  (Serve, wait_for, free_port)
-from fixture import Lab, net_for  # noqa: E402
+import test_serve_lab as sl  # noqa: E402  (Serve, wait_for)
+from fixture import Lab, free_port, net_for, write_secret  # noqa: E402
 
 SCEN = ["healthy", "backend_down_6004", "acl_fqdn_missing"]
 TOKEN = "hdr-T0ken-%x" % int.from_bytes(os.urandom(6), "big")
@@ -112,7 +112,7 @@ class Stack(unittest.TestCase):
     # ---------------------------------------------------------- the tools
 
     def alertmanager(self, rx_port):
-        port = sl.free_port()
+        port = free_port()
         cfg = os.path.join(self.tmp, "am.yml")
         with open(cfg, "w") as f:
             f.write("route:\n  receiver: rx\n  group_by: [alertname, target]\n"
@@ -130,7 +130,7 @@ class Stack(unittest.TestCase):
         return port
 
     def prometheus(self, oa_port, names):
-        port = sl.free_port()
+        port = free_port()
         cfg = os.path.join(self.tmp, "prom.yml")
         with open(cfg, "w") as f:
             f.write("""global: {scrape_interval: 2s, scrape_timeout: 2s, evaluation_interval: 2s}
@@ -171,10 +171,7 @@ scrape_configs:
     # ---------------------------------------------------------- the config
 
     def target(self, scen, name):
-        sc = self.lab.scenario(scen)
-        host = sc["host"] if sc["https_port"] == 443 else "%s:%d" % (sc["host"], sc["https_port"])
-        return ("  - name: %s\n    host: '%s'\n    resolve: ['%s:%s:%s']\n"
-                % (name, host, sc["host"], sc["https_port"], sc["address"]))
+        return "\n".join(self.lab.target_yaml(scen, name)) + "\n"
 
     def test_stack(self):
         wh, amrx = Receiver(), Receiver()
@@ -184,23 +181,20 @@ scrape_configs:
         hang.bind(("127.0.0.1", 0))
         hang.listen(16)  # accepts (kernel backlog), never answers
         self.addCleanup(hang.close)
-        refused = sl.free_port()
+        refused = free_port()
         am_port = self.alertmanager(amrx.port)
-        pw = os.path.join(self.tmp, "password")
-        with open(pw, "w") as f:
-            f.write(self.password + "\n")
-        os.chmod(pw, 0o600)
+        pw = write_secret(os.path.join(self.tmp, "password"), self.password)
         script = os.path.join(self.tmp, "hook.sh")
         with open(script, "w") as f:
             f.write("#!/bin/sh\n{ echo \"RUN $OAPROBE_EVENT $OAPROBE_TARGET $OAPROBE_STATE "
                     "$OAPROBE_CODES\"; env; cat; echo; } >> %s/exec.log\n" % self.tmp)
         os.chmod(script, 0o755)
-        oa_port = sl.free_port()
+        oa_port = free_port()
         now = time.time()
         iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))  # noqa: E731
         cfg = ("listen: 127.0.0.1:%d\nstorage: %s/oa.db\nexternal_url: http://oaprobe.test\n"
                "defaults:\n  interval: 1s\n  timeout: 1s\n  failure_threshold: 2\n"
-               "  cacert: %s\n  user: '%s\\%s'\n  password_file: %s\n"
+               "  cacert: %s\n  user: '%s'\n  password_file: %s\n"
                "alertmanagers: ['http://127.0.0.1:%d']\n"
                "webhooks:\n"
                "  - {name: rx, url: 'http://127.0.0.1:%d/hook', headers: {Authorization: "
@@ -210,8 +204,8 @@ scrape_configs:
                "exec:\n  - {name: log, command: [%s], timeout: 5s}\n"
                "maintenance:\n  - {name: planned, targets: [maint], start: %s, end: %s}\n"
                "targets:\n%s%s%s%s"
-               % (oa_port, self.tmp, self.lab.data["ca_bundle"], self.user["domain"],
-                  self.user["user"], pw, am_port, wh.port, hang.getsockname()[1], refused,
+               % (oa_port, self.tmp, self.lab.data["ca_bundle"], self.lab.user_spec(),
+                  pw, am_port, wh.port, hang.getsockname()[1], refused,
                   script, iso(now - 3600), iso(now + 3600),
                   self.target("healthy", "flappy"), self.target("healthy", "maint"),
                   self.target("backend_down_6004", "down"),

@@ -30,7 +30,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -45,7 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LAB = os.path.join(HERE, "..", "..", "lab")
 sys.path.insert(0, os.path.abspath(LAB))
 
-from fixture import Lab, net_for  # noqa: E402
+from fixture import Lab, expected_status, free_port, net_for, write_secret  # noqa: E402
 
 OAPROBE = None
 STATUS = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
@@ -53,23 +52,7 @@ SIX = ["healthy", "cert_expiring", "acl_fqdn_missing", "backend_down_6004", "cer
        "no_rpcproxy"]
 
 
-def expected_status(codes):
-    if not codes:
-        return "ok"
-    if set(codes) == {"cert_expiring"}:
-        return "warning"
-    return "critical"
-
-
 TOKEN = "write-token-" + "%016x" % random.randrange(1 << 64)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 CURRENT = []  # the Serve processes running, for the messages of wait_for
@@ -122,15 +105,7 @@ class Serve:
         self.log_path = os.path.join(tmp, "serve-%d.log" % random.randrange(1 << 30))
         with open(self.cfg, "w") as f:
             f.write(cfg_text)
-        e = {k: v for k, v in os.environ.items() if not k.startswith("KRB5")}
-        e["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
-        e["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=98"
-        kdc = test.lab.data.get("kdc")
-        if kdc:
-            e["KRB5_CONFIG"] = kdc["krb5_config"]
-            e["KRB5CCNAME"] = "FILE:" + os.path.join(tmp, "no-such-ccache")
-        e.update(env or {})
-        self.env = e
+        self.env = test.lab.probe_env(tmp, env)
         self.p = None
 
     def start(self):
@@ -213,31 +188,21 @@ class ServeLab(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="oaprobe-serve-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
-        self.pwfile = os.path.join(self.tmp, "password")
-        with open(self.pwfile, "w") as f:
-            f.write(self.user["password"] + "\n")
-        os.chmod(self.pwfile, 0o600)
+        self.pwfile = write_secret(os.path.join(self.tmp, "password"), self.user["password"])
         self.db = os.path.join(self.tmp, "oaprobe.db")
         self.port = free_port()
 
     # ------------------------------------------------------------ helpers
 
     def target(self, scenario, name=None, extra=()):
-        sc = self.lab.scenario(scenario)
-        host = sc["host"]
-        if sc["https_port"] != 443:
-            host = "%s:%d" % (host, sc["https_port"])
-        lines = ["  - name: %s" % (name or scenario.replace("_", "-")),
-                 "    host: '%s'" % host,
-                 "    resolve: ['%s:%s:%s']" % (sc["host"], sc["https_port"], sc["address"])]
-        return lines + ["    %s" % e for e in extra]
+        return self.lab.target_yaml(scenario, name, extra)
 
     def config(self, targets, interval="1s", timeout="1s", extra_defaults=(), top=(),
                password_file=True):
         lines = ["listen: 127.0.0.1:%d" % self.port, "storage: %s" % self.db] + list(top)
         lines += ["defaults:", "  interval: %s" % interval, "  timeout: %s" % timeout,
                   "  cacert: %s" % self.ca,
-                  "  user: '%s\\%s'" % (self.user["domain"], self.user["user"])]
+                  "  user: '%s'" % self.lab.user_spec()]
         if password_file:
             lines.append("  password_file: %s" % self.pwfile)
         lines += ["  %s" % e for e in extra_defaults]
@@ -265,10 +230,7 @@ class ServeLab(unittest.TestCase):
             return status, raw.decode("utf-8", "replace")
 
     def tokens_file(self):
-        path = os.path.join(self.tmp, "tokens")
-        with open(path, "w") as f:
-            f.write("tester write %s\n" % TOKEN)
-        os.chmod(path, 0o600)
+        path = write_secret(os.path.join(self.tmp, "tokens"), "tester write %s" % TOKEN)
         return ["api:", "  tokens_file: %s" % path]
 
     def q(self, sql, args=()):
@@ -706,9 +668,7 @@ class ServeLab(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn("password_file", p.stderr)
         # a storage that is not a database: refused, not touched
-        with open(self.pwfile, "w") as f:
-            f.write("x\n")
-        os.chmod(self.pwfile, 0o600)
+        write_secret(self.pwfile, "x")
         with open(self.db, "w") as f:
             f.write("not a database\n" * 100)
         p = subprocess.run([OAPROBE, "serve", "--config", good], capture_output=True, text=True,
