@@ -241,11 +241,14 @@ scrape_configs:
             probe_now = lambda: {r["metric"]["instance"]: r["value"][1]  # noqa: E731
                                  for r in self.prom_query(
                                      prom_port, 'probe_success{job="oaprobe-probe"}')}
+            scraped_now = lambda: {r["metric"]["target"]: r["value"][1]  # noqa: E731
+                                   for r in self.prom_query(
+                                       prom_port, 'probe_success{job="oaprobe"}')}
+            # both jobs (/probe and /metrics) scrape on their own clocks
             sl.wait_for("probe_success %s through Prometheus" % want,
-                        lambda: probe_now() == want, 30)
+                        lambda: probe_now() == want and scraped_now().get("flappy") == "1", 30)
             probe = probe_now()
-            scraped = {r["metric"]["target"]: r["value"][1] for r in self.prom_query(
-                prom_port, 'probe_success{job="oaprobe"}')}
+            scraped = scraped_now()
             diag = {(r["metric"]["target"], r["metric"]["code"]) for r in self.prom_query(
                 prom_port, 'oaprobe_diagnosis{job="oaprobe"} == 1')}
             maint = {r["metric"]["target"]: r["value"][1] for r in self.prom_query(
