@@ -39,8 +39,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "serve")))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
 
-import test_serve_lab as sl  # noqa: E402  (Serve, wait_for, free_port)
-from fixture import Lab, net_for  # noqa: E402
+import test_serve_lab as sl  # noqa: E402  (Serve, wait_for)
+from fixture import Lab, free_port, net_for, write_secret  # noqa: E402
 from test_stack import Receiver  # noqa: E402
 
 TOKEN = "write-token-%016x" % int.from_bytes(os.urandom(8), "big")
@@ -67,19 +67,11 @@ class Restart(unittest.TestCase):
         self.addCleanup(self.kill_all)
         self.addCleanup(self.lab.set_down, [])
         self.procs = []
-        self.port = sl.free_port()
+        self.port = free_port()
         self.wh = Receiver()
         self.addCleanup(self.wh.close)
-        pw = os.path.join(self.tmp, "password")
-        with open(pw, "w") as f:
-            f.write(self.user["password"] + "\n")
-        os.chmod(pw, 0o600)
-        self.pw = pw
-        tokens = os.path.join(self.tmp, "tokens")
-        with open(tokens, "w") as f:
-            f.write("tester write %s\n" % TOKEN)
-        os.chmod(tokens, 0o600)
-        self.tokens = tokens
+        self.pw = write_secret(os.path.join(self.tmp, "password"), self.user["password"])
+        self.tokens = write_secret(os.path.join(self.tmp, "tokens"), "tester write %s" % TOKEN)
         self.script = os.path.join(self.tmp, "hook.sh")
         with open(self.script, "w") as f:
             f.write("#!/bin/sh\necho \"RUN $OAPROBE_EVENT $OAPROBE_TARGET $OAPROBE_STATE\" "
@@ -101,23 +93,19 @@ class Restart(unittest.TestCase):
     # ------------------------------------------------------------ helpers
 
     def target(self, scen, name):
-        sc = self.lab.scenario(scen)
-        host = sc["host"] if sc["https_port"] == 443 else "%s:%d" % (sc["host"], sc["https_port"])
-        return ("  - name: %s\n    host: '%s'\n    resolve: ['%s:%s:%s']\n"
-                "    labels: {team: exchange}\n"
-                % (name, host, sc["host"], sc["https_port"], sc["address"]))
+        return "\n".join(self.lab.target_yaml(scen, name, ["labels: {team: exchange}"])) + "\n"
 
     def config(self, targets, am_port=None):
         return ("listen: 127.0.0.1:%d\nstorage: %s\nexternal_url: http://oaprobe.test\n"
                 "api:\n  tokens_file: %s\n"
                 "defaults:\n  interval: 1s\n  timeout: 1s\n  failure_threshold: 2\n"
-                "  remind_every: 1h\n  cacert: %s\n  user: '%s\\%s'\n  password_file: %s\n"
+                "  remind_every: 1h\n  cacert: %s\n  user: '%s'\n  password_file: %s\n"
                 "%s"
                 "webhooks:\n  - {name: rx, url: 'http://127.0.0.1:%d/hook'}\n"
                 "exec:\n  - {name: log, command: [%s], timeout: 5s}\n"
                 "targets:\n%s"
                 % (self.port, self.db, self.tokens, self.lab.data["ca_bundle"],
-                   self.user["domain"], self.user["user"], self.pw,
+                   self.lab.user_spec(), self.pw,
                    "alertmanagers: ['http://127.0.0.1:%d']\n" % am_port if am_port else "",
                    self.wh.port, self.script,
                    "".join(self.target(sc, n) for sc, n in targets)))
