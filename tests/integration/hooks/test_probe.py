@@ -19,6 +19,8 @@ against the lab, under ASan/LSan:
 - the cap: SERVE_PROBE_MAX (8) probes at once, the next one is 503 with a
   message; clients that go away mid-probe free their places at once (the
   probes are cancelled) and nothing leaks (LSan at the SIGTERM);
+- a reload swaps the modules under probes in flight; a module whose
+  password file is missing keeps the running configuration;
 - debug=true: the engine's trace, the metrics and the module's profile with
   the password file shown as <secret>; the password appears nowhere.
 
@@ -31,6 +33,7 @@ import concurrent.futures
 import json
 import os
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -295,8 +298,13 @@ scrape_configs:
         sl.CURRENT[0].stop()
 
     def test_cap_and_clients_that_go_away(self):
-        """8 at once, the 9th 503; disconnected clients cancel their probes."""
-        self.serve()
+        """8 at once, the 9th 503; disconnected clients cancel their probes;
+        a target running every second meanwhile keeps its schedule; a
+        shutdown answers the probes in flight."""
+        sc = self.lab.scenario("healthy")
+        self.serve(targets="  - {name: tick, host: '%s', resolve: ['%s:%s:%s'], depth: tls, "
+                           "interval: 1s, timeout: 1s}\n"
+                           % (self.host("healthy"), sc["host"], sc["https_port"], sc["address"]))
         tarpit = self.host("tarpit")
         with concurrent.futures.ThreadPoolExecutor(PROBE_MAX) as ex:
             futs = [ex.submit(self.probe, tarpit, "tls", scrape=4) for _ in range(PROBE_MAX)]
@@ -326,8 +334,51 @@ scrape_configs:
                 self.host("healthy"), "tls", scrape=4)[0] == 200, 5)
             print("round %d: places free %.3f s after 8 clients left"
                   % (round_, time.monotonic() - t0))
+        # the loop never waited for the probes: the schedule lag of every run
+        lags = sorted(r[0] for r in self.q("SELECT lag_ms FROM runs"))
+        print("tick: %d runs, schedule lag max %d ms" % (len(lags), lags[-1]))
+        self.assertGreaterEqual(len(lags), 3)
+        self.assertLess(lags[-1], 500)
+        # SIGTERM with probes in flight: they are answered (503) and freed
+        socks = []
+        for _ in range(3):
+            c = socket.create_connection(("127.0.0.1", self.port))
+            c.sendall(req)
+            socks.append(c)
+        time.sleep(0.5)
         log_text = sl.CURRENT[0].stop()  # exit 0, no LeakSanitizer report
         self.assertNotIn("LeakSanitizer", log_text)
+        for c in socks:
+            c.settimeout(5)
+            head = c.recv(200).decode("latin-1")
+            c.close()
+            self.assertTrue(head == "" or head.startswith("HTTP/1.1 503"), head)
+
+    def test_reload_with_probes_in_flight(self):
+        """A reload swaps the modules under probes in flight; a module whose
+        secret cannot be read keeps the running configuration."""
+        s = self.serve()
+        tarpit = self.host("tarpit")
+        with concurrent.futures.ThreadPoolExecutor(2) as ex:
+            f = ex.submit(self.probe, tarpit, "tls", scrape=3)
+            time.sleep(0.5)
+            # a module's password file is missing: refused, named, old one kept
+            s.write_config(self.config().replace(self.pwfile, self.pwfile + ".missing"))
+            s.signal(signal.SIGHUP)
+            sl.wait_for("the failed reload", lambda: "reload failed" in s.log(), 10)
+            self.assertIn("modules.tunnel: password_file:", s.log())
+            self.assertEqual(self.probe(self.host("healthy"), "tls", scrape=5)[0], 200)
+            # no modules any more: the probe in flight still ends and answers
+            s.write_config(self.config(modules=False))
+            s.signal(signal.SIGHUP)
+            sl.wait_for("the reload", lambda: "reload: 1 targets" in s.log(), 10)
+            st, text, _ = f.result()
+            self.assertEqual((st, self.metric(text, "probe_success")), (200, "0"), text)
+            self.assertIn('oaprobe_diagnosis{code="timeout"} 1', text)
+        st, text, _ = self.probe(self.host("healthy"), "tls")
+        self.assertEqual(st, 400, text)
+        self.assertIn("no `modules:`", text)
+        s.stop()
 
     def test_debug_redacts_the_secret(self):
         """debug=true: trace, metrics, profile; the password nowhere."""
