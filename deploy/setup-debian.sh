@@ -32,6 +32,8 @@ packages=(
   debootstrap git
   # tests/bench/serve/serve-bench.sh (HTTP load next to nginx)
   wrk
+  # tests/bench/ca-io.py (the CA file opens of a check)
+  strace
   # deploy/: the unit (systemd-analyze, sysusers, tmpfiles), the nginx
   # snippet (nginx -t), the man pages (man, groff); the .deb is built by
   # cpack (cmake; its DEB generator runs file and dpkg-shlibdeps for the
@@ -64,6 +66,7 @@ programs=(
   nginx:nginx man:man-db groff:groff-base kill:procps systemctl:systemd
   cpack:cmake objdump:build-essential file:file dpkg-shlibdeps:build-essential pgrep:procps
   chromium:chromium node:nodejs npm:npm wrk:wrk userdel:passwd groupdel:passwd
+  strace:strace
 )
 
 if [ "${1:-}" = --list ]; then

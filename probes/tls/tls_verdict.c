@@ -4,6 +4,7 @@
  */
 #include "probes/tls/tls_verdict.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -426,6 +427,28 @@ static int compute(const struct tls_verdict_params *p, struct tls_verdict *v,
     return 0;
 }
 
+/*
+ * The system store: every certificate of OpenSSL's default CA file
+ * (SSL_CERT_FILE, else OPENSSLDIR/cert.pem: /etc/ssl/certs/ca-certificates.crt
+ * on Debian) loaded into the store now, and no lazy lookup.
+ * X509_STORE_set_default_paths would also add the hashed directory
+ * (/etc/ssl/certs) and OpenSSL 3's "file:" store lookup on it, which open
+ * the directory and stat HASH.0 on every verification that misses the
+ * store (an intermediate, an unknown root): about 3 opens per check, on
+ * the engine's thread. Debian's update-ca-certificates writes the same
+ * certificates to both. Only when there is no such file (a system with a
+ * hashed directory alone) does it fall back to the default paths.
+ */
+static int system_store(X509_STORE *s)
+{
+    const char *file = getenv(X509_get_default_cert_file_env());
+    if (file == NULL || file[0] == '\0')
+        file = X509_get_default_cert_file();
+    if (X509_STORE_load_file(s, file) == 1)
+        return 1;
+    return X509_STORE_set_default_paths(s);
+}
+
 static X509_STORE *store_from_file(const char *cafile, const char **why)
 {
     const char *dummy;
@@ -436,8 +459,7 @@ static X509_STORE *store_from_file(const char *cafile, const char **why)
         *why = "out of memory";
         return NULL;
     }
-    int ok = cafile != NULL ? X509_STORE_load_file(s, cafile)
-                            : X509_STORE_set_default_paths(s);
+    int ok = cafile != NULL ? X509_STORE_load_file(s, cafile) : system_store(s);
     if (ok != 1) {
         X509_STORE_free(s);
         *why = cafile != NULL ? "cannot read the CA bundle (missing, or no PEM certificate)"

@@ -13,6 +13,8 @@
  *   <host> <status> <code,code,...|->
  * with --bytes followed by the steps, the diagnoses and the bytes of the
  * result the check keeps (oa_result_mem_bytes of its compact form).
+ * --cacert system means the system store (no --cacert: check_trust_load(NULL)
+ * with --shared-trust, else the engine's cache).
  * --shared-trust loads the --cacert store once (check_trust_load) and gives
  * it to every check, as the service does per configuration; either way the
  * last line on stderr says how many trust stores the process loaded.
@@ -150,6 +152,8 @@ int main(int argc, char **argv)
         free(jobs);
         return 2;
     }
+    if (strcmp(cacert, "system") == 0)
+        cacert = NULL;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (shared) {
         char err[256];

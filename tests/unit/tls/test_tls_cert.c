@@ -329,8 +329,25 @@ static void test_store_file(void **unused)
     struct tls_verdict v;
     assert_int_equal(tls_verdict_compute(&p, &v, &why), 0);
     assert_int_equal(v.trust, TLS_TRUST_OK);
-    sk_X509_free(sk);
     X509_STORE_free(s);
+
+    /* the system store is OpenSSL's default CA file (SSL_CERT_FILE here),
+     * every certificate loaded at once */
+    assert_int_equal(setenv("SSL_CERT_FILE", path, 1), 0);
+    s = tls_store_from_file(NULL, &why);
+    assert_non_null(s);
+    assert_int_equal(sk_X509_OBJECT_num(X509_STORE_get0_objects(s)), 1);
+    p.store = s;
+    assert_int_equal(tls_verdict_compute(&p, &v, &why), 0);
+    assert_int_equal(v.trust, TLS_TRUST_OK);
+    X509_STORE_free(s);
+    /* no such file: the default paths (the hashed directory), still a store */
+    assert_int_equal(setenv("SSL_CERT_FILE", "/nonexistent/ca.pem", 1), 0);
+    s = tls_store_from_file(NULL, &why);
+    assert_non_null(s);
+    X509_STORE_free(s);
+    assert_int_equal(unsetenv("SSL_CERT_FILE"), 0);
+    sk_X509_free(sk);
     unlink(path);
 
     assert_null(tls_store_from_file(path, &why)); /* gone */
