@@ -31,6 +31,7 @@ static void reload_failed(struct serve *s, const char *why, char *err, size_t le
     snprintf(s->reload_error, sizeof s->reload_error, "%s", why);
     s->view.reload_ok = 0;
     s->view.reload_error = s->reload_error;
+    view_touch(&s->view, NULL);
     if (err != NULL && len > 0)
         snprintf(err, len, "%s", why);
     serve_log("reload failed, the running configuration stays: %s", why);
@@ -276,6 +277,7 @@ int serve_reload(struct serve *s, char *err, size_t len)
     s->view.reload_success_ms = loop_wall_ms();
     s->reload_error[0] = '\0';
     s->view.reload_error = NULL;
+    view_touch(&s->view, NULL);
     serve_log("reload: %zu targets: %zu added, %zu changed, %zu removed, %zu unchanged",
               s->ntargets, added, changed, removed, kept);
     return 0;

@@ -228,6 +228,7 @@ static void arm(struct serve *s, struct serve_target *t, int64_t due)
 {
     t->due_mono = due;
     t->v.next_run_ms = loop_wall_ms() + (due - loop_now_ms(s->loop));
+    view_touch(&s->view, &t->v);
     t->due_timer = loop_timer_at(s->loop, due, on_due, t);
     if (t->due_timer == NULL)
         serve_log("target %s: out of memory: not scheduled", t->v.name);
@@ -269,6 +270,7 @@ static void start(struct serve *s, struct serve_target *t)
     if (!t->manual)
         view_hist_observe(&s->view.lag, (double)t->lag_ms / 1000.0);
     t->v.running = 1;
+    view_touch(&s->view, &t->v);
     s->running++;
     s->sockets_used += t->sockets;
     struct check *c = check_new(&t->opts, err, sizeof err);
@@ -337,6 +339,7 @@ static void on_due(void *arg)
         if (t->manual && !t->queued)
             return; /* a run asked for through the API covers this slot */
         t->v.overruns++;
+        view_touch(&s->view, &t->v);
         t->overrun = true;
         serve_log("target %s: overrun: the previous run is still %s at its next slot",
                   t->v.name, t->queued ? "waiting for a free slot" : "in flight");
@@ -492,6 +495,7 @@ static void record(struct serve *s, struct serve_target *t, struct oa_result *r)
     t->latest_json = NULL;
     v->latest_json = NULL;
     apply_thresholds(s, t, raw, r->started_at_ms, was_pending);
+    view_touch(&s->view, v);
 
     const char *codes[OA_RESULT_MAX_DIAGS];
     for (size_t i = 0; i < v->ncodes; i++)
@@ -551,6 +555,7 @@ static void end_run(struct serve *s, struct serve_target *t, bool cancelled)
     s->running--;
     s->sockets_used -= t->sockets;
     t->v.running = 0;
+    view_touch(&s->view, &t->v);
     struct oa_result *r = NULL;
     if (c != NULL && !cancelled) {
         r = check_take_result(c); /* kept as the target's latest */
@@ -594,6 +599,7 @@ void serve_sched_stop(struct serve *s, struct serve_target *t)
     loop_timer_cancel(s->loop, t->due_timer);
     t->due_timer = NULL;
     t->v.next_run_ms = 0;
+    view_touch(&s->view, &t->v);
     dequeue(s, t);
     if (t->v.running) {
         check_cancel(t->check);

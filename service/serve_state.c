@@ -67,6 +67,7 @@ static int restore_latest(void *arg, const struct store_row *row)
     else
         v->consecutive_failures = 1;
     v->status = OA_STATE_OK; /* unless an incident is open (below) */
+    view_touch(&s->view, v);
     return 0;
 }
 
@@ -112,6 +113,7 @@ void serve_restore(struct serve *s)
             } else if (n.found) {
                 v->since_ms = n.ended;
             }
+            view_touch(&s->view, v);
         }
         serve_uptime_read(s, t);
     }
@@ -182,6 +184,7 @@ void serve_uptime_read(struct serve *s, struct serve_target *t)
     /* enum store_window and enum view_window list the same windows */
     for (size_t w = 0; w < VIEW_WINDOW__COUNT && w < STORE_WINDOWS; w++)
         t->v.uptime[w] = b[w].ratio;
+    view_touch(&s->view, &t->v);
 }
 
 /* ---- the writer's completions ------------------------------------------------ */
@@ -215,6 +218,29 @@ static const char *op_name(enum store_op op)
     return "write";
 }
 
+/* The history routes' cached pages (service/api_cache.h) follow what the
+ * store committed: a run or an incident of one target, or retention (of
+ * every target). */
+static void touch_history(struct serve *s, const struct store_done *d)
+{
+    switch (d->op) {
+    case STORE_OP_RUN:
+    case STORE_OP_INCIDENT_OPEN:
+    case STORE_OP_INCIDENT_CLOSE:
+    case STORE_OP_API_DELETE: {
+        struct serve_target *t = serve_find(s, d->target);
+        view_touch_history(&s->view, t ? &t->v : NULL);
+        break;
+    }
+    case STORE_OP_PRUNE:
+        for (size_t i = 0; i < s->ntargets; i++)
+            view_touch_history(&s->view, &s->targets[i]->v);
+        break;
+    default:
+        break;
+    }
+}
+
 static void on_done(void *arg, const struct store_done *d)
 {
     struct serve *s = arg;
@@ -229,6 +255,7 @@ static void on_done(void *arg, const struct store_done *d)
                   d->target, d->err);
         return;
     }
+    touch_history(s, d);
     if (d->op != STORE_OP_RUN || s->stopping)
         return;
     struct serve_target *t = serve_find(s, d->target);

@@ -172,6 +172,8 @@ void serve_target_adopt(struct serve_target *t, struct serve_target *nt)
         t->v.labels = NULL;
         t->v.nlabels = 0;
     }
+    if (t->s != NULL)
+        view_touch(&t->s->view, &t->v);
 }
 
 void serve_target_free(struct serve_target *t)
@@ -238,9 +240,12 @@ int serve_reindex(struct serve *s)
             k = (k + 1) & (s->nslots - 1);
         s->slots[k] = t;
         s->vtargets[i] = &t->v;
+        if (t->v.generation == 0) /* new: a generation no other target had */
+            view_touch(&s->view, &t->v);
     }
     s->view.targets = s->vtargets;
     s->view.ntargets = s->ntargets;
+    view_touch(&s->view, NULL);
     return 0;
 }
 

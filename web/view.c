@@ -90,3 +90,21 @@ const struct view_target *view_target_find(const struct view_service *s,
     }
     return NULL;
 }
+
+void view_touch(struct view_service *s, struct view_target *t)
+{
+    if (s == NULL)
+        return;
+    s->generation++;
+    if (t != NULL)
+        t->generation = s->generation;
+}
+
+void view_touch_history(struct view_service *s, struct view_target *t)
+{
+    if (s == NULL)
+        return;
+    s->history_generation++;
+    if (t != NULL)
+        t->history_generation = s->history_generation;
+}

@@ -191,6 +191,14 @@ struct view_target {
     uint64_t runs[OA_STATE__COUNT]; /* completed runs by raw status, indexed
                                    * by enum oa_state (SKIPPED stays 0) */
     uint64_t overruns;            /* runs still in flight when due again */
+
+    /* change counters (view_touch, view_touch_history), for the API's
+     * cache of rendered bodies (service/api_cache.h) */
+    uint64_t generation;          /* bumped whenever a field above changes;
+                                   * values come from the service's counter,
+                                   * so a new target never reuses one */
+    uint64_t history_generation;  /* bumped when the store committed a run
+                                   * or incident of this target */
 };
 
 /* ---- the service ----------------------------------------------------- */
@@ -215,7 +223,25 @@ struct view_service {
                                   /* hook deliveries by kind and outcome */
     const struct view_target *const *targets;
     size_t ntargets;
+
+    /* change counters (service/api_cache.h): generation is bumped with
+     * every change of a target or of the fields above (not by lag and hooks,
+     * which only /metrics shows); history_generation with every committed
+     * write the history routes read (runs, incidents, retention). */
+    uint64_t generation;
+    uint64_t history_generation;
 };
+
+/*
+ * view_touch: note that something the API renders changed: bumps
+ * s->generation and gives t (NULL: the service only, e.g. the target set)
+ * the new value. The daemon calls it wherever it writes the view.
+ */
+void view_touch(struct view_service *s, struct view_target *t);
+
+/* view_touch_history: the store committed history of t (NULL: of every
+ * target, e.g. retention): bumps s->history_generation, and t's. */
+void view_touch_history(struct view_service *s, struct view_target *t);
 
 /* view_target_pending: 1 when t has never completed a run (nothing known
  * about it yet), else 0. */
