@@ -18,7 +18,7 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libcurl4-openssl-dev libssl-dev libkrb5-dev libmicrohttpd-dev libjansson-dev
-  libsqlite3-dev libyaml-dev libcyaml-dev libcmocka-dev
+  libsqlite3-dev libyaml-dev libcyaml-dev libcmocka-dev zlib1g-dev
   # the lab and the integration tests
   python3 python3-impacket python3-gssapi python3-cryptography python3-yaml
   python3-jsonschema

@@ -25,7 +25,10 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include "service/api_cache.h"
+#include "service/api_frag.h"
 #include "service/loop.h"
 #include "service/tokens.h"
 #include "web/render_api.h"
@@ -64,6 +67,32 @@ static bool has_header(const struct api_req *r, const char *name)
     return false;
 }
 
+void api_common_headers(struct MHD_Response *resp, const char *ctype)
+{
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            ctype ? ctype : "application/octet-stream");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'");
+}
+
+void api_reply_shared(struct api_req *r, unsigned status, struct MHD_Response *resp,
+                      bool shared)
+{
+    if (r == NULL || r->state != REQ_BODY) {
+        if (!shared && resp)
+            MHD_destroy_response(resp);
+        return;
+    }
+    req_headers_free(r);
+    r->resp = resp;
+    r->resp_shared = shared;
+    r->status = status;
+    r->state = REQ_REPLIED;
+}
+
 void api_reply_resp(struct api_req *r, unsigned status, const char *ctype,
                            struct MHD_Response *resp)
 {
@@ -90,9 +119,12 @@ void api_reply_resp(struct api_req *r, unsigned status, const char *ctype,
     for (size_t i = 0; i < r->nh; i++)
         MHD_add_response_header(resp, r->hname[i], r->hval[i]);
     req_headers_free(r);
-    if (r->resp)
+    if (r->resp && !r->resp_shared)
         MHD_destroy_response(r->resp);
+    if (r->match.route && r->match.route->scope == API_WRITE)
+        api_cache_written(r->api->cache); /* the client reads its own write */
     r->resp = resp;
+    r->resp_shared = false;
     r->status = status;
     enum api_req_state was = r->state;
     r->state = REQ_REPLIED;
@@ -218,6 +250,16 @@ const struct api_ops *api_req_ops(struct api_req *r) { return r ? r->api->ops : 
 void *api_req_ctx(struct api_req *r) { return r ? r->api->ctx : NULL; }
 const char *api_req_method(struct api_req *r) { return r ? r->method : NULL; }
 int64_t api_req_now_ms(struct api_req *r) { (void)r; return loop_wall_ms(); }
+
+const struct view_target *api_req_target(struct api_req *r, const char *name)
+{
+    if (r == NULL || name == NULL)
+        return NULL;
+    const struct api_ops *ops = r->api->ops;
+    if (ops->target != NULL)
+        return ops->target(r->api->ctx, name);
+    return view_target_find(ops->view(r->api->ctx), name);
+}
 
 const char *api_req_cap(struct api_req *r, size_t i)
 {
@@ -356,7 +398,8 @@ static enum MHD_Result queue(struct api_req *r)
     if (r->resp == NULL)
         return MHD_NO;
     enum MHD_Result ret = MHD_queue_response(r->conn, r->status, r->resp);
-    MHD_destroy_response(r->resp);
+    if (!r->resp_shared) /* a cached body keeps the cache's reference */
+        MHD_destroy_response(r->resp);
     r->resp = NULL;
     r->state = REQ_QUEUED;
     return ret;
@@ -457,7 +500,7 @@ static void req_free(struct api_req *r)
         return;
     if (r->on_free)
         r->on_free(r->on_free_arg);
-    if (r->resp)
+    if (r->resp && !r->resp_shared)
         MHD_destroy_response(r->resp);
     req_headers_free(r);
     free(r->body);
@@ -625,7 +668,9 @@ struct api *api_new(struct loop *l, const struct cfg_listen *listen, size_t n,
     a->nls = n;
     for (size_t i = 0; i < n; i++)
         a->ls[i].epfd = -1;
-    if (api_sse_init(a) != 0) {
+    a->cache = api_cache_new((uint64_t)loop_wall_ms() ^ ((uint64_t)getpid() << 44));
+    a->frags = api_frags_new();
+    if (a->cache == NULL || a->frags == NULL || api_sse_init(a) != 0) {
         snprintf(err, len, "out of memory");
         api_free(a);
         return NULL;
@@ -638,6 +683,11 @@ struct api *api_new(struct loop *l, const struct cfg_listen *listen, size_t n,
     }
     api_rearm(a);
     return a;
+}
+
+void api_cache_counts(const struct api *a, struct api_cache_stats *out)
+{
+    api_cache_stats(a ? a->cache : NULL, out);
 }
 
 uint16_t api_port(const struct api *a, size_t i)
@@ -664,6 +714,8 @@ void api_free(struct api *a)
             MHD_stop_daemon(a->ls[i].d);
     }
     free(a->ls);
+    api_cache_free(a->cache);
+    api_frags_free(a->frags);
     a->magic = 0;
     free(a);
 }

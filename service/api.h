@@ -89,6 +89,10 @@ struct api_ops {
     /* api.read_requires_token: reads need a read (or write) token too. */
     bool (*read_requires_token)(void *ctx);
 
+    /* The target called name in the current view, or NULL; a lookup by
+     * index (NULL op: the API searches the view). */
+    const struct view_target *(*target)(void *ctx, const char *name);
+
     /* Alerting (service/hooks.h): maintenance windows, /probe's modules;
      * NULL (or a NULL op): those routes answer 503. */
     struct hooks *(*hooks)(void *ctx);
@@ -168,6 +172,11 @@ void api_publish_result(struct api *a, const struct view_target *t);
  * (OA_STATE__COUNT: pending) at at_ms (render_sse_state). */
 void api_publish_state(struct api *a, const struct view_target *t, enum oa_state from,
                        int64_t at_ms);
+
+/* api_cache_counts: the sizes and counters of the cache of rendered bodies
+ * (service/api_cache.h; out is a struct api_cache_stats). */
+struct api_cache_stats;
+void api_cache_counts(const struct api *a, struct api_cache_stats *out);
 
 /* api_sse_counts: the open event streams, and the streams dropped since the
  * start because their client fell API_SSE_QUEUE_MAX bytes behind. */

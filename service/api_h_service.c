@@ -12,17 +12,38 @@
 #include <string.h>
 
 #include "probes/validports/vp_lint.h"
+#include "service/api_cache.h"
 #include "probes/validports/vp_parse.h"
 #include "probes/validports/vp_reg.h"
 #include "web/render_api.h"
 #include "web/validports_json.h"
 
+static char *build_status(struct api_req *r, void *arg, size_t *len, unsigned *status)
+{
+    const struct view_service *s = arg;
+    char *body = render_api_status(s, api_req_now_ms(r), len);
+    *status = s && render_api_status_ok(s) ? 200 : 503;
+    if (body == NULL)
+        api_error(r, 500, "internal", "out of memory");
+    return body;
+}
+
+/* The body shows the service's age in seconds: a new one every second at
+ * most, or after a change (at most API_CACHE_STALE_MAX_MS late). */
 void api_h_status(struct api_req *r)
 {
     const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
-    size_t len = 0;
-    char *body = render_api_status(s, api_req_now_ms(r), &len);
-    api_reply_json(r, s && render_api_status_ok(s) ? 200 : 503, body, len);
+    struct api_cache_spec sp = {
+        .key = "status",
+        .gen = s ? s->generation : 0,
+        .epoch = (uint64_t)(api_req_now_ms(r) / 1000),
+        .stale_ms = API_CACHE_STALE_MAX_MS,
+        .pinned = true,
+        .ctype = "application/json",
+        .build = build_status,
+        .arg = (void *)s,
+    };
+    api_cache_reply(r, &sp);
 }
 
 void api_h_events(struct api_req *r)

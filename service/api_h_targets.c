@@ -6,53 +6,85 @@
  */
 #include "service/api_h.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "service/api_cache.h"
+#include "service/api_frag.h"
+#include "service/api_int.h"
 #include "service/config.h"
 #include "web/render_api.h"
 #include "web/render_badge.h"
 
+#define TEXT_PLAIN "text/plain; charset=utf-8"
+
 /* The target of capture 0, or NULL after answering 404. */
-static const struct view_target *find_target(struct api_req *r, const struct view_service **svc)
+static const struct view_target *find_target(struct api_req *r)
 {
-    const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
-    if (svc)
-        *svc = s;
     const char *name = api_req_cap(r, 0);
-    const struct view_target *t = s ? view_target_find(s, name) : NULL;
+    const struct view_target *t = api_req_target(r, name);
     if (t == NULL)
         api_error(r, 404, "not_found", "no target named '%s'", name);
     return t;
 }
 
+static char *build_list(struct api_req *r, void *arg, size_t *len, unsigned *status)
+{
+    (void)status;
+    char *out = api_frags_targets(api_req_api(r)->frags, api_req_ops(r)->view(api_req_ctx(r)),
+                                  arg != NULL, len);
+    if (out == NULL)
+        api_error(r, 500, "internal", "out of memory");
+    return out;
+}
+
+/* The list changes with every run start and end: under a steady stream of
+ * results it is rebuilt at most every API_CACHE_STALE_MAX_MS. */
 void api_h_targets(struct api_req *r)
 {
     const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
-    size_t len = 0;
-    if (api_req_text(r)) {
-        char *out = render_api_text_list(s, &len);
-        api_reply(r, 200, "text/plain; charset=utf-8", out, len);
-    } else {
-        char *out = render_api_targets(s, &len);
-        api_reply_json(r, 200, out, len);
-    }
+    bool text = api_req_text(r);
+    struct api_cache_spec sp = {
+        .key = text ? "targets text" : "targets json",
+        .gen = s ? s->generation : 0,
+        .stale_ms = API_CACHE_STALE_MAX_MS,
+        .pinned = true,
+        .ctype = text ? TEXT_PLAIN : "application/json",
+        .build = build_list,
+        .arg = text ? (void *)1 : NULL,
+    };
+    api_cache_reply(r, &sp);
 }
 
+static char *build_target(struct api_req *r, void *arg, size_t *len, unsigned *status)
+{
+    (void)status;
+    const struct view_target *t = arg;
+    char *out = api_req_text(r) ? render_api_text_line(t, len) : render_api_target(t, len);
+    if (out == NULL)
+        api_error(r, 500, "internal", "out of memory");
+    return out;
+}
+
+/* Exact: rebuilt with every change of the target. */
 void api_h_target(struct api_req *r)
 {
-    const struct view_target *t = find_target(r, NULL);
+    const struct view_target *t = find_target(r);
     if (t == NULL)
         return;
-    size_t len = 0;
-    if (api_req_text(r)) {
-        char *out = render_api_text_line(t, &len);
-        api_reply(r, 200, "text/plain; charset=utf-8", out, len);
-    } else {
-        char *out = render_api_target(t, &len);
-        api_reply_json(r, 200, out, len);
-    }
+    bool text = api_req_text(r);
+    char key[CFG_NAME_MAX + 32];
+    snprintf(key, sizeof key, "target %s %s", t->name, text ? "text" : "json");
+    struct api_cache_spec sp = {
+        .key = key,
+        .gen = t->generation,
+        .ctype = text ? TEXT_PLAIN : "application/json",
+        .build = build_target,
+        .arg = (void *)t,
+    };
+    api_cache_reply(r, &sp);
 }
 
 /* "key: problem; key: problem" of errs into buf. */
@@ -91,8 +123,7 @@ void api_h_target_put(struct api_req *r)
     switch (rc) {
     case 0:
     case 1: {
-        const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
-        const struct view_target *t = s ? view_target_find(s, name) : NULL;
+        const struct view_target *t = api_req_target(r, name);
         size_t len = 0;
         char loc[128];
         snprintf(loc, sizeof loc, "/api/v1/targets/%s", name);
@@ -172,7 +203,7 @@ static void badge_reply(struct api_req *r, char *svg, size_t len)
 
 void api_h_badge(struct api_req *r)
 {
-    const struct view_target *t = find_target(r, NULL);
+    const struct view_target *t = find_target(r);
     if (t == NULL)
         return;
     size_t len = 0;
@@ -188,7 +219,7 @@ void api_h_badge_uptime(struct api_req *r)
                   api_req_cap(r, 1));
         return;
     }
-    const struct view_target *t = find_target(r, NULL);
+    const struct view_target *t = find_target(r);
     if (t == NULL)
         return;
     size_t len = 0;

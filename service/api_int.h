@@ -53,6 +53,7 @@ struct api_req {
     /* the answer */
     unsigned status;
     struct MHD_Response *resp;
+    bool resp_shared;          /* resp belongs to the cache (api_cache.c) */
     char *hname[API_REPLY_HEADERS], *hval[API_REPLY_HEADERS];
     size_t nh;
     struct api_req *next_deferred, *prev_deferred; /* a->deferred list */
@@ -70,6 +71,8 @@ struct api {
     struct loop_timer *timer;   /* MHD's timeouts */
     struct api_req *deferred;   /* requests waiting for api_reply */
     struct api_sse *sse;        /* event streams */
+    struct api_cache *cache;    /* rendered bodies (api_cache.c) */
+    struct api_frags *frags;    /* the target list's pieces (api_frag.c) */
     bool freeing;
 };
 
@@ -82,6 +85,14 @@ void api_rearm(struct api *a);
 
 /* api.c: run MHD soon (after a connection was resumed). */
 void api_kick(struct api *a);
+
+/* api.c: Content-Type and the security headers every answer carries. */
+void api_common_headers(struct MHD_Response *resp, const char *ctype);
+
+/* api.c: answer r with resp as it is (its headers set already). shared:
+ * the caller keeps its reference (a cached body); else r takes it over. */
+void api_reply_shared(struct api_req *r, unsigned status, struct MHD_Response *resp,
+                      bool shared);
 
 /* api.c: answer r with a response built by the caller (NULL: 500); the
  * common headers are added. */

@@ -68,6 +68,10 @@ const char *api_req_method(struct api_req *r);
  * (never NULL for i < the pattern's captures; "" otherwise). */
 const char *api_req_cap(struct api_req *r, size_t i);
 
+/* api_req_target: the target called name in the current view, or NULL
+ * (by the daemon's name index when it has one). */
+const struct view_target *api_req_target(struct api_req *r, const char *name);
+
 /* api_req_query: the decoded value of query parameter key, or NULL. */
 const char *api_req_query(struct api_req *r, const char *key);
 

@@ -62,6 +62,12 @@ static bool op_read_requires_token(void *ctx)
     return s->cfg->read_requires_token;
 }
 
+static const struct view_target *op_target(void *ctx, const char *name)
+{
+    struct serve_target *t = serve_find(ctx, name);
+    return t ? &t->v : NULL;
+}
+
 static struct hooks *op_hooks(void *ctx)
 {
     return ((struct serve *)ctx)->hooks;
@@ -91,6 +97,7 @@ static const struct api_ops ops = {
     .hooks = op_hooks,
     .probe_start = op_probe_start,
     .probe_cancel = op_probe_cancel,
+    .target = op_target,
 };
 
 const struct api_ops *serve_api_ops(void)

@@ -222,6 +222,11 @@ json_t *render_api_target_summary(const struct view_target *t)
     return o;
 }
 
+char *render_api_target_summary_json(const struct view_target *t, size_t *len)
+{
+    return ju_dump(render_api_target_summary(t), len);
+}
+
 char *render_api_targets(const struct view_service *s, size_t *len)
 {
     if (s == NULL)

@@ -39,7 +39,17 @@
  */
 json_t *render_api_target_summary(const struct view_target *t);
 
-/* render_api_targets: GET /api/v1/targets: {"targets": [summary...]}. */
+/* render_api_target_summary_json: the summary as compact JSON text, exactly
+ * as it appears inside render_api_targets' array. */
+char *render_api_target_summary_json(const struct view_target *t, size_t *len);
+
+/* render_api_targets: GET /api/v1/targets: {"targets": [summary...]}, that
+ * is RENDER_API_TARGETS_OPEN, the summaries joined by ',', and
+ * RENDER_API_TARGETS_CLOSE (service/api_frag.c builds it so from the
+ * summaries of the targets that changed). */
+#define RENDER_API_TARGETS_OPEN "{\"targets\":["
+#define RENDER_API_TARGETS_CLOSE "]}"
+
 char *render_api_targets(const struct view_service *s, size_t *len);
 
 /*

@@ -12,6 +12,11 @@
  *         burst N BYTES   publish N events of BYTES bytes of data
  *         counts          prints "streams S dropped D"
  *         reload-fails 0|1  whether POST /-/reload fails
+ *         touch NAME      a change of target NAME (one more failure in a
+ *                         row), as the daemon's view_touch marks it
+ *         add-run NAME    a committed run of NAME now (view_touch_history)
+ *         cache           prints the API cache's "entries E bytes B pinned
+ *                         P pinned_bytes Q builds N hits H evictions V"
  *
  * Tokens: "reader" (read) and "writer" (write), secrets below.
  */
@@ -23,6 +28,7 @@
 #include <unistd.h>
 
 #include "service/api.h"
+#include "service/api_cache.h"
 #include "service/api_route.h"
 #include "service/config.h"
 #include "service/loop.h"
@@ -50,10 +56,12 @@ struct fake {
     size_t n_api;
     const struct view_target *ptrs[VIEWS_N + API_MAX];
     struct view_service svc;
+    struct view_service gens;         /* the change counters (view_touch) */
     struct oa_result *extra[VIEWS_N]; /* results made for targets without one */
     struct run *runs;                 /* runs in flight */
     char line[256];
     size_t line_len;
+    unsigned extra_runs;              /* add-run */
 };
 
 static const struct view_service *f_view(void *ctx)
@@ -67,10 +75,24 @@ static const struct view_service *f_view(void *ctx)
     f->svc = f->v->svc;
     f->svc.targets = f->ptrs;
     f->svc.ntargets = n;
+    f->svc.generation = f->gens.generation;
+    f->svc.history_generation = f->gens.history_generation;
     return &f->svc;
 }
 
 static struct store *f_store(void *ctx) { return ((struct fake *)ctx)->st; }
+
+/* The target called name (file or API), writable, or NULL. */
+static struct view_target *f_find(struct fake *f, const char *name)
+{
+    for (size_t i = 0; i < VIEWS_N; i++)
+        if (strcmp(f->v->t[i].name, name) == 0)
+            return &f->v->t[i];
+    for (size_t i = 0; i < f->n_api; i++)
+        if (strcmp(f->api_t[i]->name, name) == 0)
+            return &f->api_t[i]->t;
+    return NULL;
+}
 
 struct run {
     struct fake *f;
@@ -110,6 +132,7 @@ static void run_end(void *arg)
             r = f->v->results[i];
     }
     if (t) {
+        view_touch(&f->gens, f_find(f, run->name));
         api_publish_result(f->api, t);
         api_publish_state(f->api, t, OA_STATE__COUNT, VIEWS_NOW);
     }
@@ -186,6 +209,7 @@ static int f_target_put(void *ctx, const char *name, const char *body, size_t le
     } else {
         f->api_t[f->n_api++] = a;
     }
+    view_touch(&f->gens, &a->t);
     return rc;
 }
 
@@ -201,6 +225,7 @@ static int f_target_delete(void *ctx, const char *name)
         free(f->api_t[i]->host);
         free(f->api_t[i]);
         f->api_t[i] = f->api_t[--f->n_api];
+        view_touch(&f->gens, NULL);
         return 0;
     }
     return -1;
@@ -286,6 +311,29 @@ static void command(struct fake *f, char *line)
     } else if (sscanf(line, "reload-fails %d", &flag) == 1) {
         f->reload_fails = flag != 0;
         printf("ok\n");
+    } else if (strncmp(line, "touch ", 6) == 0 && f_find(f, line + 6) != NULL) {
+        struct view_target *t = f_find(f, line + 6);
+        t->consecutive_failures++;
+        view_touch(&f->gens, t);
+        printf("ok\n");
+    } else if (strncmp(line, "add-run ", 8) == 0 && f_find(f, line + 8) != NULL) {
+        struct view_target *t = f_find(f, line + 8);
+        struct store_run run = {.target = t->name, .started_at = VIEWS_NOW + 1000 * (int64_t)
+                                (++f->extra_runs), .duration_ms = 99, .status = 0,
+                                .steps_json = "[]"};
+        if (store_run_add(f->st, &run, NULL) == 0) {
+            view_touch_history(&f->gens, t);
+            printf("ok\n");
+        } else {
+            printf("store failed\n");
+        }
+    } else if (strcmp(line, "cache") == 0) {
+        struct api_cache_stats cs;
+        api_cache_counts(f->api, &cs);
+        printf("entries %zu bytes %zu pinned %zu pinned_bytes %zu builds %llu hits %llu "
+               "evictions %llu\n", cs.entries, cs.bytes, cs.pinned, cs.pinned_bytes,
+               (unsigned long long)cs.builds, (unsigned long long)cs.hits,
+               (unsigned long long)cs.evictions);
     } else {
         printf("unknown command\n");
     }

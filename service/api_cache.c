@@ -1,0 +1,449 @@
+/*
+ * api_cache.c: the cache of rendered bodies (api_cache.h): a hash table of
+ * entries by key, an LRU list of the unpinned ones, shared MHD responses,
+ * gzip variants made with zlib.
+ */
+#include "service/api_cache.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "service/api_conneg.h"
+#include "service/api_int.h"
+
+struct entry {
+    char *key;
+    uint64_t hash;
+    struct entry *hnext;             /* hash chain */
+    struct entry *prev, *next;       /* LRU (unpinned), most recent first */
+    bool pinned;
+    uint64_t gen, epoch;
+    bool vary_auth;                  /* Vary names Authorization */
+    int64_t built_us;                /* CLOCK_MONOTONIC of the last build */
+    int64_t floor_us;                /* no rebuild for gen before built_us + this */
+    unsigned status;
+    const char *ctype;
+    const char *body;                /* owned by `id` */
+    size_t len;
+    struct MHD_Response *id;         /* identity; one reference */
+    struct MHD_Response *gz;         /* gzip, or NULL; one reference */
+    size_t gz_len;
+    bool gz_none;                    /* not worth it, or failed */
+    uint64_t serial;                 /* of the build: the ETag */
+};
+
+struct api_cache {
+    uint64_t boot;
+    uint64_t serial;
+    struct entry **buckets;
+    size_t nbuckets, count;
+    struct entry *head, *tail;       /* LRU */
+    struct api_cache_stats st;
+};
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static uint64_t key_hash(const char *k)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * 1099511628211ull;
+    return h;
+}
+
+static size_t entry_bytes(const struct entry *e)
+{
+    return sizeof *e + strlen(e->key) + 1 + e->len + e->gz_len;
+}
+
+struct api_cache *api_cache_new(uint64_t boot_id)
+{
+    struct api_cache *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->nbuckets = 256;
+    c->buckets = calloc(c->nbuckets, sizeof *c->buckets);
+    if (c->buckets == NULL) {
+        free(c);
+        return NULL;
+    }
+    c->boot = boot_id;
+    return c;
+}
+
+static void drop_responses(struct entry *e)
+{
+    if (e->id)
+        MHD_destroy_response(e->id);
+    if (e->gz)
+        MHD_destroy_response(e->gz);
+    e->id = e->gz = NULL;
+    e->body = NULL;
+    e->len = e->gz_len = 0;
+    e->gz_none = false;
+}
+
+static void entry_free(struct entry *e)
+{
+    drop_responses(e);
+    free(e->key);
+    free(e);
+}
+
+void api_cache_free(struct api_cache *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->nbuckets; i++) {
+        struct entry *e = c->buckets[i];
+        while (e) {
+            struct entry *n = e->hnext;
+            entry_free(e);
+            e = n;
+        }
+    }
+    free(c->buckets);
+    free(c);
+}
+
+void api_cache_written(struct api_cache *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->nbuckets; i++)
+        for (struct entry *e = c->buckets[i]; e; e = e->hnext)
+            e->floor_us = 0;
+}
+
+void api_cache_stats(const struct api_cache *c, struct api_cache_stats *out)
+{
+    if (out)
+        *out = c ? c->st : (struct api_cache_stats){0};
+}
+
+/* ---- the table and the LRU -------------------------------------------- */
+
+static struct entry *lookup(struct api_cache *c, const char *key, uint64_t h)
+{
+    for (struct entry *e = c->buckets[h & (c->nbuckets - 1)]; e; e = e->hnext)
+        if (e->hash == h && strcmp(e->key, key) == 0)
+            return e;
+    return NULL;
+}
+
+static void grow(struct api_cache *c)
+{
+    size_t n = c->nbuckets * 2;
+    struct entry **b = calloc(n, sizeof *b);
+    if (b == NULL)
+        return; /* longer chains, still correct */
+    for (size_t i = 0; i < c->nbuckets; i++) {
+        struct entry *e = c->buckets[i];
+        while (e) {
+            struct entry *next = e->hnext;
+            e->hnext = b[e->hash & (n - 1)];
+            b[e->hash & (n - 1)] = e;
+            e = next;
+        }
+    }
+    free(c->buckets);
+    c->buckets = b;
+    c->nbuckets = n;
+}
+
+static void lru_unlink(struct api_cache *c, struct entry *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else if (c->head == e)
+        c->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else if (c->tail == e)
+        c->tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void lru_front(struct api_cache *c, struct entry *e)
+{
+    if (e->pinned || c->head == e)
+        return;
+    lru_unlink(c, e);
+    e->next = c->head;
+    if (c->head)
+        c->head->prev = e;
+    c->head = e;
+    if (c->tail == NULL)
+        c->tail = e;
+}
+
+static void table_remove(struct api_cache *c, struct entry *e)
+{
+    struct entry **p = &c->buckets[e->hash & (c->nbuckets - 1)];
+    while (*p && *p != e)
+        p = &(*p)->hnext;
+    if (*p)
+        *p = e->hnext;
+    c->count--;
+    if (e->pinned) {
+        c->st.pinned--;
+        c->st.pinned_bytes -= entry_bytes(e);
+    } else {
+        lru_unlink(c, e);
+        c->st.entries--;
+        c->st.bytes -= entry_bytes(e);
+    }
+    entry_free(e);
+}
+
+static struct entry *insert(struct api_cache *c, const char *key, uint64_t h, bool pinned)
+{
+    struct entry *e = calloc(1, sizeof *e);
+    if (e == NULL || (e->key = strdup(key)) == NULL) {
+        free(e);
+        return NULL;
+    }
+    if (c->count >= c->nbuckets)
+        grow(c);
+    e->hash = h;
+    e->pinned = pinned;
+    e->hnext = c->buckets[h & (c->nbuckets - 1)];
+    c->buckets[h & (c->nbuckets - 1)] = e;
+    c->count++;
+    if (pinned) {
+        c->st.pinned++;
+        c->st.pinned_bytes += entry_bytes(e);
+    } else {
+        c->st.entries++;
+        c->st.bytes += entry_bytes(e);
+        lru_front(c, e);
+    }
+    return e;
+}
+
+/* Adds delta bytes to e's account (before/after a change of its body). */
+static void account(struct api_cache *c, const struct entry *e, size_t before)
+{
+    size_t after = entry_bytes(e);
+    size_t *b = e->pinned ? &c->st.pinned_bytes : &c->st.bytes;
+    *b = *b - before + after;
+}
+
+/* Evicts from the LRU's tail until the bounds hold, sparing keep. */
+static void evict(struct api_cache *c, const struct entry *keep)
+{
+    while (c->tail &&
+           (c->st.entries > API_CACHE_ENTRIES_MAX || c->st.bytes > API_CACHE_BYTES_MAX)) {
+        struct entry *e = c->tail;
+        if (e == keep) {
+            if (e->prev == NULL)
+                break;
+            e = e->prev;
+        }
+        table_remove(c, e);
+        c->st.evictions++;
+    }
+}
+
+/* ---- responses --------------------------------------------------------- */
+
+static void etag_of(const struct api_cache *c, const struct entry *e, bool gz, char *out,
+                    size_t len)
+{
+    snprintf(out, len, "\"%llx-%llx%s\"", (unsigned long long)c->boot,
+             (unsigned long long)e->serial, gz ? "-gz" : "");
+}
+
+/* A response of body (malloc'd: freed with the response) with e's headers. */
+static struct MHD_Response *make_response(const struct api_cache *c, const struct entry *e,
+                                          char *body, size_t len, bool gz)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, body,
+                                                                                   free);
+    if (resp == NULL)
+        return NULL;
+    char etag[64];
+    etag_of(c, e, gz, etag, sizeof etag);
+    api_common_headers(resp, e->ctype);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+                            e->vary_auth ? "Accept, Accept-Encoding, Authorization"
+                                         : "Accept, Accept-Encoding");
+    if (gz)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    return resp;
+}
+
+/* The gzip form of body (level 6, or 1 above 256 KiB: the loop waits for
+ * it); NULL when it fails or would not be smaller. */
+static char *gzip_of(const char *body, size_t len, size_t *out_len)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    int level = len > 256u * 1024u ? 1 : 6;
+    if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    size_t cap = deflateBound(&zs, (uLong)len) + 32;
+    char *out = malloc(cap);
+    if (out == NULL) {
+        deflateEnd(&zs);
+        return NULL;
+    }
+    zs.next_in = (Bytef *)body;
+    zs.avail_in = (uInt)len;
+    zs.next_out = (Bytef *)out;
+    zs.avail_out = (uInt)cap;
+    int rc = deflate(&zs, Z_FINISH);
+    *out_len = zs.total_out;
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END || *out_len >= len) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* ---- answering ---------------------------------------------------------- */
+
+static bool fresh(const struct entry *e, const struct api_cache_spec *sp, bool vary_auth,
+                  int64_t now)
+{
+    if (e->id == NULL || e->epoch != sp->epoch || e->vary_auth != vary_auth)
+        return false;
+    return e->gen == sp->gen || now < e->built_us + e->floor_us;
+}
+
+/* Builds e's body from spec. Returns 0, or -1 when the builder answered r. */
+static int build(struct api_cache *c, struct entry *e, struct api_req *r,
+                 const struct api_cache_spec *sp, bool vary_auth)
+{
+    int64_t t0 = mono_us();
+    size_t len = 0;
+    unsigned status = 200;
+    char *body = sp->build(r, sp->arg, &len, &status);
+    if (body == NULL)
+        return -1;
+    size_t before = entry_bytes(e);
+    drop_responses(e);
+    e->serial = ++c->serial;
+    e->ctype = sp->ctype;
+    e->vary_auth = vary_auth;
+    e->id = make_response(c, e, body, len, false);
+    if (e->id == NULL) {
+        free(body);
+        account(c, e, before);
+        return 0; /* e stays empty: answered 500 by the caller */
+    }
+    e->body = body;
+    e->len = len;
+    e->status = status;
+    e->gen = sp->gen;
+    e->epoch = sp->epoch;
+    int64_t t1 = mono_us();
+    int64_t stale = sp->stale_ms < 0 ? 0 : sp->stale_ms;
+    e->built_us = t1;
+    e->floor_us = 8 * (t1 - t0);
+    if (e->floor_us > stale * 1000)
+        e->floor_us = stale * 1000;
+    c->st.builds++;
+    account(c, e, before);
+    return 0;
+}
+
+/* Answers r with e's gzip variant when it accepts one, else identity. */
+static void answer(struct api_cache *c, struct entry *e, struct api_req *r, bool kept)
+{
+    bool want_gz = e->len >= API_CACHE_GZIP_MIN &&
+                   api_accepts_gzip(api_req_header(r, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    if (want_gz && e->gz == NULL && !e->gz_none) {
+        size_t before = entry_bytes(e), zlen = 0;
+        char *z = gzip_of(e->body, e->len, &zlen);
+        e->gz = z ? make_response(c, e, z, zlen, true) : NULL;
+        if (e->gz == NULL) {
+            free(z);
+            e->gz_none = true;
+        } else {
+            e->gz_len = zlen;
+        }
+        if (kept)
+            account(c, e, before);
+    }
+    bool gz = want_gz && e->gz != NULL;
+    char etag[64];
+    etag_of(c, e, gz, etag, sizeof etag);
+    if (api_etag_matches(api_req_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH), etag)) {
+        c->st.not_modified++;
+        api_reply_header(r, MHD_HTTP_HEADER_ETAG, etag);
+        api_reply_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+        api_reply_header(r, MHD_HTTP_HEADER_VARY,
+                         e->vary_auth ? "Accept, Accept-Encoding, Authorization"
+                                      : "Accept, Accept-Encoding");
+        api_reply(r, 304, e->ctype, NULL, 0);
+        return;
+    }
+    api_reply_shared(r, e->status, gz ? e->gz : e->id, kept);
+}
+
+void api_cache_reply(struct api_req *r, const struct api_cache_spec *sp)
+{
+    struct api_cache *c = r->api->cache;
+    const struct api_ops *ops = r->api->ops;
+    bool vary_auth = ops->read_requires_token && ops->read_requires_token(r->api->ctx);
+    if (c == NULL) { /* out of memory at start: no cache */
+        size_t len = 0;
+        unsigned status = 200;
+        char *body = sp->build(r, sp->arg, &len, &status);
+        if (body != NULL)
+            api_reply(r, status, sp->ctype, body, len);
+        return;
+    }
+    uint64_t h = key_hash(sp->key);
+    struct entry *e = lookup(c, sp->key, h);
+    int64_t now = mono_us();
+    if (e != NULL && fresh(e, sp, vary_auth, now)) {
+        c->st.hits++;
+        lru_front(c, e);
+        answer(c, e, r, true);
+        return;
+    }
+    bool created = e == NULL;
+    if (created && (e = insert(c, sp->key, h, sp->pinned)) == NULL) {
+        api_error(r, 500, "internal", "out of memory");
+        return;
+    }
+    if (build(c, e, r, sp, vary_auth) != 0 || e->id == NULL) {
+        if (e->id == NULL) {
+            if (r->state == REQ_BODY)
+                api_error(r, 500, "internal", "out of memory");
+            table_remove(c, e);
+        }
+        return;
+    }
+    lru_front(c, e);
+    if (!e->pinned && entry_bytes(e) > API_CACHE_BYTES_MAX / 4) {
+        /* too big to keep: r holds the only reference from here on */
+        struct MHD_Response *id = e->id, *gz = e->gz;
+        e->id = e->gz = NULL;
+        struct entry tmp = *e;
+        tmp.id = id;
+        tmp.gz = gz;
+        table_remove(c, e);
+        answer(c, &tmp, r, false);
+        if (r->resp != tmp.id && tmp.id)
+            MHD_destroy_response(tmp.id);
+        if (r->resp != tmp.gz && tmp.gz)
+            MHD_destroy_response(tmp.gz);
+        return;
+    }
+    evict(c, e);
+    answer(c, e, r, true);
+}
