@@ -4,11 +4,18 @@
  * response time per UTC day) and GET /api/v1/daily?days=N (the ratio of
  * every target per day: the status page's 90-day bars). days: 1..400,
  * default 90, the last one being today (UTC).
+ *
+ * Both are cached (api_cache.h) for the UTC day: a target's until the store
+ * commits more of its history, the list of every target (one store query
+ * per target to build) until its history changed and at most
+ * API_CACHE_DAILY_STALE_MS.
  */
 #include "service/api_h.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "service/api_cache.h"
 #include "service/store.h"
 #include "web/render_api.h"
 
@@ -49,11 +56,41 @@ static void to_view(const struct store_bucket *b, struct view_day *d, size_t n)
     }
 }
 
+struct daily_q {
+    struct store *st;
+    const struct view_service *s;
+    const char *name;
+    size_t days;
+};
+
+static char *build_daily(struct api_req *r, void *arg, size_t *len, unsigned *status)
+{
+    (void)status;
+    const struct daily_q *q = arg;
+    size_t days = q->days;
+    char *body = NULL;
+    struct store_bucket *b = calloc(days, sizeof *b);
+    struct view_day *d = calloc(days, sizeof *d);
+    if (b == NULL || d == NULL) {
+        api_error(r, 500, "internal", "out of memory");
+    } else if (store_daily(q->st, q->name, api_req_now_ms(r), days, b) != 0) {
+        api_error(r, 500, "internal", "the daily history could not be read");
+    } else {
+        to_view(b, d, days);
+        body = render_api_daily(q->name, d, days, len);
+        if (body == NULL)
+            api_error(r, 500, "internal", "out of memory");
+    }
+    free(b);
+    free(d);
+    return body;
+}
+
 void api_h_daily(struct api_req *r)
 {
-    const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
     const char *name = api_req_cap(r, 0);
-    if (s == NULL || view_target_find(s, name) == NULL) {
+    const struct view_target *t = api_req_target(r, name);
+    if (t == NULL) {
         api_error(r, 404, "not_found", "no target named '%s'", name);
         return;
     }
@@ -61,29 +98,28 @@ void api_h_daily(struct api_req *r)
     struct store *st = days ? store_of(r) : NULL;
     if (st == NULL)
         return;
-    struct store_bucket *b = calloc(days, sizeof *b);
-    struct view_day *d = calloc(days, sizeof *d);
-    if (b == NULL || d == NULL) {
-        api_error(r, 500, "internal", "out of memory");
-    } else if (store_daily(st, name, api_req_now_ms(r), days, b) != 0) {
-        api_error(r, 500, "internal", "the daily history could not be read");
-    } else {
-        to_view(b, d, days);
-        size_t len = 0;
-        char *body = render_api_daily(name, d, days, &len);
-        api_reply_json(r, 200, body, len);
-    }
-    free(b);
-    free(d);
+    struct daily_q q = {.st = st, .name = t->name, .days = days};
+    char key[CFG_NAME_MAX + 48];
+    snprintf(key, sizeof key, "daily %s %zu", t->name, days);
+    struct api_cache_spec sp = {
+        .key = key,
+        .gen = t->history_generation,
+        .epoch = (uint64_t)(api_req_now_ms(r) / 86400000),
+        .ctype = "application/json",
+        .build = build_daily,
+        .arg = &q,
+    };
+    api_cache_reply(r, &sp);
 }
 
-void api_h_daily_all(struct api_req *r)
+static char *build_daily_all(struct api_req *r, void *arg, size_t *len, unsigned *status)
 {
-    const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
-    size_t days = days_param(r);
-    struct store *st = days ? store_of(r) : NULL;
-    if (st == NULL)
-        return;
+    (void)status;
+    const struct daily_q *q = arg;
+    const struct view_service *s = q->s;
+    struct store *st = q->st;
+    size_t days = q->days;
+    char *body = NULL;
     size_t n = s != NULL ? s->ntargets : 0;
     struct store_bucket *b = calloc(days, sizeof *b);
     struct view_day *d = calloc(n ? n * days : 1, sizeof *d);
@@ -99,11 +135,37 @@ void api_h_daily_all(struct api_req *r)
     if (!ok) {
         api_error(r, 500, "internal", "the daily history could not be read");
     } else {
-        size_t len = 0;
-        char *body = render_api_daily_all(names, n, d, days, &len);
-        api_reply_json(r, 200, body, len);
+        body = render_api_daily_all(names, n, d, days, len);
+        if (body == NULL)
+            api_error(r, 500, "internal", "out of memory");
     }
     free(b);
     free(d);
     free(names);
+    return body;
+}
+
+void api_h_daily_all(struct api_req *r)
+{
+    const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
+    size_t days = days_param(r);
+    struct store *st = days ? store_of(r) : NULL;
+    if (st == NULL)
+        return;
+    struct daily_q q = {.st = st, .s = s, .days = days};
+    char key[48];
+    snprintf(key, sizeof key, "daily-all %zu", days);
+    /* the targets and their history: a change of either is a new state */
+    uint64_t gen = s ? s->history_generation * 1000003u + s->generation : 0;
+    struct api_cache_spec sp = {
+        .key = key,
+        .gen = gen,
+        .epoch = (uint64_t)(api_req_now_ms(r) / 86400000),
+        .stale_ms = API_CACHE_DAILY_STALE_MS,
+        .pinned = days == DAYS_DEFAULT,
+        .ctype = "application/json",
+        .build = build_daily_all,
+        .arg = &q,
+    };
+    api_cache_reply(r, &sp);
 }

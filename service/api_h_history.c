@@ -2,13 +2,18 @@
  * api_h_history.c: GET /api/v1/targets/{name}/results (since, until, limit,
  * cursor) and .../incidents (limit, cursor), read from the loop thread's
  * store connection, newest first, paged with the store's opaque cursor.
+ * Each page is cached (api_cache.h) by target and query until the store
+ * commits more history of that target (view_target.history_generation).
  */
 #include "service/api_h.h"
 
+#include <inttypes.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "service/api_cache.h"
 #include "service/api_parse.h"
 #include "service/store.h"
 #include "web/render_api.h"
@@ -120,12 +125,12 @@ static void page_free(struct page *p)
 }
 
 /* Common checks: the target exists, limit and cursor parse. Returns the
- * store, or NULL after answering. */
-static struct store *history_start(struct api_req *r, size_t *limit, const char **cursor)
+ * store, or NULL after answering; *t the target. */
+static struct store *history_start(struct api_req *r, size_t *limit, const char **cursor,
+                                   const struct view_target **t)
 {
-    const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
     const char *name = api_req_cap(r, 0);
-    if (s == NULL || view_target_find(s, name) == NULL) {
+    if ((*t = api_req_target(r, name)) == NULL) {
         api_error(r, 404, "not_found", "no target named '%s'", name);
         return NULL;
     }
@@ -158,11 +163,63 @@ static void store_failed(struct api_req *r, struct store *st, int rc)
         api_error(r, 500, "internal", "the history could not be read");
 }
 
+/* What a page is built from. */
+struct query {
+    struct store *st;
+    int64_t since, until;
+    size_t limit;
+    const char *cursor;
+};
+
+static char *build_results(struct api_req *r, void *arg, size_t *len, unsigned *status)
+{
+    (void)status;
+    const struct query *q = arg;
+    struct page p = {.keep = json_array()};
+    char next[STORE_CURSOR_MAX] = "";
+    char *body = NULL;
+    int rc = p.keep ? store_results(q->st, api_req_cap(r, 0), q->since, q->until, q->limit,
+                                    q->cursor, on_row, &p, next, sizeof next)
+                    : STORE_ENOMEM;
+    if (rc != 0 || p.oom) {
+        store_failed(r, q->st, p.oom ? STORE_ENOMEM : rc);
+    } else {
+        body = render_api_results(api_req_cap(r, 0), p.runs, p.n, next, len);
+        if (body == NULL)
+            api_error(r, 500, "internal", "out of memory");
+    }
+    page_free(&p);
+    return body;
+}
+
+static char *build_incidents(struct api_req *r, void *arg, size_t *len, unsigned *status)
+{
+    (void)status;
+    const struct query *q = arg;
+    struct page p = {.keep = json_array()};
+    char next[STORE_CURSOR_MAX] = "";
+    char *body = NULL;
+    int rc = p.keep ? store_incidents(q->st, api_req_cap(r, 0), q->limit, q->cursor,
+                                      on_incident, &p, next, sizeof next)
+                    : STORE_ENOMEM;
+    if (rc != 0 || p.oom) {
+        store_failed(r, q->st, p.oom ? STORE_ENOMEM : rc);
+    } else {
+        body = render_api_incidents(api_req_cap(r, 0), p.inc, p.n, next, api_req_now_ms(r),
+                                    len);
+        if (body == NULL)
+            api_error(r, 500, "internal", "out of memory");
+    }
+    page_free(&p);
+    return body;
+}
+
 void api_h_results(struct api_req *r)
 {
     size_t limit;
     const char *cursor, *why = NULL;
-    struct store *st = history_start(r, &limit, &cursor);
+    const struct view_target *t;
+    struct store *st = history_start(r, &limit, &cursor, &t);
     if (st == NULL)
         return;
     int64_t since = 0, until = 0;
@@ -180,40 +237,40 @@ void api_h_results(struct api_req *r)
         api_error(r, 400, "bad_request", "since must be before until");
         return;
     }
-    struct page p = {.keep = json_array()};
-    char next[STORE_CURSOR_MAX] = "";
-    int rc = p.keep ? store_results(st, api_req_cap(r, 0), since, until, limit, cursor, on_row,
-                                    &p, next, sizeof next)
-                    : STORE_ENOMEM;
-    if (rc != 0 || p.oom) {
-        store_failed(r, st, p.oom ? STORE_ENOMEM : rc);
-    } else {
-        size_t len = 0;
-        char *body = render_api_results(api_req_cap(r, 0), p.runs, p.n, next, &len);
-        api_reply_json(r, 200, body, len);
-    }
-    page_free(&p);
+    struct query q = {st, since, until, limit, cursor};
+    char key[API_URL_MAX + 160];
+    snprintf(key, sizeof key, "results %s %" PRId64 " %" PRId64 " %zu %s", t->name, since,
+             until, limit, cursor ? cursor : "");
+    struct api_cache_spec sp = {
+        .key = key,
+        .gen = t->history_generation,
+        .ctype = "application/json",
+        .build = build_results,
+        .arg = &q,
+    };
+    api_cache_reply(r, &sp);
 }
 
+/* The page shows how long open incidents have lasted: a new one each
+ * second at most, or after a change. */
 void api_h_incidents(struct api_req *r)
 {
     size_t limit;
     const char *cursor;
-    struct store *st = history_start(r, &limit, &cursor);
+    const struct view_target *t;
+    struct store *st = history_start(r, &limit, &cursor, &t);
     if (st == NULL)
         return;
-    struct page p = {.keep = json_array()};
-    char next[STORE_CURSOR_MAX] = "";
-    int rc = p.keep ? store_incidents(st, api_req_cap(r, 0), limit, cursor, on_incident, &p,
-                                      next, sizeof next)
-                    : STORE_ENOMEM;
-    if (rc != 0 || p.oom) {
-        store_failed(r, st, p.oom ? STORE_ENOMEM : rc);
-    } else {
-        size_t len = 0;
-        char *body = render_api_incidents(api_req_cap(r, 0), p.inc, p.n, next,
-                                          api_req_now_ms(r), &len);
-        api_reply_json(r, 200, body, len);
-    }
-    page_free(&p);
+    struct query q = {.st = st, .limit = limit, .cursor = cursor};
+    char key[API_URL_MAX + 160];
+    snprintf(key, sizeof key, "incidents %s %zu %s", t->name, limit, cursor ? cursor : "");
+    struct api_cache_spec sp = {
+        .key = key,
+        .gen = t->history_generation,
+        .epoch = (uint64_t)(api_req_now_ms(r) / 1000),
+        .ctype = "application/json",
+        .build = build_incidents,
+        .arg = &q,
+    };
+    api_cache_reply(r, &sp);
 }

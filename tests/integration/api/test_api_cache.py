@@ -1,0 +1,218 @@
+#!/usr/bin/python3
+"""The API's cache of rendered bodies (service/api_cache.c) against the fake
+daemon (api_fake): strong ETags and 304, gzip bodies equal to the identity
+ones, a fresh body after a change (at once for a target's own pages and
+after a write through the API, within API_CACHE_STALE_MAX_MS for the
+lists), a history page rebuilt after a new run, tokens checked before a
+cached body is served, and the LRU's bounds under many distinct queries.
+
+    test_api_cache.py --fake PATH/api_fake
+"""
+import argparse
+import gzip
+import http.client
+import json
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_api as base  # noqa: E402  (Fake, request, bearer)
+
+STALE_MAX_S = 1.0  # API_CACHE_STALE_MAX_MS
+ENTRIES_MAX = 1024  # API_CACHE_ENTRIES_MAX
+BYTES_MAX = 16 << 20  # API_CACHE_BYTES_MAX
+
+
+def cache_stats(fake):
+    words = fake.command("cache").split()
+    return {words[i]: int(words[i + 1]) for i in range(0, len(words), 2)}
+
+
+class Cache(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = base.Fake()
+        cls.port = cls.fake.port4
+
+    @classmethod
+    def tearDownClass(cls):
+        rc, err = cls.fake.stop()
+        assert rc == 0, "api_fake exited %d: %s" % (rc, err)
+
+    def get(self, target, headers=None):
+        return base.request(self.port, "GET", target, headers=headers)
+
+    def test_etag_and_304(self):
+        for path in ("/api/v1/targets", "/api/v1/targets?format=text", "/api/v1/status",
+                     "/api/v1/targets/contoso-mail", "/api/v1/targets/contoso-mail/results",
+                     "/api/v1/targets/contoso-mail/daily?days=7", "/api/v1/daily"):
+            st, h, body = self.get(path)
+            self.assertIn(st, (200, 503), path)
+            etag = h["etag"]
+            self.assertTrue(etag.startswith('"') and etag.endswith('"'), etag)
+            self.assertEqual(h["cache-control"], "no-cache", path)
+            self.assertIn("Accept-Encoding", h["vary"])
+            self.assertNotIn("Authorization", h["vary"])
+            self.assertEqual(h["x-content-type-options"], "nosniff")
+            self.assertIn("default-src 'none'", h["content-security-policy"])
+            # the same body again: the same tag (a cached body, nothing changed)
+            st2, h2, body2 = self.get(path)
+            if path != "/api/v1/status":  # its age in seconds may tick
+                self.assertEqual((h2["etag"], body2), (etag, body), path)
+            for inm in (etag, "W/" + etag, '"nope", ' + etag, "*"):
+                st3, h3, body3 = self.get(path, {"If-None-Match": inm})
+                if h3.get("etag") != etag:  # status: a new second
+                    continue
+                self.assertEqual((st3, body3), (304, b""), "%s %s" % (path, inm))
+                self.assertEqual(h3["cache-control"], "no-cache")
+            st4, _, body4 = self.get(path, {"If-None-Match": '"other"'})
+            self.assertIn(st4, (200, 503))
+            self.assertTrue(body4)
+
+    def test_gzip_round_trip(self):
+        for path in ("/api/v1/targets", "/api/v1/targets?format=text",
+                     "/api/v1/targets/contoso-mail", "/api/v1/daily?days=30"):
+            _, h, plain = self.get(path)
+            st, hz, zipped = self.get(path, {"Accept-Encoding": "gzip"})
+            self.assertEqual(st, 200)
+            if len(plain) < 1024:  # API_CACHE_GZIP_MIN: sent as it is
+                self.assertNotIn("content-encoding", hz)
+                self.assertEqual(zipped, plain)
+                continue
+            self.assertEqual(hz["content-encoding"], "gzip", path)
+            self.assertLess(len(zipped), len(plain))
+            self.assertEqual(gzip.decompress(zipped), plain, path)
+            self.assertNotEqual(hz["etag"], h["etag"])  # another representation
+            self.assertEqual(hz["content-type"], h["content-type"])
+            st, h304, _ = self.get(path, {"Accept-Encoding": "gzip",
+                                          "If-None-Match": hz["etag"]})
+            self.assertEqual(st, 304)
+            # q=0 refuses it; "*" accepts it; identity by default
+            _, hq, bq = self.get(path, {"Accept-Encoding": "gzip;q=0, identity"})
+            self.assertNotIn("content-encoding", hq)
+            self.assertEqual(bq, plain)
+            _, hs, bs = self.get(path, {"Accept-Encoding": "br, *;q=0.5"})
+            self.assertEqual(hs.get("content-encoding"), "gzip")
+            self.assertEqual(gzip.decompress(bs), plain)
+
+    def summary(self, name):
+        _, h, body = self.get("/api/v1/targets")
+        return h["etag"], [t for t in json.loads(body)["targets"] if t["name"] == name][0]
+
+    def test_fresh_after_change(self):
+        etag0, before = self.summary("contoso-vp")
+        _, _, one0 = self.get("/api/v1/targets/contoso-vp")
+        self.assertEqual(self.fake.command("touch contoso-vp"), "ok")
+        # the target's own page: at once
+        _, _, one = self.get("/api/v1/targets/contoso-vp")
+        self.assertEqual(json.loads(one)["consecutive_failures"],
+                         json.loads(one0)["consecutive_failures"] + 1)
+        # the list: within the documented staleness
+        t0 = time.monotonic()
+        while True:
+            etag, now = self.summary("contoso-vp")
+            if now["consecutive_failures"] == before["consecutive_failures"] + 1:
+                break
+            self.assertEqual(etag, etag0)  # a stale body keeps its tag
+            self.assertLess(time.monotonic() - t0, STALE_MAX_S + 0.5, "still stale")
+            time.sleep(0.05)
+        self.assertNotEqual(etag, etag0)
+        st, _, _ = self.get("/api/v1/targets", {"If-None-Match": etag0})
+        self.assertEqual(st, 200)  # the old tag no longer matches
+
+    def test_write_seen_at_once(self):
+        w = base.bearer(base.WRITE)
+        self.get("/api/v1/targets")
+        st, _, _ = base.request(self.port, "PUT", "/api/v1/targets/cache-one",
+                                body={"host": "c1.example.org"}, headers=w)
+        self.assertEqual(st, 201)
+        _, _, body = self.get("/api/v1/targets")
+        self.assertIn("cache-one", [t["name"] for t in json.loads(body)["targets"]])
+        st, _, _ = base.request(self.port, "DELETE", "/api/v1/targets/cache-one", headers=w)
+        self.assertEqual(st, 204)
+        _, _, body = self.get("/api/v1/targets")
+        self.assertNotIn("cache-one", [t["name"] for t in json.loads(body)["targets"]])
+
+    def test_history_after_new_run(self):
+        for path in ("/api/v1/targets/contoso-mail/results?limit=3",
+                     "/api/v1/targets/contoso-mail/daily?days=3"):
+            _, h0, b0 = self.get(path)
+            _, h1, b1 = self.get(path)
+            self.assertEqual((h1["etag"], b1), (h0["etag"], b0))  # cached
+            self.assertEqual(self.fake.command("add-run contoso-mail"), "ok")
+            _, h2, b2 = self.get(path)
+            self.assertNotEqual(h2["etag"], h0["etag"], path)
+            if "results" in path:
+                newest = json.loads(b2)["results"][0]
+                self.assertEqual(newest["duration_seconds"], 0.099)
+        # another target's pages are not rebuilt by it
+        _, ha, _ = self.get("/api/v1/targets/contoso-vp/incidents")
+        self.assertEqual(self.fake.command("add-run contoso-mail"), "ok")
+        _, hb, _ = self.get("/api/v1/targets/contoso-vp/incidents")
+        self.assertEqual(ha["etag"], hb["etag"])
+
+    def test_bad_queries_not_cached(self):
+        st, _, body = self.get("/api/v1/targets/contoso-mail/results?limit=0")
+        self.assertEqual(st, 400, body)
+        st, _, body = self.get("/api/v1/targets/nobody/results")
+        self.assertEqual(st, 404, body)
+        st, _, body = self.get("/api/v1/targets/contoso-mail/results?cursor=bogus")
+        self.assertEqual(st, 400, body)
+
+    def test_lru_bound(self):
+        # distinct history queries: each one a page of its own, never more
+        # than the bounds kept
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        n = ENTRIES_MAX + 600
+        for i in range(n):
+            since = "2020-01-01T00:00:%02d.%03dZ" % (i // 1000, i % 1000)
+            c.request("GET", "/api/v1/targets/contoso-mail/results?since=" + since)
+            r = c.getresponse()
+            r.read()
+            self.assertEqual(r.status, 200)
+        c.close()
+        s = cache_stats(self.fake)
+        self.assertLessEqual(s["entries"], ENTRIES_MAX)
+        self.assertLessEqual(s["bytes"], BYTES_MAX)
+        self.assertGreaterEqual(s["evictions"], n - ENTRIES_MAX)
+        self.assertLessEqual(s["pinned"], 6)
+
+
+class CacheReadToken(unittest.TestCase):
+    """read_requires_token: a cached body is never served without a token."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = base.Fake("--read-token")
+        cls.port = cls.fake.port4
+
+    @classmethod
+    def tearDownClass(cls):
+        rc, err = cls.fake.stop()
+        assert rc == 0, "api_fake exited %d: %s" % (rc, err)
+
+    def test_token_still_needed(self):
+        for path in ("/api/v1/targets", "/api/v1/targets/contoso-mail",
+                     "/api/v1/targets/contoso-mail/results", "/api/v1/status"):
+            st, h, body = base.request(self.port, "GET", path, headers=base.bearer(base.READ))
+            self.assertIn(st, (200, 503), path)
+            self.assertIn("Authorization", h["vary"])
+            for headers in ({}, base.bearer("wrong"), {"If-None-Match": h["etag"]},
+                            {"Accept-Encoding": "gzip"}):
+                st2, _, body2 = base.request(self.port, "GET", path, headers=headers)
+                self.assertEqual(st2, 401, "%s %s" % (path, headers))
+                self.assertNotEqual(body2, body)
+                self.assertEqual(json.loads(body2)["error"], "unauthorized")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--fake", required=True)
+    base.ARGS, rest = ap.parse_known_args()
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
