@@ -190,8 +190,13 @@ static void finish(struct api_probe *p, bool shutdown)
         snprintf(more, sizeof more, "(%zu more lines not kept)", p->tdropped);
         (void)trace_add(p, more, SERVE_PROBE_TRACE_MAX);
     }
+    const struct oa_result *r = shutdown ? NULL : check_result(p->check);
+    enum oa_state st = r != NULL ? oa_result_status(r) : OA_STATE_UNKNOWN;
+    s->view.adhoc[r == NULL                                            ? VIEW_ADHOC_CANCELLED
+                  : st == OA_STATE_OK || st == OA_STATE_WARNING ? VIEW_ADHOC_SUCCESS
+                                                                : VIEW_ADHOC_FAILURE]++;
     struct api_probe_result res = {
-        .r = shutdown ? NULL : check_result(p->check),
+        .r = r,
         .timeout_ms = p->timeout_ms,
         .trace = p->trace,
         .profile = p->profile,
@@ -266,12 +271,14 @@ int serve_probe_start(struct serve *s, const char *host, const char *module, uns
     }
     unsigned sockets = serve_sockets_of(&set.opts);
     if (s->nprobes >= SERVE_PROBE_MAX) {
+        s->view.adhoc[VIEW_ADHOC_REFUSED]++;
         snprintf(err, len,
                  "%zu ad-hoc probes are running, the most at once (%u); try again later",
                  s->nprobes, SERVE_PROBE_MAX);
         return API_PROBE_EBUSY;
     }
     if (!serve_sched_room(s, sockets)) {
+        s->view.adhoc[VIEW_ADHOC_REFUSED]++;
         snprintf(err, len,
                  "the service runs as many checks as it may (%zu of at most %zu, %zu targets "
                  "waiting); try again later",
@@ -345,6 +352,7 @@ void serve_probe_cancel(struct serve *s, struct api_probe *p)
     p->timer = NULL;
     unlink_probe(s, p);
     probe_free(p);
+    s->view.adhoc[VIEW_ADHOC_CANCELLED]++;
     serve_sched_drain(s);
 }
 

@@ -584,6 +584,13 @@ static void service_families(struct out *o, const struct view_service *s)
             sample(o, "", "", o->extra.p, fmt_u(v, sizeof v, s->hooks[k][x]));
         }
     }
+    family(o, "oaprobe_adhoc_probes_total", "counter",
+           "Ad-hoc /probe checks of hosts with a module, by outcome");
+    for (unsigned k = 0; k < VIEW_ADHOC__COUNT; k++) {
+        wbuf_reset(&o->extra);
+        label(&o->extra, "outcome", view_adhoc_name((enum view_adhoc)k));
+        sample(o, "", "", o->extra.p, fmt_u(v, sizeof v, s->adhoc[k]));
+    }
     family(o, "oaprobe_start_time_seconds", "gauge", "Start time of the service in Unix seconds");
     sample(o, "", "", NULL, fmt_ms(v, sizeof v, s->started_at_ms));
     family(o, "oaprobe_build_info", "gauge", "A metric with a constant '1' value labeled by version");

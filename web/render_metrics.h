@@ -31,7 +31,10 @@
  *   oaprobe_schedule_lag_seconds  histogram of run start lateness
  *   oaprobe_config_last_reload_successful,
  *   oaprobe_config_last_reload_success_timestamp_seconds,
- *   oaprobe_hook_deliveries_total{kind,outcome}, oaprobe_start_time_seconds,
+ *   oaprobe_hook_deliveries_total{kind,outcome},
+ *   oaprobe_adhoc_probes_total{outcome} (/probe?target=HOST&module=M:
+ *                                 success, failure, refused, cancelled),
+ *   oaprobe_start_time_seconds,
  *   oaprobe_build_info{version}                             (service)
  *
  * On /metrics every per-target series carries `target` (the configured

@@ -47,6 +47,17 @@ int view_window_from_name(const char *name, enum view_window *out)
     return -1;
 }
 
+static const char *const adhoc_names[] = {
+#define VIEW_ADHOC_NAME_(e, name) name,
+    VIEW_ADHOC_OUTCOMES(VIEW_ADHOC_NAME_)
+#undef VIEW_ADHOC_NAME_
+};
+
+const char *view_adhoc_name(enum view_adhoc a)
+{
+    return (unsigned)a < VIEW_ADHOC__COUNT ? adhoc_names[a] : NULL;
+}
+
 const char *view_hook_kind_name(enum view_hook_kind k)
 {
     return (unsigned)k < VIEW_HOOK__COUNT ? hook_names[k] : NULL;

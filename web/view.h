@@ -93,6 +93,31 @@ enum view_outcome {
 const char *view_hook_kind_name(enum view_hook_kind k);
 const char *view_outcome_name(enum view_outcome o);
 
+/* ---- ad-hoc probes (/probe?target=HOST&module=M) --------------------- */
+
+/*
+ * X(ENUM, "outcome label"): how one ad-hoc probe ended.
+ *   success    answered, probe_success 1
+ *   failure    answered, probe_success 0 (a timeout included)
+ *   refused    503: the cap of ad-hoc probes or of checks was reached
+ *   cancelled  the client went away, or the service stopped
+ */
+#define VIEW_ADHOC_OUTCOMES(X)  \
+    X(SUCCESS, "success")       \
+    X(FAILURE, "failure")       \
+    X(REFUSED, "refused")       \
+    X(CANCELLED, "cancelled")
+
+enum view_adhoc {
+#define VIEW_ADHOC_ENUM_(e, name) VIEW_ADHOC_##e,
+    VIEW_ADHOC_OUTCOMES(VIEW_ADHOC_ENUM_)
+#undef VIEW_ADHOC_ENUM_
+    VIEW_ADHOC__COUNT
+};
+
+/* view_adhoc_name: the label value above; NULL when out of range. */
+const char *view_adhoc_name(enum view_adhoc a);
+
 /* ---- schedule lag histogram ------------------------------------------ */
 
 /* Upper bounds (seconds) of the schedule lag histogram buckets; a last,
@@ -221,6 +246,8 @@ struct view_service {
     struct view_hist lag;         /* schedule lag of every run start */
     uint64_t hooks[VIEW_HOOK__COUNT][VIEW_OUTCOME__COUNT];
                                   /* hook deliveries by kind and outcome */
+    uint64_t adhoc[VIEW_ADHOC__COUNT];
+                                  /* ad-hoc /probe checks by outcome */
     const struct view_target *const *targets;
     size_t ntargets;
 

@@ -334,6 +334,16 @@ scrape_configs:
                 self.host("healthy"), "tls", scrape=4)[0] == 200, 5)
             print("round %d: places free %.3f s after 8 clients left"
                   % (round_, time.monotonic() - t0))
+        # counted: 8 + 1 failures (tarpit + healthy tls at the start), refusals,
+        # the 24 clients that left
+        st, metrics, _ = self.get("/metrics")
+        counts = {o: int(self.metric(metrics, 'oaprobe_adhoc_probes_total{outcome="%s"}' % o))
+                  for o in ("success", "failure", "refused", "cancelled")}
+        print("oaprobe_adhoc_probes_total: %s" % counts)
+        self.assertEqual(counts["failure"], PROBE_MAX)
+        self.assertEqual(counts["cancelled"], 3 * PROBE_MAX)
+        self.assertGreaterEqual(counts["refused"], 4)
+        self.assertGreaterEqual(counts["success"], 3)
         # the loop never waited for the probes: the schedule lag of every run
         lags = sorted(r[0] for r in self.q("SELECT lag_ms FROM runs"))
         print("tick: %d runs, schedule lag max %d ms" % (len(lags), lags[-1]))

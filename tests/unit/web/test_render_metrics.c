@@ -199,6 +199,10 @@ static void test_metrics(void **state)
     has_line(m, "oaprobe_config_last_reload_success_timestamp_seconds 1763686400.000");
     has_line(m, "oaprobe_hook_deliveries_total{kind=\"webhook\",outcome=\"retry\"} 2");
     has_line(m, "oaprobe_hook_deliveries_total{kind=\"exec\",outcome=\"dropped\"} 0");
+    has_line(m, "oaprobe_adhoc_probes_total{outcome=\"success\"} 7");
+    has_line(m, "oaprobe_adhoc_probes_total{outcome=\"failure\"} 0");
+    has_line(m, "oaprobe_adhoc_probes_total{outcome=\"refused\"} 3");
+    has_line(m, "oaprobe_adhoc_probes_total{outcome=\"cancelled\"} 0");
     has_line(m, "oaprobe_build_info{version=\"0.1.0\"} 1");
 #undef LINE
 

@@ -281,6 +281,8 @@ struct views *views_new(void)
     v->svc.hooks[VIEW_HOOK_WEBHOOK][VIEW_OUTCOME_RETRY] = 2;
     v->svc.hooks[VIEW_HOOK_ALERTMANAGER][VIEW_OUTCOME_SUCCESS] = 9;
     v->svc.hooks[VIEW_HOOK_EXEC][VIEW_OUTCOME_FAILURE] = 1;
+    v->svc.adhoc[VIEW_ADHOC_SUCCESS] = 7;
+    v->svc.adhoc[VIEW_ADHOC_REFUSED] = 3;
     v->svc.targets = v->ptrs;
     v->svc.ntargets = VIEWS_N;
     return v;
