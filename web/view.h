@@ -252,9 +252,10 @@ struct view_service {
     size_t ntargets;
 
     /* change counters (service/api_cache.h): generation is bumped with
-     * every change of a target or of the fields above (not by lag and hooks,
-     * which only /metrics shows); history_generation with every committed
-     * write the history routes read (runs, incidents, retention). */
+     * every change of a target or of the fields above (not by lag, hooks
+     * and adhoc, which only /metrics shows, uncached); history_generation
+     * with every committed write the history routes read (runs, incidents,
+     * retention). */
     uint64_t generation;
     uint64_t history_generation;
 };
