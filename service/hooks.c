@@ -77,7 +77,7 @@ static void grow_buckets(struct hooks *h)
     h->nbuckets = n;
 }
 
-static struct alert_state *alert_get(struct hooks *h, const char *name, bool create)
+struct alert_state *hooks_alert_get(struct hooks *h, const char *name, bool create)
 {
     struct target_alert **p = alert_slot(h, name);
     if (*p != NULL || !create)
@@ -324,8 +324,8 @@ static enum oa_diag_code worst_code(const struct view_target *t)
     return t->codes != NULL && t->ncodes > 0 ? t->codes[0] : OA_DIAG__COUNT;
 }
 
-static void notify(struct hooks *h, const struct view_target *t, struct alert_state *s,
-                   struct alert_step step, int64_t now_ms)
+void hooks_notify(struct hooks *h, const struct view_target *t, struct alert_state *s,
+                  struct alert_step step, int64_t now_ms)
 {
     const struct cfg *cfg = h->cfg;
     const char *ext = cfg->external_url != NULL ? cfg->external_url : "";
@@ -425,7 +425,7 @@ void hooks_on_result(struct hooks *h, const struct view_target *t, enum oa_state
     (void)from;
     if (h == NULL || t == NULL || t->name == NULL || h->cfg == NULL)
         return;
-    struct alert_state *s = alert_get(h, t->name, true);
+    struct alert_state *s = hooks_alert_get(h, t->name, true);
     if (s == NULL)
         return;
     enum oa_state status = view_target_pending(t) ? OA_STATE_SKIPPED : t->status;
@@ -442,8 +442,10 @@ void hooks_on_result(struct hooks *h, const struct view_target *t, enum oa_state
     if (step.event != ALERT_NONE)
         hooks_logf(h, "alert %s: %s (%s)", t->name, alert_event_name(step.event),
                    oa_state_name(s->firing ? s->severity : status));
+    if (step.event != ALERT_NONE)
+        hooks_alert_save(h, t, s, step.event);
     if (step.event != ALERT_NONE || step.am_push)
-        notify(h, t, s, step, now_ms);
+        hooks_notify(h, t, s, step, now_ms);
 }
 
 void hooks_forget(struct hooks *h, const struct view_target *t, int64_t now_ms)
@@ -457,7 +459,8 @@ void hooks_forget(struct hooks *h, const struct view_target *t, int64_t now_ms)
     if (a->st.firing && h->cfg != NULL) {
         struct alert_step step = alert_update(&a->st, OA_STATE_OK, OA_DIAG__COUNT, false, 0,
                                               now_ms);
-        notify(h, t, &a->st, step, now_ms);
+        hooks_alert_save(h, t, &a->st, step.event);
+        hooks_notify(h, t, &a->st, step, now_ms);
     }
     *p = a->next;
     h->nalerts--;

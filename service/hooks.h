@@ -36,6 +36,11 @@
  * secret (render_alert reads no setting of a target; the environment is
  * built from scratch, not inherited).
  *
+ * Alert states of firing targets and the API's maintenance windows are
+ * stored through the writer and read back at start (hooks_alert_restore,
+ * hooks_maint_restore): a restart sends no second page and keeps the
+ * windows.
+ *
  * Everything runs on the loop thread.
  */
 #ifndef OAPROBE_SERVICE_HOOKS_H
@@ -91,8 +96,22 @@ void hooks_on_result(struct hooks *h, const struct view_target *t, enum oa_state
                      int64_t now_ms);
 
 /* hooks_forget: t is removed (reload, API DELETE): its alert, if firing, is
- * resolved now, and its state dropped. */
+ * resolved now, and its state dropped (from the store too). */
 void hooks_forget(struct hooks *h, const struct view_target *t, int64_t now_ms);
+
+/*
+ * hooks_alert_restore: at start, before the first run, the alert states
+ * stored by the previous process (read on st, the loop's connection). A
+ * firing target still configured (find(ctx, name) returns it) goes on
+ * firing: no new firing notification; reminders follow remind_every from
+ * the stored last notification; the first run re-sends to Alertmanager
+ * with the same startsAt (and labels, so the same fingerprint); a good
+ * run resolves it once. A target no longer configured is resolved now
+ * (webhooks, exec, Alertmanager) and its record deleted.
+ */
+void hooks_alert_restore(struct hooks *h, struct store *st,
+                         const struct view_target *(*find)(void *ctx, const char *name),
+                         void *ctx, int64_t now_ms);
 
 /* hooks_cfg: the configuration in use (for /probe's modules). */
 const struct cfg *hooks_cfg(const struct hooks *h);

@@ -1,7 +1,7 @@
 /*
  * hooks_int.h: what hooks.c (state, decisions, HTTP deliveries),
- * hooks_exec.c (exec hooks) and hooks_maint.c (windows) share. Not for
- * other modules.
+ * hooks_exec.c (exec hooks), hooks_maint.c (windows) and hooks_state.c
+ * (alert states in the store) share. Not for other modules.
  */
 #ifndef OAPROBE_SERVICE_HOOKS_INT_H
 #define OAPROBE_SERVICE_HOOKS_INT_H
@@ -83,6 +83,19 @@ void hooks_record(struct delivery *d, enum view_outcome o, int status);
 
 /* hooks_attempt_done: an attempt ended: success, or retry / give up. */
 void hooks_attempt_done(struct delivery *d, bool ok, int status, const char *why);
+
+/* hooks_alert_get: the alert state of target name (created when absent and
+ * create), or NULL. */
+struct alert_state *hooks_alert_get(struct hooks *h, const char *name, bool create);
+
+/* hooks_notify: send what step asks for about t (state s) at now_ms. */
+void hooks_notify(struct hooks *h, const struct view_target *t, struct alert_state *s,
+                  struct alert_step step, int64_t now_ms);
+
+/* hooks_alert_save: keep s in the store after event (hooks_state.c):
+ * firing or reminder write the record, resolved deletes it. */
+void hooks_alert_save(struct hooks *h, const struct view_target *t, const struct alert_state *s,
+                      enum alert_event event);
 
 /* hooks_http_start: start d's POST (an attempt). Returns 0, or -1 with why. */
 int hooks_http_start(struct delivery *d, char *why, size_t len);

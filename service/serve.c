@@ -223,7 +223,6 @@ static int setup(struct serve *s, const struct args *a, const sigset_t *sigs)
     }
     serve_restore_api_targets(s);
     serve_restore(s);
-    hooks_maint_restore(s->hooks, s->st, loop_wall_ms());
     s->sigfd = signalfd(-1, sigs, SFD_NONBLOCK | SFD_CLOEXEC);
     if (s->sigfd < 0 || loop_fd_add(s->loop, s->sigfd, EPOLLIN, on_signal, s) != 0 ||
         loop_fd_add(s->loop, store_writer_fd(s->w), EPOLLIN, serve_writer_ready, s) != 0) {

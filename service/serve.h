@@ -49,6 +49,8 @@ struct api_probe_result;
                                          * after its deadline is stopped (a
                                          * timeout) and answered */
 #define SERVE_PROBE_TRACE_MAX (64u * 1024u) /* bytes of a debug probe's trace */
+#define SERVE_STREAK_MAX 100            /* runs read for the counters at start (the
+                                         * largest threshold) */
 
 /* A caller of run_now waiting for the run in flight. */
 struct serve_waiter {
@@ -254,8 +256,9 @@ int64_t serve_phase_ms(const char *name, int64_t interval_ms);
 
 /* ---- state (serve_state.c) ---- */
 
-/* serve_restore: latest run, open incident and uptime of every target
- * from the store. */
+/* serve_restore: latest run, open incident, consecutive counters and
+ * uptime of every target from the store; then alerting's firing alerts
+ * and the API's maintenance windows. */
 void serve_restore(struct serve *s);
 
 /* serve_restore_api_targets: the targets added through the API (stored),

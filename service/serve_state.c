@@ -1,6 +1,7 @@
 /*
  * serve_state.c: what `oaprobe serve` keeps in the store and reads back:
- * each target's state at start (latest run, open incident, uptime), the
+ * each target's state at start (latest run, open incident, the thresholds'
+ * counters, uptime; alerting's firing alerts and API windows), the
  * API targets, the writer's completions (logged when they fail; a committed
  * run refreshes its target's uptime, at most once a minute), and retention.
  *
@@ -62,10 +63,6 @@ static int restore_latest(void *arg, const struct store_row *row)
     free(t->latest_json);
     t->latest_json = row->result_json ? strdup(row->result_json) : NULL;
     v->latest_json = t->latest_json;
-    if (v->last_status == OA_STATE_OK)
-        v->consecutive_successes = 1;
-    else
-        v->consecutive_failures = 1;
     v->status = OA_STATE_OK; /* unless an incident is open (below) */
     view_touch(&s->view, v);
     return 0;
@@ -87,6 +84,28 @@ static int newest_incident(void *arg, const struct store_incident *inc)
     return 1; /* the first is the newest */
 }
 
+/* The thresholds' consecutive counters: the latest runs in a row of the
+ * same kind, as the store has them (at most SERVE_STREAK_MAX, which is also
+ * the largest threshold: enough for every decision). */
+static void restore_streak(struct serve *s, struct view_target *v)
+{
+    int bad = 0;
+    size_t n = 0;
+    if (store_streak(s->st, v->name, SERVE_STREAK_MAX, &bad, &n) < 0) {
+        serve_log("store: cannot read the latest runs of %s: %s", v->name, store_errmsg(s->st));
+        n = 1;
+        bad = v->last_status != OA_STATE_OK;
+    }
+    v->consecutive_failures = bad ? (unsigned)n : 0;
+    v->consecutive_successes = bad ? 0 : (unsigned)n;
+}
+
+static const struct view_target *find_view(void *ctx, const char *name)
+{
+    struct serve_target *t = serve_find(ctx, name);
+    return t != NULL ? &t->v : NULL;
+}
+
 void serve_restore(struct serve *s)
 {
     int rc = store_latest_all(s->st, restore_latest, s);
@@ -98,6 +117,7 @@ void serve_restore(struct serve *s)
         struct view_target *v = &t->v;
         if (v->last_run_ms != 0) {
             restored++;
+            restore_streak(s, v);
             struct newest n = {0};
             char cursor[STORE_CURSOR_MAX];
             rc = store_incidents(s->st, v->name, 1, NULL, newest_incident, &n, cursor,
@@ -119,6 +139,9 @@ void serve_restore(struct serve *s)
     }
     serve_log("restored the state of %zu of %zu targets from the store (%zu open incidents)",
               restored, s->ntargets, open);
+    /* alerting: firing alerts (no second page) and the API's windows */
+    hooks_alert_restore(s->hooks, s->st, find_view, s, loop_wall_ms());
+    hooks_maint_restore(s->hooks, s->st, loop_wall_ms());
 }
 
 struct api_restore {

@@ -27,6 +27,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -245,6 +246,128 @@ class Restart(unittest.TestCase):
         self.assertEqual(self.q("SELECT count(*) FROM maintenance"), [(1,)])
         self.clean_db()
         print("maintenance: ids %s %s %s, then %s" % (keep, short, weekly, w4["id"]))
+
+    # ------------------------------------------------------------ firing alerts
+
+    def alertmanager(self, rx_port):
+        port = free_port()
+        cfg = os.path.join(self.tmp, "am.yml")
+        with open(cfg, "w") as f:
+            f.write("route:\n  receiver: rx\n  group_by: [alertname, target]\n"
+                    "  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n"
+                    "receivers:\n  - name: rx\n    webhook_configs:\n"
+                    "      - url: http://127.0.0.1:%d/am\n        send_resolved: true\n" % rx_port)
+        log = open(os.path.join(self.tmp, "am.log"), "w")
+        self.addCleanup(log.close)
+        p = subprocess.Popen(["/usr/bin/prometheus-alertmanager", "--config.file=" + cfg,
+                              "--storage.path=" + os.path.join(self.tmp, "am-data"),
+                              "--web.listen-address=127.0.0.1:%d" % port,
+                              "--cluster.listen-address="], stdout=log, stderr=log)
+        self.procs.append(p)
+
+        def ready():
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/-/ready" % port, timeout=2) as r:
+                    return r.status == 200
+            except Exception:
+                return False
+        sl.wait_for("alertmanager", ready, 30)
+        return port
+
+    @staticmethod
+    def am_alerts(port, target):
+        with urllib.request.urlopen("http://127.0.0.1:%d/api/v2/alerts?active=true&silenced=true"
+                                    "&inhibited=true&unprocessed=true" % port, timeout=10) as r:
+            return [a for a in json.loads(r.read()) if a["labels"].get("target") == target]
+
+    @staticmethod
+    def am_rx(rx, target):
+        return [b["status"] for b in rx.bodies()
+                if any(a["labels"]["target"] == target for a in b["alerts"])]
+
+    def failures(self, name):
+        st, doc = self.http("GET", "/api/v1/targets/%s" % name)
+        return doc.get("consecutive_failures", -1) if st == 200 else -1
+
+    def test_firing_survives_restart(self):
+        amrx = Receiver()
+        self.addCleanup(amrx.close)
+        am = self.alertmanager(amrx.port)
+        both = self.config([("healthy", "flappy"), ("backend_down_6004", "gone")], am)
+        one = self.config([("healthy", "flappy")], am)
+        s = self.serve(both)
+        sl.wait_for("two runs of flappy", lambda: self.runs("flappy") >= 2, 30)
+        self.lab.set_down(["healthy"])
+        for name in ("flappy", "gone"):
+            sl.wait_for("%s firing at the webhook and the exec hook" % name,
+                        lambda: self.hooks_for(name) == (["firing"], ["firing"]), 30)
+            sl.wait_for("%s at Alertmanager" % name, lambda: self.am_alerts(am, name), 30)
+            sl.wait_for("%s at Alertmanager's receiver" % name,
+                        lambda: self.am_rx(amrx, name) == ["firing"], 30)
+        first = self.am_alerts(am, "flappy")
+        self.assertEqual(len(first), 1, first)
+        starts, fp = first[0]["startsAt"], first[0]["fingerprint"]
+        sl.wait_for("5 failed runs of flappy in a row", lambda: self.failures("flappy") >= 5, 30)
+        before = self.failures("flappy")
+        s.stop()
+
+        # restart with "gone" removed from the file; flappy still down
+        t_restart = time.time()
+        s = self.serve(one)
+        after = self.failures("flappy")
+        self.assertGreaterEqual(after, before)  # the counters come back from the store
+        sl.wait_for("the alert states restored", lambda: "alert states from the store: 1 "
+                    "firing, 1 resolved" in s.log(), 10)
+        base = self.runs("flappy")
+        sl.wait_for("3 more failed runs of flappy", lambda: self.runs("flappy") >= base + 3, 30)
+        sl.wait_for("gone resolved at the webhook and the exec hook",
+                    lambda: self.hooks_for("gone") == (["firing", "resolved"],
+                                                       ["firing", "resolved"]), 30)
+        sl.wait_for("gone resolved at Alertmanager's receiver",
+                    lambda: self.am_rx(amrx, "gone") == ["firing", "resolved"], 30)
+        sl.wait_for("the re-send to Alertmanager after the restart", lambda: any(
+            r[0] == "alertmanager" and r[1] == "flappy" and r[2] >= t_restart * 1000
+            for r in self.q("SELECT d.kind, n.name, d.at FROM deliveries d JOIN names n "
+                            "ON n.id = d.tid WHERE d.outcome = 'success'")), 30)
+        time.sleep(2)  # Alertmanager's group_interval: a new alert would be notified
+        self.assertEqual(self.hooks_for("flappy"), (["firing"], ["firing"]))
+        now = self.am_alerts(am, "flappy")
+        self.assertEqual([(a["startsAt"], a["fingerprint"]) for a in now], [(starts, fp)], now)
+        self.assertEqual(self.am_rx(amrx, "flappy"), ["firing"])
+        self.assertEqual(self.am_alerts(am, "gone"), [])
+
+        # kill -9 in the middle of it, restart: still no second page
+        s.kill9()
+        self.clean_db()
+        s = self.serve(one)
+        base = self.runs("flappy")
+        sl.wait_for("2 more failed runs of flappy", lambda: self.runs("flappy") >= base + 2, 30)
+        time.sleep(2)
+        self.assertEqual(self.hooks_for("flappy"), (["firing"], ["firing"]))
+        self.assertEqual(self.am_rx(amrx, "flappy"), ["firing"])
+
+        # mended: exactly one resolved everywhere, and the stored state is gone
+        self.lab.set_down([])
+        sl.wait_for("flappy resolved at the webhook and the exec hook",
+                    lambda: self.hooks_for("flappy") == (["firing", "resolved"],
+                                                         ["firing", "resolved"]), 30)
+        sl.wait_for("flappy resolved at Alertmanager's receiver",
+                    lambda: self.am_rx(amrx, "flappy") == ["firing", "resolved"], 30)
+        sl.wait_for("flappy resolved at Alertmanager", lambda: not self.am_alerts(am, "flappy"),
+                    30)
+        time.sleep(2)
+        s.kill9()  # mid-operation again: runs every second
+        self.clean_db()
+        s = self.serve(one)
+        time.sleep(3)
+        s.stop()
+        self.clean_db()
+        self.assertEqual(self.hooks_for("flappy"), (["firing", "resolved"],
+                                                    ["firing", "resolved"]))
+        self.assertEqual(self.am_rx(amrx, "flappy"), ["firing", "resolved"])
+        self.assertEqual(self.q("SELECT count(*) FROM alerts"), [(0,)])
+        print("firing: consecutive failures %d before the restart, %d after; Alertmanager "
+              "startsAt %s kept" % (before, after, starts))
 
 
 if __name__ == "__main__":
