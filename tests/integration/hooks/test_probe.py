@@ -258,6 +258,11 @@ scrape_configs:
             st, text, _ = self.get("/probe?" + urllib.parse.urlencode(q))
             self.assertEqual(st, 400, (q, text))
             self.assertIn(want, text, q)
+        # IP literals are hosts: a closed port answers 200, probe_success 0
+        for lit in ("127.0.0.1:1", "[::1]:1"):
+            st, text, _ = self.probe(lit, "tls", scrape=5)
+            self.assertEqual((st, self.metric(text, "probe_success")), (200, "0"), text)
+            self.assertIn('oaprobe_diagnosis{code="tcp_refused"} 1', text)
         sl.CURRENT[0].stop()
         self.port = sl.free_port()
         self.serve(modules=False)
