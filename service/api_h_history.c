@@ -103,7 +103,8 @@ static int on_incident(void *arg, const struct store_incident *inc)
     memset(v, 0, sizeof *v);
     v->started_ms = inc->started_at;
     v->ended_ms = inc->ended_at;
-    v->from = state_of(inc->from_status);
+    v->from = inc->from_status == STORE_STATUS_PENDING ? OA_STATE__COUNT
+                                                       : state_of(inc->from_status);
     v->to = state_of(inc->to_status);
     v->codes = codes_of(p, inc->codes_json, &v->ncodes);
     p->n++;

@@ -461,7 +461,7 @@ static void apply_thresholds(struct serve *s, struct serve_target *t, enum oa_st
         /* a new problem, or another one: an incident (the store closes the
          * previous one at the same time) */
         rc = store_writer_incident_open(s->w, v->name,
-                                        store_status(was_pending ? OA_STATE_UNKNOWN : from),
+                                        was_pending ? STORE_STATUS_PENDING : store_status(from),
                                         store_status(to), at_ms, codes, v->ncodes, NULL);
         v->incident_started_ms = at_ms;
     } else if (!was_pending) {

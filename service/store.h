@@ -239,9 +239,15 @@ struct store_incident {
 
 typedef int (*store_incident_cb)(void *arg, const struct store_incident *inc);
 
+/* An incident's from_status when the target had no state before: the first
+ * run of a new target was not ok. */
+#define STORE_STATUS_PENDING 4
+
 /*
  * store_incident_open: records a state change of target from from_status to
- * to_status at started, with the codes seen. An incident of target still
+ * to_status at started, with the codes seen. from_status may also be
+ * STORE_STATUS_PENDING: the target had no state before (its first run). An
+ * incident of target still
  * open is closed at `started` first (one open incident per target).
  * id: receives the new incident's id (may be NULL).
  * Returns 0, STORE_EINVAL, STORE_EDB.

@@ -23,10 +23,10 @@ static int close_open(struct store *st, int64_t tid, int64_t t)
     return sqlite3_changes(st->db);
 }
 
-static int check_status(struct store *st, const char *field, int v)
+static int check_status(struct store *st, const char *field, int v, int max)
 {
-    if (v < 0 || v > 3)
-        return store_seterr(st, STORE_EINVAL, "%s: %d is not 0..3", field, v);
+    if (v < 0 || v > max)
+        return store_seterr(st, STORE_EINVAL, "%s: %d is not 0..%d", field, v, max);
     return 0;
 }
 
@@ -39,8 +39,8 @@ int store_incident_open(struct store *st, const char *target, int from_status,
     char cj[STORE_CODES_JSON_MAX];
     int rc;
     if ((rc = store_check_name(st, "target", target)) != 0 ||
-        (rc = check_status(st, "from_status", from_status)) != 0 ||
-        (rc = check_status(st, "to_status", to_status)) != 0 ||
+        (rc = check_status(st, "from_status", from_status, STORE_STATUS_PENDING)) != 0 ||
+        (rc = check_status(st, "to_status", to_status, 3)) != 0 ||
         (rc = store_codes_json(st, codes, ncodes, cj)) != 0)
         return rc;
     if (started < 0)

@@ -128,7 +128,8 @@ char *render_api_results(const char *target, const struct view_run *runs, size_t
 struct view_incident {
     int64_t started_ms;
     int64_t ended_ms;             /* 0: still open */
-    enum oa_state from, to;       /* state before and during the incident */
+    enum oa_state from, to;       /* state before and during the incident; from
+                                     OA_STATE__COUNT: pending (a new target) */
     const char *const *codes;     /* codes when it started */
     size_t ncodes;
 };
@@ -137,7 +138,8 @@ struct view_incident {
  * render_api_incidents: GET /api/v1/targets/{name}/incidents:
  *   {"target", "incidents": [{"started_at", "ended_at", "from", "to",
  *     "codes", "open", "duration_seconds"}...], "next_cursor"}
- * duration_seconds of an open incident runs to now_ms.
+ * duration_seconds of an open incident runs to now_ms; "from" is "pending"
+ * for a new target's first incident.
  */
 char *render_api_incidents(const char *target, const struct view_incident *inc,
                            size_t n, const char *next_cursor, int64_t now_ms,

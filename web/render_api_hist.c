@@ -109,7 +109,8 @@ static json_t *incident_object(const struct view_incident *x, int64_t now_ms)
     int64_t dur_ms = x->started_ms > 0 && end > x->started_ms ? end - x->started_ms : 0;
     int bad = ju_set(o, "started_at", ju_time_ms(x->started_ms));
     bad |= ju_set(o, "ended_at", open ? json_null() : ju_time_ms(x->ended_ms));
-    bad |= ju_set(o, "from", json_string(oa_state_name(x->from)));
+    bad |= ju_set(o, "from", json_string((unsigned)x->from < OA_STATE__COUNT
+                                             ? oa_state_name(x->from) : "pending"));
     bad |= ju_set(o, "to", json_string(oa_state_name(x->to)));
     bad |= ju_set(o, "codes", code_strings(x->codes, x->ncodes));
     bad |= ju_set(o, "open", json_boolean(open));

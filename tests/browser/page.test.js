@@ -218,6 +218,13 @@ test('target page: layers, diagnoses with remedies, certificate, chart, incident
   assert.match(alt, /runs from .* failed; median response time/);
   assert.match(alt, /Daily availability over 3 days/);
   assert.match(await page.textContent('.incidents'), /ongoing/);
+  /* newest first; the oldest is the new target's first state: it was
+   * pending, not unknown */
+  const incs = await page.$$eval('.incidents li', (ls) => ls.map((l) => l.textContent));
+  assert.equal(incs.length, 3, incs.join(' | '));
+  assert.match(incs[0], /^\W*OK \u2192 \W*Critical/);
+  assert.match(incs[2], /^\W*Pending \u2192 \W*Critical .*, lasted 10 min/);
+  assert.ok(!incs.some((t) => /Unknown/.test(t)), incs.join(' | '));
   await page.screenshot({ path: path.join(OUT, 'target-desktop.png'), fullPage: true });
   await ctx.close();
 });
@@ -506,6 +513,11 @@ test('real serve + lab: every scenario with its state, what is wrong and remedie
     }
     const layers = await page.$$eval('.layers tbody tr[data-step]', (r) => r.length);
     assert.ok(layers >= 1, name + ': no layer rows');
+    if (codes.length) {
+      /* its first run was not ok: the oldest incident starts from pending */
+      const incs = await page.$$eval('.incidents li', (ls) => ls.map((l) => l.textContent));
+      assert.match(incs[incs.length - 1] || '', /^\W*Pending \u2192 \W*(Critical|Warning)/, name + ': ' + incs.join(' | '));
+    }
     await settle(page);
   }
   await page.goto(serve.url + '/t/acl-fqdn-missing');
@@ -530,7 +542,8 @@ test('real serve + lab: a target broken then mended changes on the open page; ru
   assert.equal(await page.evaluate(() => window.noReload), 1, 'the page was reloaded');
   await page.goto(serve.url + '/t/healthy');
   await page.waitForSelector('#h-inc');
-  assert.match(await page.textContent('.incidents'), /Critical/);
+  /* healthy was OK first: its incident starts from OK */
+  assert.match(await page.textContent('.incidents li'), /^\W*OK \u2192 \W*Critical/);
   assert.equal(await page.isDisabled('#run-now'), true);
   await page.click('#token-box summary');
   await page.fill('#token-input', serve.read);

@@ -284,6 +284,7 @@ class ServeLab(unittest.TestCase):
             else:
                 # the first run decided (pending: nothing to protect), one open incident
                 self.assertEqual(len(inc), 1, (name, inc))
+                self.assertEqual(inc[0][0], 4, (name, inc))  # from pending (store.h)
                 self.assertEqual(inc[0][1], STATUS[status])
                 self.assertIsNone(inc[0][3])
                 self.assertIn("target %s: pending -> %s (%s)" % (name, status, ",".join(want)),

@@ -286,7 +286,9 @@ static void test_incidents(void **state)
     assert_int_equal(store_incident_close(st, "a", T0 + 10000), 1);
     assert_int_equal(store_incident_close(st, "a", T0 + 20000), 0);
     assert_int_equal(store_incident_close(st, "never-seen", T0), 0);
-    assert_int_equal(store_incident_open(st, "b", 0, 3, T0 + 7000, NULL, 0, &id3), 0);
+    /* b's first run was not ok: no state before it */
+    assert_int_equal(store_incident_open(st, "b", STORE_STATUS_PENDING, 3, T0 + 7000, NULL, 0, &id3),
+                     0);
     assert_true(id1 > 0 && id2 > id1 && id3 > id2);
 
     struct incs s = {0};
@@ -310,6 +312,7 @@ static void test_incidents(void **state)
     assert_int_equal(store_incidents(st, NULL, 1, NULL, collect_inc, &s, cur, sizeof cur), 0);
     assert_int_equal(s.n, 1);
     assert_string_equal(s.v[0].target, "b");
+    assert_int_equal(s.v[0].from, STORE_STATUS_PENDING);
     assert_int_equal(s.v[0].ended, 0); /* open */
     assert_string_not_equal(cur, "");
     assert_int_equal(store_incidents(st, NULL, 1, cur, collect_inc, &s, c2, sizeof c2), 0);
@@ -326,6 +329,11 @@ static void test_incidents(void **state)
     assert_int_equal(store_incident_open(st, "a", 0, 4, T0, NULL, 0, NULL), STORE_EINVAL);
     assert_non_null(strstr(store_errmsg(st), "to_status"));
     assert_int_equal(store_incident_open(st, "a", -1, 2, T0, NULL, 0, NULL), STORE_EINVAL);
+    assert_int_equal(store_incident_open(st, "a", STORE_STATUS_PENDING + 1, 2, T0, NULL, 0, NULL),
+                     STORE_EINVAL);
+    assert_non_null(strstr(store_errmsg(st), "from_status: 5 is not 0..4"));
+    assert_int_equal(store_incident_open(st, "a", 0, STORE_STATUS_PENDING, T0, NULL, 0, NULL),
+                     STORE_EINVAL); /* pending is never a state an incident goes to */
     assert_int_equal(store_incident_open(st, NULL, 0, 2, T0, NULL, 0, NULL), STORE_EINVAL);
     assert_int_equal(store_incident_open(st, "a", 0, 2, -5, NULL, 0, NULL), STORE_EINVAL);
     assert_int_equal(store_incident_open(st, "a", 0, 2, T0, NULL, 1, NULL), STORE_EINVAL);

@@ -75,8 +75,11 @@ int main(int argc, char **argv)
          .codes = codes, .ncodes = 1},
         {.started_ms = VIEWS_NOW - 86400000, .ended_ms = VIEWS_NOW - 86000000,
          .from = OA_STATE_OK, .to = OA_STATE_WARNING, .codes = codes + 1, .ncodes = 1},
+        /* the first: a new target whose first run was not ok */
+        {.started_ms = VIEWS_NOW - 2 * 86400000, .ended_ms = VIEWS_NOW - 2 * 86400000 + 600000,
+         .from = OA_STATE__COUNT, .to = OA_STATE_CRITICAL, .codes = codes, .ncodes = 1},
     };
-    put(dir, "incidents.json", render_api_incidents("contoso-vp", inc, 2, NULL, VIEWS_NOW, NULL));
+    put(dir, "incidents.json", render_api_incidents("contoso-vp", inc, 3, NULL, VIEWS_NOW, NULL));
     struct view_day days[3] = {
         {.start_ms = VIEWS_NOW / 86400000 * 86400000 - 2 * 86400000, .up = 280, .down = 8,
          .sum_ms = 280 * 190, .min_ms = 150, .max_ms = 900},

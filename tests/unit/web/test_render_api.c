@@ -281,8 +281,11 @@ static void test_results_incidents(void **state)
          .codes = codes, .ncodes = 1},
         {.started_ms = VIEWS_NOW - 900000, .ended_ms = VIEWS_NOW - 300000,
          .from = OA_STATE_OK, .to = OA_STATE_WARNING},
+        /* a new target's first run was not ok: there was no state before */
+        {.started_ms = VIEWS_NOW - 1900000, .ended_ms = VIEWS_NOW - 900000,
+         .from = OA_STATE__COUNT, .to = OA_STATE_CRITICAL},
     };
-    d = parse(render_api_incidents("x", inc, 2, "next", VIEWS_NOW, NULL));
+    d = parse(render_api_incidents("x", inc, 3, "next", VIEWS_NOW, NULL));
     json_t *i0 = json_array_get(json_object_get(d, "incidents"), 0);
     assert_true(json_is_true(json_object_get(i0, "open")));
     assert_true(json_is_null(json_object_get(i0, "ended_at")));
@@ -292,6 +295,10 @@ static void test_results_incidents(void **state)
     assert_true(json_is_false(json_object_get(i1, "open")));
     assert_true(json_real_value(json_object_get(i1, "duration_seconds")) == 600.0);
     assert_string_equal(sget(i1, "ended_at"), "2025-11-21T01:48:20.000Z");
+    assert_string_equal(sget(i1, "from"), "ok");
+    json_t *i2 = json_array_get(json_object_get(d, "incidents"), 2);
+    assert_string_equal(sget(i2, "from"), "pending");
+    assert_string_equal(sget(i2, "to"), "critical");
     json_decref(d);
 }
 
