@@ -51,9 +51,9 @@ function startFixture(extra) {
 
 /* The real HTTP API (service/api*.c on the loop, the embedded page) with a
  * fake daemon: tests/integration/api/api_fake.c. */
-function startApiFake(store) {
+function startApiFake(store, flags) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.env.API_FAKE, ['--store', store], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const p = spawn(process.env.API_FAKE, ['--store', store, ...(flags || [])], { stdio: ['pipe', 'pipe', 'inherit'] });
     let buf = '';
     p.stdout.on('data', (d) => {
       buf += d;
@@ -136,7 +136,7 @@ async function settle(page) {
 const tests = [];
 function test(name, fn) { tests.push({ name, fn }); }
 
-let browser, fx, fxMany, fake, serve;
+let browser, fx, fxMany, fake, fakeRo, serve;
 const problems = [];
 const figures = {};
 
@@ -469,6 +469,95 @@ test('served by the real API (api_fake): embedded page under its CSP, run now, V
   await ctx.close();
 });
 
+/* The API requests a page makes: [path, Authorization header]. */
+function apiRequests(page, base) {
+  const seen = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(base + '/api/')) seen.push([r.url().slice(base.length), r.headers().authorization || '']);
+  });
+  return seen;
+}
+
+test('read_requires_token: live updates come through a fetch() stream with the token, no polling', async () => {
+  const { ctx, page } = await newPage();
+  const seen = apiRequests(page, fakeRo.url);
+  await page.addInitScript((t) => sessionStorage.setItem('oaprobe.token', t), FAKE_READER);
+  await page.goto(fakeRo.url + '/');
+  await page.waitForFunction(() => window.oaprobeRendered && window.oaprobeStream);
+  assert.equal(await page.evaluate(() => window.oaprobeStream), 'fetch');
+  assert.equal(await page.$$eval('tbody tr', (r) => r.length), 6);
+  await page.waitForFunction(() => /^Live/.test(document.getElementById('live').textContent));
+  for (let i = 0; i < 2; i++) {
+    await page.evaluate(() => { window.oaprobeLastUpdate = undefined; });
+    /* a run through the API: its result goes out on the event stream */
+    const r = await fetch(fakeRo.url + '/api/v1/targets/contoso-mail/run?wait=false',
+      { method: 'POST', headers: { Authorization: 'Bearer ' + FAKE_WRITER } });
+    assert.equal(r.status, 202);
+    await page.waitForFunction(() => window.oaprobeLastUpdate !== undefined, null, { timeout: 10000 });
+  }
+  const events = seen.filter(([u]) => u === '/api/v1/events');
+  assert.equal(events.length, 1, JSON.stringify(seen));
+  assert.equal(events[0][1], 'Bearer ' + FAKE_READER);
+  /* one read of the list (the first), none since: no polling */
+  assert.equal(seen.filter(([u]) => u === '/api/v1/targets').length, 1, JSON.stringify(seen));
+  /* the target page follows the same stream */
+  await page.goto(fakeRo.url + '/t/contoso-mail');
+  await page.waitForSelector('#h-inc');
+  await page.waitForFunction(() => window.oaprobeStream === 'fetch' && /^Live/.test(document.getElementById('live').textContent));
+  const before = seen.filter(([u]) => u === '/api/v1/targets/contoso-mail').length;
+  const r = await fetch(fakeRo.url + '/api/v1/targets/contoso-mail/run?wait=false',
+    { method: 'POST', headers: { Authorization: 'Bearer ' + FAKE_WRITER } });
+  assert.equal(r.status, 202);
+  /* the result on the stream makes the page read the target again */
+  for (let i = 0; i < 100 && seen.filter(([u]) => u === '/api/v1/targets/contoso-mail').length <= before; i++) {
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.ok(seen.filter(([u]) => u === '/api/v1/targets/contoso-mail').length > before, JSON.stringify(seen));
+  await settle(page);
+  await ctx.close();
+});
+
+test('read_requires_token: a token entered after the refusal loads the list and starts the stream', async () => {
+  const { ctx, page } = await newPage();
+  const before = problems.length;
+  await page.goto(fakeRo.url + '/');
+  await page.waitForFunction(() => /Cannot read the API/.test(document.getElementById('banner-title').textContent));
+  assert.match(await page.textContent('#banner-counts'), /enter a read token/);
+  /* the refusals asked for here are not problems */
+  problems.splice(before).forEach((p) => assert.match(p, /401/, p));
+  await page.click('#token-box summary');
+  await page.fill('#token-input', FAKE_READER);
+  await page.press('#token-input', 'Enter');
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 6 && window.oaprobeStream === 'fetch');
+  await page.waitForFunction(() => /^Live/.test(document.getElementById('live').textContent));
+  await settle(page);
+  await ctx.close();
+});
+
+test('the event stream parser: CR LF, CR and LF line ends, split anywhere, comments, multi-line data', async () => {
+  const { ctx, page } = await newPage();
+  await page.goto(fx.url + '/validports');
+  const got = await page.evaluate(() => {
+    const text = 'retry: 5000\r\n: oaprobe events\r\n\r\nid: 1\nevent: result\ndata: {"a":\ndata:1}\n\n' +
+      'event: state\rdata: {"b":2}\r\r: keep-alive\n\ndata: plain\n\nevent: result\ndata: {"c":3}\n';
+    const out = [];
+    const runs = [];
+    for (const size of [1, 2, 3, 7, text.length]) {
+      const ev = [];
+      let retry = null;
+      const feed = window.oaprobeSseParser((type, data) => ev.push([type, data]), (ms) => { retry = ms; });
+      for (let i = 0; i < text.length; i += size) feed(text.slice(i, i + size));
+      runs.push(JSON.stringify([ev, retry]));
+      out.push(ev);
+    }
+    return { first: out[0], same: runs.every((r) => r === runs[0]), retry: runs[0] };
+  });
+  assert.ok(got.same, 'the events depend on where the text was cut');
+  assert.deepEqual(got.first, [['result', '{"a":\n1}'], ['state', '{"b":2}'], ['message', 'plain']]);
+  assert.match(got.retry, /5000\]$/);
+  await ctx.close();
+});
+
 const WORDS = { ok: 'OK', warning: 'Warning', critical: 'Critical', unknown: 'Unknown' };
 function expectedState(codes) {
   if (!codes.length) return 'ok';
@@ -566,6 +655,7 @@ test('real serve + lab: a target broken then mended changes on the open page; ru
     fx = await startFixture();
     fxMany = await startFixture(['--many', '1000']);
     fake = await startApiFake(path.join(dataDir, 'api-fake.db'));
+    fakeRo = await startApiFake(path.join(dataDir, 'api-fake-ro.db'), ['--read-token']);
     if (!process.env.ONLY || /serve/.test(process.env.ONLY)) serve = await startServeLab();
     /* a fresh --user-data-dir (playwright passes it for a persistent
      * context); every test opens its own tab */
@@ -596,9 +686,10 @@ test('real serve + lab: a target broken then mended changes on the open page; ru
       const rc = await new Promise((res) => { serve.proc.on('exit', res); setTimeout(() => res('timeout'), 90000); });
       if (rc !== 0) { failed++; console.log('FAIL serve_lab.py: oaprobe serve or the lab did not stop cleanly (' + rc + ')'); }
     }
-    if (fake) {
-      fake.proc.stdin.end(); /* api_fake serves until its stdin closes */
-      await new Promise((res) => { fake.proc.on('exit', res); setTimeout(res, 5000); });
+    for (const f of [fake, fakeRo]) {
+      if (!f) continue;
+      f.proc.stdin.end(); /* api_fake serves until its stdin closes */
+      await new Promise((res) => { f.proc.on('exit', res); setTimeout(res, 5000); });
     }
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

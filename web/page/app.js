@@ -165,25 +165,133 @@
 
   /* ---- live events ----------------------------------------------------- */
 
-  let source = null;
+  /* /api/v1/events: an EventSource when no token is set; with a token a
+   * fetch() whose body is read as a stream (EventSource cannot send an
+   * Authorization header, and api.read_requires_token may want one); only
+   * where neither works, polling. window.oaprobeStream says which is in use
+   * ('eventsource', 'fetch' or 'poll'). */
+  let stream = null;
   function events(onResult, onState) {
-    if (!window.EventSource) return;
-    source = new EventSource('/api/v1/events');
+    const deliver = (type, data) => {
+      let d;
+      try { d = JSON.parse(data); } catch (e) { return; }
+      if (type === 'result') {
+        onResult(d);
+        live('Live \u2022 updated ' + new Date().toLocaleTimeString());
+      } else if (type === 'state' && onState) {
+        onState(d);
+      }
+    };
+    const open = () => {
+      if (stream) stream.close();
+      if (token() && canFetchStream()) stream = fetchStream(deliver);
+      else if (!token() && window.EventSource) stream = eventSource(deliver);
+      else stream = poll(onResult);
+      window.oaprobeStream = stream.kind;
+    };
+    open();
+    tokenListeners.push(open);
+  }
+  function canFetchStream() {
+    return !!(window.fetch && window.ReadableStream && window.TextDecoder && window.AbortController &&
+      window.Response && 'body' in window.Response.prototype);
+  }
+  function eventSource(deliver) {
+    const source = new EventSource('/api/v1/events');
     source.addEventListener('open', () => live('Live \u2022 updated ' + new Date().toLocaleTimeString()));
     source.addEventListener('error', () => live('Live updates interrupted; reconnecting\u2026'));
-    source.addEventListener('result', (ev) => {
-      let d;
-      try { d = JSON.parse(ev.data); } catch (e) { return; }
-      onResult(d);
-      live('Live \u2022 updated ' + new Date().toLocaleTimeString());
-    });
-    if (onState) {
-      source.addEventListener('state', (ev) => {
-        let d;
-        try { d = JSON.parse(ev.data); } catch (e) { return; }
-        onState(d);
-      });
+    source.addEventListener('result', (ev) => deliver('result', ev.data));
+    source.addEventListener('state', (ev) => deliver('state', ev.data));
+    return { kind: 'eventsource', close: () => source.close() };
+  }
+  /* The event stream framing (the WHATWG "server-sent events" rules): lines
+   * end in CR LF, LF or CR; "field: value" lines ("event", "data", "retry";
+   * "id" is not used: the service does not resume), ':' a comment, an empty
+   * line ends an event. feed() takes decoded text as it arrives. */
+  function sseParser(deliver, onRetry) {
+    let buf = '', type = '', data = [];
+    function line(l) {
+      if (l === '') {
+        if (data.length) deliver(type || 'message', data.join('\n'));
+        type = '';
+        data = [];
+        return;
+      }
+      if (l[0] === ':') return;
+      const i = l.indexOf(':');
+      const field = i < 0 ? l : l.slice(0, i);
+      let value = i < 0 ? '' : l.slice(i + 1);
+      if (value[0] === ' ') value = value.slice(1);
+      if (field === 'event') type = value;
+      else if (field === 'data') data.push(value);
+      else if (field === 'retry' && /^\d+$/.test(value)) onRetry(Number(value));
     }
+    return function feed(text) {
+      buf += text;
+      for (;;) {
+        const i = buf.search(/[\r\n]/);
+        if (i < 0) break;
+        if (buf[i] === '\r' && i === buf.length - 1) break; /* maybe the CR of a CR LF */
+        line(buf.slice(0, i));
+        buf = buf.slice(i + (buf[i] === '\r' && buf[i + 1] === '\n' ? 2 : 1));
+      }
+    };
+  }
+  window.oaprobeSseParser = sseParser; /* for the browser tests */
+  function fetchStream(deliver) {
+    const ctl = new AbortController();
+    let closed = false, retry = 5000;
+    const pause = (ms) => new Promise((res) => setTimeout(res, ms));
+    (async () => {
+      while (!closed) {
+        let refused = false;
+        try {
+          const res = await fetch('/api/v1/events', {
+            headers: { Accept: 'text/event-stream', Authorization: 'Bearer ' + token() },
+            cache: 'no-store', signal: ctl.signal,
+          });
+          if (!res.ok || !res.body) {
+            refused = res.status === 401 || res.status === 403;
+            live(refused ? 'Live updates refused (' + res.status + '): check the token.'
+              : 'Live updates unavailable (' + res.status + '); retrying\u2026');
+            await res.text().catch(() => '');
+          } else {
+            live('Live \u2022 updated ' + new Date().toLocaleTimeString());
+            const feed = sseParser(deliver, (ms) => { retry = ms; });
+            const reader = res.body.getReader();
+            const dec = new TextDecoder();
+            for (;;) {
+              const { value, done } = await reader.read();
+              if (done) break;
+              feed(dec.decode(value, { stream: true }));
+            }
+            if (!closed) live('Live updates interrupted; reconnecting\u2026');
+          }
+        } catch (e) {
+          if (closed) return;
+          live('Live updates interrupted; reconnecting\u2026');
+        }
+        await pause(refused ? Math.max(retry, 30000) : retry);
+      }
+    })();
+    return { kind: 'fetch', close: () => { closed = true; ctl.abort(); } };
+  }
+  /* No way to stream: read the list every 15 s and hand on the targets
+   * whose last run changed. */
+  function poll(onResult) {
+    const seen = new Map();
+    let first = true;
+    const tick = () => api('/api/v1/targets').then((doc) => {
+      for (const t of doc.targets) {
+        if (!first && seen.get(t.name) !== t.last_run) onResult(t);
+        seen.set(t.name, t.last_run);
+      }
+      first = false;
+      live('Updated ' + new Date().toLocaleTimeString() + ' (every 15 s; no live stream in this browser)');
+    }).catch(() => live('The API did not answer; retrying.'));
+    tick();
+    const timer = setInterval(tick, 15000);
+    return { kind: 'poll', close: () => clearInterval(timer) };
   }
 
   /* ---- the 90-day bar -------------------------------------------------- */
@@ -506,7 +614,12 @@
     }
 
     const start = performance.now();
-    loadTargets(true).then(() => {
+    let started = false;
+    /* after the first list that could be read (maybe only once a token is
+     * entered): the daily bars and the live updates */
+    function loaded() {
+      if (started) return;
+      started = true;
       window.oaprobeFirstRender = performance.now() - start;
       live('Loaded ' + new Date().toLocaleTimeString());
       loadDaily();
@@ -516,7 +629,8 @@
         schedule();
         window.oaprobeLastUpdate = performance.now() - t0;
       }, null);
-    }).catch((e) => {
+    }
+    loadTargets(true).then(loaded).catch((e) => {
       banner.className = 'banner b-outage';
       setText(document.getElementById('banner-title'), 'Cannot read the API');
       setText(document.getElementById('banner-counts'), e.message + (e.status === 401 ? ' \u2013 enter a read token (Token, top right)' : ''));
@@ -524,7 +638,7 @@
     /* Reconcile now and then (targets added or removed, missed events). */
     setInterval(() => loadTargets(false).catch(() => live('The API did not answer; retrying.')), 60000);
     setInterval(loadDaily, 600000);
-    tokenListeners.push(() => loadTargets(false).catch(() => {}));
+    tokenListeners.push(() => loadTargets(false).then(loaded).catch(() => {}));
     /* for the browser tests: apply a summary as if it came from the stream */
     window.oaprobeApply = (t) => {
       const t0 = performance.now();
@@ -810,18 +924,26 @@
         setTimeout(() => { delete runMsg.dataset.keep; runMsg.className = ''; }, 0);
       }
     });
-    let timer = null;
-    load().then(() => {
+    let timer = null, started = false;
+    function loaded() {
+      runBox.hidden = false;
+      if (started) return;
+      started = true;
       events((t) => {
         if (t.name !== name) return;
         clearTimeout(timer);
         timer = setTimeout(() => load().catch(() => {}), 150);
       }, null);
-    }).catch((e) => {
+    }
+    const failed = (e) => {
       clear(head);
-      head.append(el('h1', { text: name }), el('p', { class: 'err', text: e.status === 404 ? 'No target named ' + name + '.' : e.message }));
+      head.append(el('h1', { text: name }), el('p', { class: 'err', text: e.status === 404 ? 'No target named ' + name + '.'
+        : e.message + (e.status === 401 ? ' \u2013 enter a read token (Token, top right)' : '') }));
       runBox.hidden = true;
-    });
+    };
+    load().then(loaded).catch(failed);
+    /* a token entered after a refusal: read again */
+    tokenListeners.push(() => { if (!started) load().then(loaded).catch(failed); });
     setInterval(() => { if (d) renderHead(); }, 30000); /* refresh "x min ago" */
   }
 
