@@ -77,11 +77,11 @@ static void grow_buckets(struct hooks *h)
     h->nbuckets = n;
 }
 
-struct alert_state *hooks_alert_get(struct hooks *h, const char *name, bool create)
+struct target_alert *hooks_alert_get(struct hooks *h, const char *name, bool create)
 {
     struct target_alert **p = alert_slot(h, name);
     if (*p != NULL || !create)
-        return *p != NULL ? &(*p)->st : NULL;
+        return *p;
     struct target_alert *a = calloc(1, sizeof *a);
     if (a == NULL || (a->name = strdup(name)) == NULL) {
         free(a);
@@ -90,7 +90,7 @@ struct alert_state *hooks_alert_get(struct hooks *h, const char *name, bool crea
     *p = a;
     if (++h->nalerts > h->nbuckets * 2)
         grow_buckets(h);
-    return &a->st;
+    return a;
 }
 
 /* ---- life cycle ---------------------------------------------------- */
@@ -425,9 +425,10 @@ void hooks_on_result(struct hooks *h, const struct view_target *t, enum oa_state
     (void)from;
     if (h == NULL || t == NULL || t->name == NULL || h->cfg == NULL)
         return;
-    struct alert_state *s = hooks_alert_get(h, t->name, true);
-    if (s == NULL)
+    struct target_alert *a = hooks_alert_get(h, t->name, true);
+    if (a == NULL)
         return;
+    struct alert_state *s = &a->st;
     enum oa_state status = view_target_pending(t) ? OA_STATE_SKIPPED : t->status;
     /* remind_every: the view's; else the config's target (or defaults) */
     uint64_t remind = t->remind_every_ms;
@@ -442,8 +443,11 @@ void hooks_on_result(struct hooks *h, const struct view_target *t, enum oa_state
     if (step.event != ALERT_NONE)
         hooks_logf(h, "alert %s: %s (%s)", t->name, alert_event_name(step.event),
                    oa_state_name(s->firing ? s->severity : status));
-    if (step.event != ALERT_NONE)
+    uint64_t ident = s->firing ? hooks_alert_ident(t) : 0;
+    if (step.event != ALERT_NONE || ident != a->ident) {
         hooks_alert_save(h, t, s, step.event);
+        a->ident = ident;
+    }
     if (step.event != ALERT_NONE || step.am_push)
         hooks_notify(h, t, s, step, now_ms);
 }

@@ -55,6 +55,7 @@ struct api_window {
 struct target_alert {
     char *name;
     struct alert_state st;
+    uint64_t ident;            /* hooks_alert_ident() of the stored record (0: none) */
     struct target_alert *next; /* hash chain */
 };
 
@@ -84,18 +85,24 @@ void hooks_record(struct delivery *d, enum view_outcome o, int status);
 /* hooks_attempt_done: an attempt ended: success, or retry / give up. */
 void hooks_attempt_done(struct delivery *d, bool ok, int status, const char *why);
 
-/* hooks_alert_get: the alert state of target name (created when absent and
+/* hooks_alert_get: the alert entry of target name (created when absent and
  * create), or NULL. */
-struct alert_state *hooks_alert_get(struct hooks *h, const char *name, bool create);
+struct target_alert *hooks_alert_get(struct hooks *h, const char *name, bool create);
 
 /* hooks_notify: send what step asks for about t (state s) at now_ms. */
 void hooks_notify(struct hooks *h, const struct view_target *t, struct alert_state *s,
                   struct alert_step step, int64_t now_ms);
 
 /* hooks_alert_save: keep s in the store after event (hooks_state.c):
- * firing or reminder write the record, resolved deletes it. */
+ * firing or reminder write the record (so does ALERT_NONE while firing: the
+ * identity changed), resolved deletes it. */
 void hooks_alert_save(struct hooks *h, const struct view_target *t, const struct alert_state *s,
                       enum alert_event event);
+
+/* hooks_alert_ident: a hash of what the stored record keeps of t besides the
+ * state (host, location, labels), never 0; a firing alert's record is
+ * written again when it changes (a reload relabelled the target). */
+uint64_t hooks_alert_ident(const struct view_target *t);
 
 /* hooks_http_start: start d's POST (an attempt). Returns 0, or -1 with why. */
 int hooks_http_start(struct delivery *d, char *why, size_t len);

@@ -19,7 +19,7 @@
 void hooks_alert_save(struct hooks *h, const struct view_target *t, const struct alert_state *s,
                       enum alert_event event)
 {
-    if (h->w == NULL || event == ALERT_NONE)
+    if (h->w == NULL || (event == ALERT_NONE && !s->firing))
         return;
     int rc;
     if (event == ALERT_RESOLVED) {
@@ -34,6 +34,28 @@ void hooks_alert_save(struct hooks *h, const struct view_target *t, const struct
         hooks_logf(h, "alert %s: its state is not stored (%s): a restart would %s", t->name,
                    rc == STORE_ENOMEM ? "out of memory" : store_writer_errmsg(h->w),
                    event == ALERT_RESOLVED ? "resolve it again" : "page it again");
+}
+
+static uint64_t fnv(uint64_t x, const char *s)
+{
+    for (; s != NULL && *s; s++) {
+        x ^= (unsigned char)*s;
+        x *= 0x100000001b3ull;
+    }
+    x ^= 0xff; /* a separator: ("ab", "c") differs from ("a", "bc") */
+    return x * 0x100000001b3ull;
+}
+
+uint64_t hooks_alert_ident(const struct view_target *t)
+{
+    uint64_t x = fnv(0xcbf29ce484222325ull, t->host);
+    x = fnv(x, t->location);
+    /* the labels in any order (the record keeps them sorted) */
+    uint64_t sum = 0;
+    for (size_t i = 0; t->labels != NULL && i < t->nlabels; i++)
+        sum += fnv(fnv(0xcbf29ce484222325ull, t->labels[i].name), t->labels[i].value);
+    x = (x ^ sum) * 0x100000001b3ull;
+    return x != 0 ? x : 1;
 }
 
 struct restore {
@@ -61,9 +83,12 @@ static int restore_one(void *arg, const char *name, const char *json, int64_t up
     }
     const struct view_target *t = r->find != NULL ? r->find(r->ctx, name) : NULL;
     if (t != NULL) {
-        struct alert_state *s = hooks_alert_get(h, name, true);
-        if (s != NULL) {
-            *s = st; /* am_pushed_ms 0: the first run re-sends to Alertmanager */
+        struct target_alert *a = hooks_alert_get(h, name, true);
+        if (a != NULL) {
+            a->st = st; /* am_pushed_ms 0: the first run re-sends to Alertmanager */
+            struct view_target v;
+            alert_saved_view(&saved, r->now_ms, &v);
+            a->ident = hooks_alert_ident(&v); /* the first run rewrites it if it changed */
             r->firing++;
         }
         alert_saved_clear(&saved);

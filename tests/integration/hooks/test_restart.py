@@ -369,6 +369,32 @@ class Restart(unittest.TestCase):
         print("firing: consecutive failures %d before the restart, %d after; Alertmanager "
               "startsAt %s kept" % (before, after, starts))
 
+    def test_relabelled_then_removed(self):
+        """A reload that changes a firing target's labels rewrites its stored
+        record: the resolution sent at start after the target was removed
+        carries the labels it fired with last."""
+        cfg = self.config([("healthy", "other"), ("backend_down_6004", "gone")])
+        s = self.serve(cfg)
+        sl.wait_for("gone firing", lambda: self.hooks_for("gone") == (["firing"], ["firing"]), 30)
+        stored = lambda: [json.loads(r[0]).get("labels") for r in self.q(  # noqa: E731
+            "SELECT state FROM alerts WHERE name = 'gone'")]
+        sl.wait_for("the stored record", lambda: stored() == [{"team": "exchange"}], 10)
+        s.write_config(cfg.replace("labels: {team: exchange}", "labels: {team: messaging}"))
+        s.signal(signal.SIGHUP)
+        sl.wait_for("the record rewritten after the reload",
+                    lambda: stored() == [{"team": "messaging"}], 20)
+        s.stop()
+        s = self.serve(self.config([("healthy", "other")]))
+        sl.wait_for("gone resolved at start",
+                    lambda: self.hooks_for("gone") == (["firing", "resolved"],
+                                                       ["firing", "resolved"]), 30)
+        s.stop()
+        last = [b for b in self.wh.bodies() if b["alerts"][0]["labels"]["target"] == "gone"][-1]
+        self.assertEqual(last["status"], "resolved")
+        self.assertEqual(last["alerts"][0]["labels"].get("team"), "messaging", last)
+        self.assertEqual(self.q("SELECT count(*) FROM alerts"), [(0,)])
+        self.clean_db()
+
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
