@@ -32,6 +32,7 @@
 #include "probes/check/check_int.h"
 #include "probes/check/check_opts.h"
 #include "probes/check/check_tls.h"
+#include "probes/check/check_tlscache.h"
 #include "probes/check/check_tunnel.h"
 #include "probes/check/check_xfer.h"
 #include "probes/result/result.h"
@@ -260,15 +261,6 @@ int check_start(struct check *c, CURLM *multi)
     if (c == NULL || c->magic != CHECK_MAGIC || multi == NULL || c->state != CHECK_ST_INIT)
         return -1;
     c->multi = multi;
-    if (!c->http) { /* the transfers of this check resume its TLS session */
-        c->tls_share = curl_share_init();
-        if (c->tls_share != NULL &&
-            curl_share_setopt(c->tls_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) !=
-                CURLSHE_OK) {
-            curl_share_cleanup(c->tls_share);
-            c->tls_share = NULL; /* then every connection does a full handshake */
-        }
-    }
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
     c->started_wall_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
@@ -390,6 +382,9 @@ struct check *check_new(const struct check_opts *opts, char *err, size_t len)
         check_free(c);
         return NULL;
     }
+    /* its transfers resume the TLS session of its first handshakes, or of
+     * the target's previous checks (opts->tls_cache) */
+    check_tlscache_attach(c, opts->tls_cache);
     return c;
 }
 
@@ -402,9 +397,7 @@ void check_free(struct check *c)
         stop_all(c, CHECK_FAIL_ABORTED, "freed");
     check_tunnels_free(c);
     check_connect_free(c);
-    if (c->tls_share != NULL) /* every easy handle using it is cleaned up */
-        curl_share_cleanup(c->tls_share);
-    c->tls_share = NULL;
+    check_tlscache_detach(c); /* every easy handle using it is cleaned up */
     check_gss_free(c);
     check_diag_free(c->result);
     check_opts_free(c);

@@ -37,6 +37,7 @@
 
 struct oa_result;
 struct check_trust;
+struct check_tls_cache;
 
 #define CHECK_MAX_RESOLVE       16u
 #define CHECK_DEFAULT_TIMEOUT_MS 15000u
@@ -66,6 +67,9 @@ struct check_opts {
                                                   (check_trust_load, check_tls.h; the
                                                   check takes a reference); NULL: the
                                                   check loads its own */
+    struct check_tls_cache *tls_cache;         /* TLS sessions of the target's previous
+                                                  checks (check_tls_cache_new); NULL:
+                                                  the check's own, empty */
     const char *keytab;                        /* Negotiate: a client keytab; NULL: none */
     bool insecure;                             /* do not judge chain trust and name */
     bool http;                                 /* plain HTTP on port 80 */
@@ -208,6 +212,31 @@ void check_free(struct check *c);
  * Kerberos identities and trust stores the engine kept for the next checks
  * (MEMORY: caches destroyed, passwords wiped).
  */
+/*
+ * TLS sessions from one check of a target to the next. Without one, a
+ * check's transfers resume the session of its own first handshakes (15 TLS
+ * connections of a 2 names x 3 ports check: 2 full handshakes); with the
+ * same cache in the options of every check of a target (the service keeps
+ * one per target), they also resume the previous check's: 1 full handshake
+ * per check. The connect step never resumes: it always does a full
+ * handshake, whose chain the certificate verdict judges. A session is
+ * resumed only by a check with the same host (name, port: the SNI) and the
+ * same verification settings (CA file, shared trust store, --insecure);
+ * when they change the cache starts over. Memory: per cache one libcurl
+ * share holding the session of one name and port (libcurl keeps at most 8
+ * per share; a new session replaces the old). check_new takes what
+ * it needs, so the cache may be freed at any time (a target removed);
+ * engine thread only.
+ *
+ * check_tls_cache_new: an empty cache, or NULL (out of memory).
+ * check_tls_cache_free: free it (NULL ok).
+ * check_tls_cache_shares: session caches it started: 1 + the times the
+ * settings changed (tests).
+ */
+struct check_tls_cache *check_tls_cache_new(void);
+void check_tls_cache_free(struct check_tls_cache *cache);
+unsigned long check_tls_cache_shares(const struct check_tls_cache *cache);
+
 int check_engine_fd(void);
 void check_engine_poll(void (*finished)(void *arg, struct check *c), void *arg);
 void check_engine_cleanup(void);

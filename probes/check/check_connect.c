@@ -86,6 +86,8 @@ int check_connect_start(struct check *c)
     CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_URL, url);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(x->easy, CURLOPT_CONNECT_ONLY, 1L);
+    if (rc == CURLE_OK && !c->http) /* a full handshake: the chain is judged every check */
+        rc = curl_easy_setopt(x->easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
     if (rc == CURLE_OK && !c->http) {
         rc = curl_easy_setopt(x->easy, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
         if (rc == CURLE_OK)

@@ -414,9 +414,9 @@ int chttp_common(struct check_xfer *x)
     SET(CURLOPT_FORBID_REUSE, 1L);
     SET(CURLOPT_SSL_VERIFYPEER, 0L);
     SET(CURLOPT_SSL_VERIFYHOST, 0L);
-    /* one TLS session cache per check (c->tls_share): the connections of
-     * a check resume the session of its first handshake; no session is
-     * shared between checks */
+    /* the check's TLS session cache (c->tls_share, check_tlscache.c): its
+     * connections resume the session of its first handshakes, or of the
+     * target's previous check (the connect step turns it off again) */
     SET(CURLOPT_SSL_SESSIONID_CACHE, c->tls_share != NULL ? 1L : 0L);
     if (c->tls_share != NULL)
         SET(CURLOPT_SHARE, c->tls_share);

@@ -172,7 +172,8 @@ struct check {
     struct check_xfer *direct[CHECK_MAX_PORTS];
     struct check_tunnel *tunnels;
     struct check_gss *gss;
-    CURLSH *tls_share;          /* the check's TLS session cache (all its transfers) */
+    CURLSH *tls_share;          /* the TLS session cache of its transfers (tls_shared's) */
+    struct check_tls_share *tls_shared; /* its share (a reference, check_tlscache.c) */
     void *tls_chain;            /* STACK_OF(X509) * kept from the connect step */
     struct tls_verdict *tls_verdict; /* its judgement (check_tls.c), or NULL */
     char tls_verdict_why[CHECK_DETAIL_MAX]; /* why there is no verdict */

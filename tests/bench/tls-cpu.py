@@ -13,6 +13,15 @@ connection on two more and reads `session_reused`).
     sudo unshare -n sh -c 'ip link set lo up; \\
         tests/bench/tls-cpu.py --runs 20 BEFORE/oaprobe build/release/service/oaprobe'
 
+With --driver PATH (tests/integration/check/check_multi_driver, a release
+build) it also measures consecutive checks of one target in ONE process, as
+the service runs them: `--sequential` with and without `--tls-cache` (one
+TLS session cache for the target's checks, check_tls_cache_new): the CPU
+per check is (CPU of 1 + N checks - CPU of 1 check) / N, so the process's
+start is not counted, over --rounds alternating rounds; and from one run
+with --tls-count, the TLS connections of the later checks that offered a
+cached session.
+
 Root: the lab listens on 443 (inside a private network namespace). A
 measurement: exit 0 when it ran, 1 when something broke, 2 for bad usage.
 """
@@ -75,11 +84,44 @@ def measure(binary, lab, sc, user, pwfile, runs):
             "not_ok": bad}
 
 
+def driver_cpu(driver, lab, sc, user, n, extra):
+    """CPU seconds (user + system) of one driver process running n checks."""
+    cmd = [driver, "--sequential", "--cacert", lab.data["ca_bundle"],
+           "--user", "%s\\%s" % (user["domain"], user["user"])] + extra
+    cmd += ["%s=%s" % (sc["host"], sc["address"])] * n
+    env = dict(os.environ, OAPROBE_PASSWORD=user["password"])
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    out = p.stdout.read().decode()
+    _, status, ru = os.wait4(p.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0 or out.count(" ok -") != n:
+        raise RuntimeError("%s %s: not every check OK:\n%s" % (driver, " ".join(extra), out))
+    return ru.ru_utime + ru.ru_stime, out
+
+
+def measure_driver(driver, lab, sc, user, runs, rounds):
+    res = {}
+    for mode, extra in (("per check", []), ("per target", ["--tls-cache"])):
+        res[mode] = []
+    for _ in range(rounds):
+        for mode, extra in (("per check", []), ("per target", ["--tls-cache"])):
+            one, _ = driver_cpu(driver, lab, sc, user, 1, extra)
+            many, _ = driver_cpu(driver, lab, sc, user, runs + 1, extra)
+            res[mode].append(1000 * (many - one) / runs)
+    for mode, extra in (("per check", []), ("per target", ["--tls-cache"])):
+        _, out = driver_cpu(driver, lab, sc, user, 3, extra + ["--tls-count"])
+        last = out.splitlines()[-1].split(" ")  # HOST ok - tls H resumed R
+        print("%s, session cache %s: CPU per check %s ms (rounds); a later check: "
+              "%s TLS connections, %s offered a cached session"
+              % (driver, mode, " / ".join("%.1f" % x for x in res[mode]), last[4], last[6]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--net", type=int, default=81)
-    ap.add_argument("binaries", nargs="+")
+    ap.add_argument("--driver", help="check_multi_driver: consecutive checks in one process")
+    ap.add_argument("--rounds", type=int, default=2, help="--driver rounds (alternating)")
+    ap.add_argument("binaries", nargs="*")
     args = ap.parse_args()
     if os.geteuid() != 0 or args.runs < 1:
         print("tls-cpu: run as root (the lab uses port 443), --runs >= 1", file=sys.stderr)
@@ -94,6 +136,8 @@ def main():
         os.chmod(pwfile, 0o600)
         print("lab TLS front end resumes sessions (Python client, 3 connections): %s"
               % ("yes" if lab_resumes(lab, sc) else "NO"))
+        if args.driver:
+            measure_driver(args.driver, lab, sc, user, args.runs, args.rounds)
         for b in args.binaries:
             r = measure(b, lab, sc, user, pwfile, args.runs)
             print("%s: %d checks, CPU %.1f ms/check (median %.1f), wall median %.0f ms, "

@@ -13,6 +13,15 @@
  *   <host> <status> <code,code,...|->
  * with --bytes followed by the steps, the diagnoses and the bytes of the
  * result the check keeps (oa_result_mem_bytes of its compact form).
+ * --sequential runs one check at a time, in the order given (a target's
+ * consecutive runs). --tls-cache gives every check the same TLS session
+ * cache (check_tls_cache_new), as the service does for the runs of one
+ * target; --insecure-from N makes the checks from the Nth (0-based) on
+ * --insecure (other verification settings: the cache starts over).
+ * --tls-count traces each check at -vv and prints, after its line's
+ * codes, its TLS handshakes and how many offered a cached session
+ * ("tls H resumed R"); the last line on stderr before the trust stores is
+ * "tls caches started: N".
  * --cacert system means the system store (no --cacert: check_trust_load(NULL)
  * with --shared-trust, else the engine's cache).
  * --shared-trust loads the --cacert store once (check_trust_load) and gives
@@ -42,6 +51,7 @@ struct job {
     char resolve[300];
     struct check *c;
     bool started, reported;
+    unsigned handshakes, resumed; /* --tls-count */
 };
 
 static bool print_bytes;
@@ -56,6 +66,19 @@ static long long mono_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 static struct check_trust *trust; /* --shared-trust */
+static struct check_tls_cache *tls_cache; /* --tls-cache */
+static bool tls_count;
+static size_t insecure_from = (size_t)-1;
+static struct job *jobs_base;
+
+static void count_tls(void *arg, const char *line)
+{
+    struct job *j = arg;
+    if (strstr(line, "SSL connection using") != NULL)
+        j->handshakes++;
+    if (strstr(line, "SSL re-using session ID") != NULL)
+        j->resumed++;
+}
 
 static void report(struct job *j)
 {
@@ -72,6 +95,8 @@ static void report(struct job *j)
         used += (size_t)n;
     }
     printf("%s %s %s", j->host, oa_state_name(oa_result_status(r)), used ? codes : "-");
+    if (tls_count)
+        printf(" tls %u resumed %u", j->handshakes, j->resumed);
     if (print_bytes) {
         size_t nd = 0;
         for (size_t i = 0; r != NULL && i < r->nsteps; i++)
@@ -96,6 +121,13 @@ static int start(struct job *j, CURLM *multi, const char *cacert, const char *us
     o.n_resolve = 1;
     o.cacert = j == first_job && first_cacert != NULL ? first_cacert : cacert;
     o.trust = trust;
+    o.tls_cache = tls_cache;
+    o.insecure = (size_t)(j - jobs_base) >= insecure_from;
+    if (tls_count) {
+        o.verbose = 2;
+        o.trace = count_tls;
+        o.trace_arg = j;
+    }
     o.user = user;
     o.password = password;
     o.timeout_ms = timeout_ms;
@@ -113,7 +145,7 @@ static int start(struct job *j, CURLM *multi, const char *cacert, const char *us
 int main(int argc, char **argv)
 {
     const char *cacert = NULL, *user = NULL;
-    bool shared = false;
+    bool shared = false, sequential = false, want_cache = false;
     unsigned timeout_ms = 15000;
     struct job *jobs = calloc(MAX_CHECKS, sizeof *jobs);
     size_t n = 0;
@@ -128,6 +160,14 @@ int main(int argc, char **argv)
             print_bytes = true;
         } else if (strcmp(argv[i], "--first-cacert") == 0 && i + 1 < argc) {
             first_cacert = argv[++i];
+        } else if (strcmp(argv[i], "--sequential") == 0) {
+            sequential = true;
+        } else if (strcmp(argv[i], "--tls-cache") == 0) {
+            want_cache = true;
+        } else if (strcmp(argv[i], "--tls-count") == 0) {
+            tls_count = true;
+        } else if (strcmp(argv[i], "--insecure-from") == 0 && i + 1 < argc) {
+            insecure_from = (size_t)strtoul(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "--shared-trust") == 0) {
             shared = true;
         } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
@@ -164,8 +204,14 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (want_cache && (tls_cache = check_tls_cache_new()) == NULL) {
+        check_trust_unref(trust);
+        free(jobs);
+        return 2;
+    }
+    jobs_base = jobs;
     CURLM *multi = curl_multi_init();
-    size_t next = 0, first = (n + 1) / 2, done = 0;
+    size_t next = 0, first = sequential ? 1 : (n + 1) / 2, done = 0;
     first_job = &jobs[0];
     t0_ms = mono_ms();
     for (; next < first; next++)
@@ -201,6 +247,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         check_free(jobs[i].c); /* removes anything still in the multi */
     check_trust_unref(trust); /* the checks' references are gone with them */
+    if (want_cache)
+        fprintf(stderr, "tls caches started: %lu\n", check_tls_cache_shares(tls_cache));
+    check_tls_cache_free(tls_cache);
     check_engine_cleanup();
     fprintf(stderr, "trust stores loaded: %lu\n", check_trust_loads());
     curl_multi_cleanup(multi);

@@ -19,6 +19,11 @@ multi, as the service does, run under ASan/LeakSanitizer.
   acquired again before the end (checks stay OK, the TGT count goes up);
   an expired ticket whose password was changed meanwhile gives
   auth_rejected at once, no hang.
+- TLS sessions per target: four consecutive checks of one target with one
+  session cache (check_tls_cache_new, as the service keeps per target):
+  the first resumes 13 of its 15 TLS connections, the next ones 14 (all
+  but the connect step, whose full handshake the certificate verdict
+  judges); other verification settings (--insecure) start the cache over.
 - trust store: with a store loaded once (check_trust_load) and shared,
   four checks load it once; without, the engine's cache loads each file
   once, in the background: a CA file that takes 2 s to read holds up only
@@ -367,6 +372,31 @@ class EngineLab(unittest.TestCase):
         # with the old password is refused by the KDC, at once
         self.assertEqual(rows[3 * n + 1][:2], ["critical", "auth_rejected"], stdout + err)
         self.assertLess(int(rows[3 * n + 1][2]), 3000, stdout)
+
+    def test_tls_cache_per_target(self):
+        u = self.users[0]
+
+        def run(extra):
+            p = self.run_driver([DRIVERS["multi"], "--sequential", "--tls-count", "--cacert",
+                                 self.lab.data["ca_bundle"], "--user", self.user_name(u)]
+                                + extra + [self.host_arg()] * 4,
+                                env={"OAPROBE_PASSWORD": u["password"]})
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            rows = [ln.split(" ") for ln in p.stdout.splitlines()]
+            self.assertEqual(len(rows), 4, p.stdout)
+            for r in rows:  # every check OK, its certificate judged
+                self.assertEqual(r[1:3], ["ok", "-"], p.stdout + p.stderr)
+                self.assertEqual(r[3:5], ["tls", "15"], p.stdout)
+            return [int(r[6]) for r in rows], p.stderr
+
+        own, _ = run([])
+        self.assertEqual(own, [13, 13, 13, 13])
+        kept, err = run(["--tls-cache"])
+        self.assertEqual(kept, [13, 14, 14, 14])
+        self.assertIn("tls caches started: 1\n", err)
+        changed, err = run(["--tls-cache", "--insecure-from", "2"])
+        self.assertEqual(changed, [13, 14, 13, 14])
+        self.assertIn("tls caches started: 2\n", err)
 
     def test_result_bytes(self):
         u = self.users[0]

@@ -298,6 +298,55 @@ static void test_names_and_resolve(void **state)
     assert_int_equal(check_gss_renew_margin_ms(-5), 0);
 }
 
+/* The per-target TLS session cache: one share while the host and the
+ * verification settings stay; a new one when they change; a check keeps
+ * its share after the cache is freed. */
+static void test_tls_cache(void **state)
+{
+    (void)state;
+    char err[256];
+    struct check_tls_cache *cache = check_tls_cache_new();
+    assert_non_null(cache);
+    struct check_opts o = good_opts();
+    o.tls_cache = cache;
+    struct check *a = check_new(&o, err, sizeof err);
+    struct check *b = check_new(&o, err, sizeof err);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(a->tls_share);
+    assert_ptr_equal(a->tls_share, b->tls_share);
+    assert_int_equal(check_tls_cache_shares(cache), 1);
+    o.insecure = true; /* other verification settings */
+    struct check *c = check_new(&o, err, sizeof err);
+    assert_ptr_not_equal(c->tls_share, a->tls_share);
+    assert_int_equal(check_tls_cache_shares(cache), 2);
+    o.insecure = false;
+    o.host = "mail.contoso.lab:8443"; /* another port */
+    struct check *d = check_new(&o, err, sizeof err);
+    assert_ptr_not_equal(d->tls_share, a->tls_share);
+    assert_int_equal(check_tls_cache_shares(cache), 3);
+    o.http = true; /* plain HTTP: no share at all */
+    o.host = "mail.contoso.lab";
+    struct check *e = check_new(&o, err, sizeof err);
+    assert_null(e->tls_share);
+    assert_int_equal(check_tls_cache_shares(cache), 3);
+    o.http = false;
+    o.tls_cache = NULL; /* no cache: the check's own */
+    struct check *f = check_new(&o, err, sizeof err);
+    assert_non_null(f->tls_share);
+    assert_ptr_not_equal(f->tls_share, a->tls_share);
+    check_free(a);
+    check_tls_cache_free(cache); /* the target goes away while b, c, d remain */
+    assert_non_null(b->tls_share);
+    check_free(b);
+    check_free(c);
+    check_free(d);
+    check_free(e);
+    check_free(f);
+    check_tls_cache_free(NULL);
+    assert_int_equal(check_tls_cache_shares(NULL), 0);
+}
+
 /* The shared trust store: one load, references counted, a bad file named. */
 static void test_trust_store(void **state)
 {
@@ -351,7 +400,7 @@ int main(void)
         cmocka_unit_test(test_new_validation),      cmocka_unit_test(test_http_and_direct_resolve),
         cmocka_unit_test(test_api_without_start),   cmocka_unit_test(test_null_api),
         cmocka_unit_test(test_state_setter_traces), cmocka_unit_test(test_names_and_resolve),
-        cmocka_unit_test(test_trust_store),         cmocka_unit_test(test_engine_api),
+        cmocka_unit_test(test_trust_store),         cmocka_unit_test(test_tls_cache),         cmocka_unit_test(test_engine_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,114 @@
+/*
+ * check_tlscache.c: TLS sessions kept from one check of a target to the
+ * next (see check_tlscache.h and check_tls_cache_new in check.h).
+ */
+#include "probes/check/check_tlscache.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probes/check/check.h"
+#include "probes/check/check_int.h"
+#include "probes/check/check_xfer.h"
+
+/* One libcurl share and the settings its sessions were made with. */
+struct check_tls_share {
+    unsigned refs;              /* the cache's + each attached check's */
+    CURLSH *sh;
+    char *key;
+};
+
+struct check_tls_cache {
+    struct check_tls_share *cur; /* the share of the latest settings, or NULL */
+    unsigned long shares;        /* shares started (a new key, or the first) */
+};
+
+static void share_unref(struct check_tls_share *s)
+{
+    if (s == NULL || --s->refs > 0)
+        return;
+    curl_share_cleanup(s->sh); /* no easy handle uses it any more */
+    free(s->key);
+    free(s);
+}
+
+static struct check_tls_share *share_new(const char *key)
+{
+    struct check_tls_share *s = calloc(1, sizeof *s);
+    if (s == NULL || (s->key = strdup(key)) == NULL || (s->sh = curl_share_init()) == NULL ||
+        curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+        if (s != NULL) {
+            curl_share_cleanup(s->sh);
+            free(s->key);
+        }
+        free(s);
+        return NULL;
+    }
+    s->refs = 1;
+    return s;
+}
+
+/* What a session may be resumed under: name and port (the SNI and the
+ * server libcurl connects to), and the verification settings. */
+static char *share_key(const struct check *c)
+{
+    const char *ca = c->cacert != NULL ? c->cacert : "";
+    size_t n = strlen(c->host) + strlen(ca) + 64;
+    char *k = malloc(n);
+    if (k != NULL)
+        snprintf(k, n, "%s\n%u\n%s\n%p\n%d", c->host, (unsigned)c->obs.port, ca,
+                 (void *)c->trust, c->insecure ? 1 : 0);
+    return k;
+}
+
+struct check_tls_cache *check_tls_cache_new(void)
+{
+    return calloc(1, sizeof(struct check_tls_cache));
+}
+
+void check_tls_cache_free(struct check_tls_cache *cache)
+{
+    if (cache == NULL)
+        return;
+    share_unref(cache->cur); /* checks still attached keep it until they are freed */
+    free(cache);
+}
+
+unsigned long check_tls_cache_shares(const struct check_tls_cache *cache)
+{
+    return cache != NULL ? cache->shares : 0;
+}
+
+void check_tlscache_attach(struct check *c, struct check_tls_cache *cache)
+{
+    if (c->http || c->tls_shared != NULL)
+        return;
+    char *key = share_key(c);
+    if (key == NULL)
+        return;
+    struct check_tls_share *s = NULL;
+    if (cache != NULL && cache->cur != NULL && strcmp(cache->cur->key, key) == 0) {
+        s = cache->cur;
+        s->refs++;
+        check_tracef(c, "TLS sessions: the target's cache");
+    } else {
+        s = share_new(key);
+        if (s != NULL && cache != NULL) { /* the cache's new settings */
+            share_unref(cache->cur);
+            cache->cur = s;
+            cache->shares++;
+            s->refs++;
+        }
+    }
+    free(key);
+    c->tls_shared = s;
+    c->tls_share = s != NULL ? s->sh : NULL;
+}
+
+void check_tlscache_detach(struct check *c)
+{
+    share_unref(c->tls_shared);
+    c->tls_shared = NULL;
+    c->tls_share = NULL;
+}
