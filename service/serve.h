@@ -68,6 +68,9 @@ struct serve_target {
     uint64_t fp;             /* cfg_target_fingerprint_secret */
     char *api_body;          /* API target: its JSON body; NULL: file target */
     struct check_trust *trust; /* the shared trust store of its cacert (a reference) */
+    struct check_tls_cache *tls_cache; /* TLS sessions from one run to the next (kept
+                                          across reloads: it starts over when the host
+                                          or verification settings change), or NULL */
     struct check_opts opts;  /* cfg_target_opts(ct, password); v.opts points here */
     struct view_label *labels;
     enum oa_diag_code codes[OA_RESULT_MAX_DIAGS];

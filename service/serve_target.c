@@ -81,6 +81,7 @@ static int fill_settings(struct serve_target *t, enum view_source source)
     const struct cfg_target *ct = t->ct;
     t->opts = cfg_target_opts(ct, t->password);
     t->opts.trust = t->trust;
+    t->opts.tls_cache = t->tls_cache;
     free(t->labels);
     t->labels = NULL;
     if (ct->n_labels > 0) {
@@ -131,6 +132,7 @@ struct serve_target *serve_target_new(struct cfg_target *ct, enum view_source so
     t->ct = ct;
     t->password = password;
     t->fp = cfg_target_fingerprint_secret(ct, password);
+    t->tls_cache = check_tls_cache_new(); /* NULL: each run starts without sessions */
     t->trust = serve_trusts_get(trusts, ct->set.opts.cacert, err, len);
     if (t->trust == NULL) {
         serve_target_free(t);
@@ -184,6 +186,7 @@ void serve_target_free(struct serve_target *t)
     secret_free(t->password);
     free(t->api_body);
     check_trust_unref(t->trust);
+    check_tls_cache_free(t->tls_cache); /* a run in flight keeps its sessions until freed */
     free(t->labels);
     free(t->latest_json);
     oa_result_free(t->latest);
