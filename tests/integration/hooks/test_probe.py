@@ -286,14 +286,16 @@ scrape_configs:
             self.assertEqual(self.metric(text, "probe_timeout_seconds"), str(scrape - 0.5))
             self.assertIn('oaprobe_diagnosis{code="timeout"} 1', text)
             self.assertGreaterEqual(secs, scrape - 0.5 - 0.05)
-            self.assertLess(secs, scrape - 0.5 + 0.4)  # grace 0.1 s + loop and HTTP
+            # before Prometheus gives up (the 0.5 s offset is the room for
+            # the 0.1 s grace, the loop and HTTP; 1.51 s and 2.50 s measured)
+            self.assertLess(secs, scrape)
         # a configured target: answered at the deadline, its run goes on
         st, text, secs = self.probe("pit", scrape=2)
         print("configured tarpit, scrape timeout 2 s: answered in %.3f s" % secs)
         self.assertEqual(st, 200, text)
         self.assertEqual(self.metric(text, "probe_success"), "0", text)
         self.assertIn('oaprobe_diagnosis{code="timeout"} 1', text)
-        self.assertLess(secs, 1.5 + 0.4)
+        self.assertLess(secs, 2)
         sl.wait_for("the configured run recorded after its own 10 s", lambda: self.q(
             "SELECT r.duration_ms FROM runs r JOIN names n ON n.id = r.tid "
             "WHERE n.name = 'pit'"), 20)
