@@ -241,8 +241,8 @@ static void do_targets(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *
 
 /* The top-level keys, in the order they are applied (defaults before targets). */
 static const char *const top_keys[] = {
-    "listen",   "storage", "retention",     "api",      "external_url", "defaults",
-    "targets",  "alertmanagers", "webhooks", "exec",     "maintenance",  "modules"};
+    "listen",   "storage", "retention",     "api",      "external_url", "max_checks",
+    "defaults", "targets", "alertmanagers", "webhooks", "exec",     "maintenance",  "modules"};
 
 static const yaml_node_t *top_value(struct cfg_ctx *ctx, const yaml_node_t *root, const char *key)
 {
@@ -267,7 +267,7 @@ static void walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root)
         if (i == sizeof top_keys / sizeof top_keys[0])
             cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), k,
                          "unknown key '%.60s' (listen, storage, retention, api, external_url, "
-                         "defaults, targets, alertmanagers, webhooks, exec, maintenance, "
+                         "max_checks, defaults, targets, alertmanagers, webhooks, exec, maintenance, "
                          "modules)",
                          k);
     }
@@ -292,6 +292,19 @@ static void walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root)
         if (cfg->external_url != NULL && strncmp(cfg->external_url, "http://", 7) != 0 &&
             strncmp(cfg->external_url, "https://", 8) != 0)
             cfg_node_err(ctx, v, "external_url", "wants an http:// or https:// URL");
+    }
+    if ((v = top_value(ctx, root, "max_checks")) != NULL) {
+        char *s = cfg_scalar(ctx, v, "max_checks", true, "a number");
+        char *end = NULL;
+        errno = 0;
+        unsigned long n = s != NULL ? strtoul(s, &end, 10) : 0;
+        if (s != NULL && (errno != 0 || end == s || *end != '\0' || s[0] == '-' || n == 0 ||
+                          n > CFG_MAX_CHECKS_MAX))
+            cfg_node_err(ctx, v, "max_checks", "\"%.40s\" is not a number from 1 to %u", s,
+                         CFG_MAX_CHECKS_MAX);
+        else if (s != NULL)
+            cfg->max_checks = n;
+        free(s);
     }
     if ((v = top_value(ctx, root, "defaults")) != NULL && !cfg_is_null(v)) {
         cfg->defaults->line = (unsigned)v->start_mark.line + 1u;

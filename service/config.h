@@ -53,6 +53,7 @@
 #define CFG_DEFAULT_LISTEN "127.0.0.1:9780"
 #define CFG_DEFAULT_STORAGE "/var/lib/oaprobe/oaprobe.db"
 #define CFG_DEFAULT_RETENTION_MS (90ull * 86400000ull)
+#define CFG_MAX_CHECKS_MAX 1000000u /* max_checks: at most this (--max-checks too) */
 #define CFG_DEFAULT_INTERVAL_MS 60000ull
 #define CFG_MIN_INTERVAL_MS 1000ull
 #define CFG_DEFAULT_FAILURE_THRESHOLD 2u
@@ -180,6 +181,8 @@ struct cfg {
     char *tokens_file;           /* api.tokens_file; NULL: no tokens, no writes */
     bool read_requires_token;    /* api.read_requires_token */
     char *external_url;          /* external_url: base of links; NULL: none */
+    size_t max_checks;           /* max_checks: checks at once (0: derived
+                                  * from the fd limit and the memory) */
     struct cfg_target *defaults; /* the defaults: block, as a nameless target */
     struct cfg_target **targets; /* in file order */
     size_t n_targets;

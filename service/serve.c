@@ -50,7 +50,8 @@ static const char usage_text[] =
     "  --config FILE     the configuration (required)\n"
     "  --check-config    validate FILE, the tokens file and every target's secret,\n"
     "                    then exit (0 valid, 1 not)\n"
-    "  --max-checks N    at most N checks at once (default: from the fd limit)\n"
+    "  --max-checks N    at most N checks at once, over max_checks: of FILE (default:\n"
+    "                    from the fd limit and the memory the process may use)\n"
     "  --list-routes     print the HTTP routes (METHOD PATH SCOPE, one a line; GET\n"
     "                    answers HEAD too; SCOPE public, read or write) and exit\n"
     "\n"
@@ -106,9 +107,10 @@ static int parse_args(int argc, char **argv, struct args *a)
             char *end = NULL;
             errno = 0;
             unsigned long v = strtoul(argv[++i], &end, 10);
-            if (errno != 0 || end == argv[i] || *end != '\0' || v == 0 || v > 1000000) {
+            if (errno != 0 || end == argv[i] || *end != '\0' || argv[i][0] == '-' || v == 0 ||
+                v > CFG_MAX_CHECKS_MAX) {
                 fprintf(stderr, "oaprobe serve: --max-checks: \"%s\" is not a number from 1 "
-                                "to 1000000\n%s", argv[i], usage_text);
+                                "to %u\n%s", argv[i], CFG_MAX_CHECKS_MAX, usage_text);
                 return 3;
             }
             a->max_checks = v;
@@ -208,7 +210,11 @@ static int setup(struct serve *s, const struct args *a, const sigset_t *sigs)
         serve_log("%s", err);
         return -1;
     }
-    serve_sched_caps(s, a->max_checks);
+    s->cli_max_checks = a->max_checks;
+    if (a->max_checks > 0)
+        serve_sched_caps(s, a->max_checks, "--max-checks");
+    else
+        serve_sched_caps(s, s->cfg->max_checks, "max_checks");
     int rc = store_writer_start(s->cfg->storage, 0, 0, &s->w, err, sizeof err);
     if (rc == 0)
         rc = store_open(s->cfg->storage, &s->st, err, sizeof err);

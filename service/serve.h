@@ -6,6 +6,7 @@
  *   serve.c         the command: options, start-up, signals, shutdown
  *   serve_target.c  one target: settings, secret, view fields; the name index
  *   serve_sched.c   the scheduler: phases, caps, runs, thresholds, incidents
+ *   serve_caps.c    the cap on concurrent checks (fd limit, memory budget)
  *   serve_state.c   the store: restore at start, writer completions, uptime
  *                   cache, retention
  *   serve_reload.c  reload (SIGHUP, POST /-/reload) and API targets (PUT/DELETE)
@@ -142,6 +143,7 @@ struct serve {
 
     /* the caps */
     size_t max_checks;               /* concurrent checks */
+    size_t cli_max_checks;           /* --max-checks (0: none; wins over the file) */
     size_t max_sockets;              /* sockets of concurrent checks */
     size_t running, sockets_used;
     struct serve_target *qhead, *qtail;
@@ -228,8 +230,10 @@ void serve_set_codes(struct serve_target *t, const struct oa_result *r);
 /* ---- scheduler (serve_sched.c) ---- */
 
 /* serve_sched_caps: set max_checks/max_sockets from the fd limit (raising
- * the soft limit first) and an optional cap on checks (0: none). */
-void serve_sched_caps(struct serve *s, size_t max_checks);
+ * the soft limit first) and the memory the process may use
+ * (serve_caps.h), or an explicit cap on checks (0: none; from: where it
+ * comes from, "--max-checks" or "max_checks"), and log them. */
+void serve_sched_caps(struct serve *s, size_t max_checks, const char *from);
 
 /* serve_sched_start: schedule t's next run at its phase. */
 void serve_sched_start(struct serve *s, struct serve_target *t);

@@ -11,6 +11,8 @@
 static const struct view_service *op_view(void *ctx)
 {
     struct serve *s = ctx;
+    s->view.checks_in_flight = s->running;
+    s->view.checks_queued = s->queued;
     return &s->view;
 }
 

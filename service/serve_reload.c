@@ -263,6 +263,7 @@ int serve_reload(struct serve *s, char *err, size_t len)
     free(list);
 
     keep_running_endpoints(s->cfg, nc);
+    bool caps_changed = nc->max_checks != s->cfg->max_checks;
     hooks_reload(s->hooks, nc);
     serve_modules_free(s->modules, s->nmodules); /* probes in flight hold copies */
     s->modules = mods;
@@ -273,6 +274,13 @@ int serve_reload(struct serve *s, char *err, size_t len)
     s->tokens = tok;
     serve_trusts_free(&s->trusts); /* the targets hold what they use */
     s->trusts = trusts;
+    if (caps_changed && s->cli_max_checks > 0) {
+        serve_log("reload: max_checks changed: --max-checks %zu stays", s->cli_max_checks);
+    } else if (caps_changed) {
+        serve_log("reload: max_checks changed");
+        serve_sched_caps(s, nc->max_checks, "max_checks");
+        serve_sched_drain(s);
+    }
     s->view.reload_ok = 1;
     s->view.reload_success_ms = loop_wall_ms();
     s->reload_error[0] = '\0';

@@ -32,6 +32,7 @@
 #include "service/hooks.h"
 #include "service/loop.h"
 #include "service/serve.h"
+#include "service/serve_caps.h"
 #include "service/store_writer.h"
 #include "web/render_json.h"
 
@@ -133,7 +134,7 @@ static void runmap_del(struct serve *s, const struct check *c)
 
 /* ---- caps ------------------------------------------------------------------ */
 
-void serve_sched_caps(struct serve *s, size_t max_checks)
+void serve_sched_caps(struct serve *s, size_t max_checks, const char *from)
 {
     struct rlimit rl;
     rlim_t soft = 1024;
@@ -149,18 +150,22 @@ void serve_sched_caps(struct serve *s, size_t max_checks)
     }
     if (soft == RLIM_INFINITY || soft > (1u << 20))
         soft = 1u << 20;
-    size_t api = (size_t)(s->cfg ? s->cfg->n_listen : 1) * API_CONNECTIONS_MAX + API_SSE_CLIENTS_MAX;
-    if (api > soft / 4)
-        api = soft / 4;
-    size_t budget = soft > SERVE_FD_RESERVE + api + 8 ? soft - SERVE_FD_RESERVE - api : 8;
-    s->max_sockets = budget;
-    s->max_checks = budget / 3;
-    if (max_checks > 0 && max_checks < s->max_checks)
-        s->max_checks = max_checks;
-    if (s->max_checks == 0)
-        s->max_checks = 1;
-    serve_log("fd limit %lu: at most %zu sockets and %zu checks at once",
-              (unsigned long)soft, s->max_sockets, s->max_checks);
+    struct serve_caps_in in = {
+        .fd_soft = soft,
+        .fd_reserve = SERVE_FD_RESERVE,
+        .api_fds = (size_t)(s->cfg ? s->cfg->n_listen : 1) * API_CONNECTIONS_MAX +
+                   API_SSE_CLIENTS_MAX,
+        .explicit_checks = max_checks,
+        .explicit_from = from,
+    };
+    serve_mem_read("/proc/self/cgroup", "/sys/fs/cgroup", "/proc/meminfo", &in.mem);
+    struct serve_caps c;
+    serve_caps_compute(&in, &c);
+    s->max_sockets = c.max_sockets;
+    s->max_checks = c.max_checks;
+    s->view.checks_max = c.max_checks;
+    char line[600];
+    serve_log("%s", serve_caps_describe(&in, &c, line, sizeof line));
 }
 
 static bool can_start(const struct serve *s, const struct serve_target *t)

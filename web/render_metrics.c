@@ -591,6 +591,18 @@ static void service_families(struct out *o, const struct view_service *s)
         label(&o->extra, "outcome", view_adhoc_name((enum view_adhoc)k));
         sample(o, "", "", o->extra.p, fmt_u(v, sizeof v, s->adhoc[k]));
     }
+    if (s->checks_max > 0) {
+        family(o, "oaprobe_checks_max", "gauge",
+               "The most checks the scheduler runs at once (from the fd limit and the memory "
+               "budget, or --max-checks / max_checks)");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->checks_max));
+        family(o, "oaprobe_checks_in_flight", "gauge",
+               "Checks running now, ad-hoc /probe checks included");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->checks_in_flight));
+        family(o, "oaprobe_checks_queued", "gauge",
+               "Scheduled runs waiting for a free place under the cap");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->checks_queued));
+    }
     family(o, "oaprobe_start_time_seconds", "gauge", "Start time of the service in Unix seconds");
     sample(o, "", "", NULL, fmt_ms(v, sizeof v, s->started_at_ms));
     family(o, "oaprobe_build_info", "gauge", "A metric with a constant '1' value labeled by version");

@@ -248,6 +248,10 @@ struct view_service {
                                   /* hook deliveries by kind and outcome */
     uint64_t adhoc[VIEW_ADHOC__COUNT];
                                   /* ad-hoc /probe checks by outcome */
+    size_t checks_max;            /* the cap on checks at once (0: none
+                                   * known: not exported) */
+    size_t checks_in_flight;      /* checks running now, ad-hoc ones too */
+    size_t checks_queued;         /* scheduled runs waiting under the cap */
     const struct view_target *const *targets;
     size_t ntargets;
 

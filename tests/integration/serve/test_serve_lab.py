@@ -506,7 +506,7 @@ class ServeLab(unittest.TestCase):
         self.assertGreater(int(m.group(1)), 0)
         m = re.search(r'^oaprobe_overruns_total\{[^}]*target="t\d\d"[^}]*\} [1-9]', metrics, re.M)
         self.assertIsNotNone(m, [x for x in metrics.splitlines() if "overrun" in x][:5])
-        self.assertIn("sockets and 1 checks at once", log)
+        self.assertIn("max concurrent checks 1 (--max-checks 1;", log)
         rows = self.q("SELECT started_at, duration_ms, lag_ms, flags FROM runs "
                       "ORDER BY started_at")
         for a, b in zip(rows, rows[1:]):

@@ -66,6 +66,7 @@ static const char good[] = "listen: [127.0.0.1:9780, '[::1]:9781']\n"
                            "  tokens_file: /etc/oaprobe/tokens\n"
                            "  read_requires_token: true\n"
                            "external_url: https://oaprobe.contoso.com/\n"
+                           "max_checks: 200\n"
                            "defaults:\n"
                            "  interval: 60s\n"
                            "  timeout: 15s\n"
@@ -102,6 +103,7 @@ static void test_good(void **state)
     assert_int_equal(cfg->listen[1].port, 9781);
     assert_string_equal(cfg->storage, "/tmp/oaprobe-test.db");
     assert_int_equal(cfg->retention_ms, 30ull * 86400000ull);
+    assert_int_equal(cfg->max_checks, 200);
     assert_string_equal(cfg->tokens_file, "/etc/oaprobe/tokens");
     assert_true(cfg->read_requires_token);
     assert_int_equal(cfg->n_targets, 2);
@@ -126,7 +128,7 @@ static void test_good(void **state)
     assert_int_equal(t->success_threshold, 1);
     assert_int_equal(t->remind_every_ms, 3600000);
     assert_int_equal(t->set.opts.depth, CHECK_DEPTH_TUNNEL);
-    assert_int_equal(t->line, 15);
+    assert_int_equal(t->line, 16);
     const struct cfg_target *e = cfg_target_find(cfg, "echo.only_2");
     assert_non_null(e);
     assert_int_equal(e->set.opts.depth, CHECK_DEPTH_ECHO);
@@ -156,6 +158,7 @@ static void test_defaults_and_empty(void **state)
     assert_int_equal(cfg->listen[0].port, 9780);
     assert_string_equal(cfg->storage, CFG_DEFAULT_STORAGE);
     assert_int_equal(cfg->retention_ms, CFG_DEFAULT_RETENTION_MS);
+    assert_int_equal(cfg->max_checks, 0);
     assert_int_equal(cfg->n_targets, 0);
     assert_null(cfg->tokens_file);
     assert_false(cfg->read_requires_token);
@@ -258,6 +261,11 @@ static void test_bad_table(void **state)
         {"api: {read_requires_token: 1}\n", "api.read_requires_token: wants true or false"},
         {"api: {tokens: x}\n", "api.tokens: unknown key"},
         {"external_url: ftp://x\n", "wants an http:// or https:// URL"},
+        {"max_checks: 0\n", "max_checks: \"0\" is not a number from 1 to 1000000"},
+        {"max_checks: -5\n", "max_checks: \"-5\" is not a number from 1 to 1000000"},
+        {"max_checks: 1000001\n", "max_checks: \"1000001\" is not a number from 1 to 1000000"},
+        {"max_checks: 12x\n", "max_checks: \"12x\" is not a number"},
+        {"max_checks: [1]\n", "max_checks: wants a number"},
         {"[a]: 1\n", "a key must be a plain name"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -203,6 +203,9 @@ static void test_metrics(void **state)
     has_line(m, "oaprobe_adhoc_probes_total{outcome=\"failure\"} 0");
     has_line(m, "oaprobe_adhoc_probes_total{outcome=\"refused\"} 3");
     has_line(m, "oaprobe_adhoc_probes_total{outcome=\"cancelled\"} 0");
+    has_line(m, "oaprobe_checks_max 512");
+    has_line(m, "oaprobe_checks_in_flight 37");
+    has_line(m, "oaprobe_checks_queued 4");
     has_line(m, "oaprobe_build_info{version=\"0.1.0\"} 1");
 #undef LINE
 
@@ -220,6 +223,7 @@ static void test_metrics(void **state)
     check_grouping(m);
     has_line(m, "oaprobe_build_info{version=\"unknown\"} 1");
     lacks(m, "probe_success");
+    lacks(m, "oaprobe_checks_max"); /* no scheduler: no caps to show */
     free(m);
     assert_null(render_metrics(NULL, NULL));
 }

@@ -1,0 +1,230 @@
+"""`oaprobe serve` at its limits, without the lab (issue 8), under ASan/LSan:
+
+- the cap on concurrent checks: targets whose endpoint accepts and never
+  answers keep their checks in flight until the deadline; /metrics'
+  oaprobe_checks_in_flight never goes above oaprobe_checks_max, reaches it,
+  and the endpoint never sees more connections at once; the default cap is
+  logged with why (memory budget or fd limit) and exported; max_checks: in
+  the file sets it, --max-checks wins over the file, a reload applies a
+  new max_checks.
+
+Only loopback; free ports; every process stops with SIGTERM and exit 0.
+
+    /usr/bin/python3 tests/integration/serve/test_serve_limits.py --oaprobe PATH
+"""
+
+import argparse
+import os
+import re
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
+
+from fixture import free_port  # noqa: E402
+
+OAPROBE = None
+
+
+def wait_for(what, fn, timeout=30.0, step=0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Tarpit:
+    """Accepts TCP connections and never answers; counts the open ones
+    (a connection the client closed is dropped when its EOF is read)."""
+
+    def __init__(self):
+        self.ls = socket.socket()
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(1024)
+        self.port = self.ls.getsockname()[1]
+        self.open = 0
+        self.most = 0
+        self.stopping = False
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        sel = selectors.DefaultSelector()
+        sel.register(self.ls, selectors.EVENT_READ)
+        while not self.stopping:
+            events = sel.select(0.1)
+            # EOFs first, then new connections: a client that closed one
+            # socket and opened the next is not counted twice
+            for key, _ in sorted(events, key=lambda e: e[0].fileobj is self.ls):
+                if key.fileobj is self.ls:
+                    c, _ = self.ls.accept()
+                    sel.register(c, selectors.EVENT_READ)
+                    self.open += 1
+                    self.most = max(self.most, self.open)
+                else:
+                    try:
+                        data = key.fileobj.recv(65536)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        sel.unregister(key.fileobj)
+                        key.fileobj.close()
+                        self.open -= 1
+        sel.close()
+
+    def stop(self):
+        self.stopping = True
+        self.t.join(5)
+        self.ls.close()
+
+
+class Serve:
+    def __init__(self, test, tmp, cfg_text, args=()):
+        self.test = test
+        self.cfg = os.path.join(tmp, "oaprobe.yml")
+        self.write_config(cfg_text)
+        self.log_path = os.path.join(tmp, "serve.log")
+        self.logf = open(self.log_path, "w")
+        self.p = subprocess.Popen([OAPROBE, "serve", "--config", self.cfg] + list(args),
+                                  stdout=self.logf, stderr=self.logf,
+                                  stdin=subprocess.DEVNULL)
+        wait_for("the service to start", lambda: "targets, storage" in self.log()
+                 or self.p.poll() is not None)
+        test.assertIsNone(self.p.poll(), self.log())
+
+    def write_config(self, text):
+        with open(self.cfg + ".new", "w") as f:
+            f.write(text)
+        os.replace(self.cfg + ".new", self.cfg)
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(30)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            rc = "killed after 30 s"
+        self.logf.close()
+        text = self.log()
+        self.test.assertEqual(rc, 0, text[-3000:])
+        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            self.test.assertNotIn(bad, text, text[-3000:])
+        return text
+
+
+def metrics(port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+        text = r.read().decode()
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^(oaprobe_[a-z_]+)(\{[^}]*\})? (\S+)$", line)
+        if m:
+            out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+    return out
+
+
+def config(api, db, port, n, extra=""):
+    lines = ["listen: 127.0.0.1:%d" % api, "storage: %s" % db, extra,
+             "defaults: {interval: 2s, timeout: 2s, depth: echo}", "targets:"]
+    for i in range(n):
+        lines.append("  - {name: t%03d, host: 'hang.test:%d', resolve: ['hang.test:%d:127.0.0.1']}"
+                     % (i, port, port))
+    return "\n".join(lines) + "\n"
+
+
+class Caps(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="oaprobe-limits-")
+        self.db = os.path.join(self.tmp, "oaprobe.db")
+        self.api = free_port()
+        self.pit = Tarpit()
+
+    def tearDown(self):
+        self.pit.stop()
+
+    def watch(self, seconds, cap):
+        """Poll /metrics for seconds: the most checks in flight seen."""
+        most = 0
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            m = metrics(self.api)
+            self.assertEqual(m["oaprobe_checks_max"], cap)
+            fl = m["oaprobe_checks_in_flight"]
+            self.assertLessEqual(fl, cap, m)
+            most = max(most, fl)
+            time.sleep(0.02)
+        return most
+
+    def test_cap_from_file_never_exceeded(self):
+        # 40 targets every 2 s whose checks all last 2 s: 40 would be in
+        # flight without the cap
+        s = Serve(self, self.tmp, config(self.api, self.db, self.pit.port, 40, "max_checks: 6"))
+        try:
+            most = self.watch(6, 6)
+            self.assertEqual(most, 6)  # the cap is reached, not merely respected
+            self.assertGreater(metrics(self.api)["oaprobe_checks_queued"], 0)
+            # the endpoint's own count: a check at depth echo opens two
+            # connections at once (measured with one target: 2), so never
+            # more than twice the cap
+            self.assertGreater(self.pit.most, 6)
+            self.assertLessEqual(self.pit.most, 2 * 6)
+            # a reload applies a new max_checks
+            s.write_config(config(self.api, self.db, self.pit.port, 40, "max_checks: 3"))
+            s.p.send_signal(signal.SIGHUP)
+            wait_for("the reload", lambda: "reload: 40 targets" in s.log())
+            wait_for("the new cap", lambda: metrics(self.api)["oaprobe_checks_max"] == 3)
+            time.sleep(2.5)  # the checks started under the old cap end by their deadline
+            self.assertEqual(self.watch(3, 3), 3)
+        finally:
+            log = s.stop()
+        self.assertIn("max concurrent checks 6 (max_checks 6; memory budget", log)
+        self.assertIn("reload: max_checks changed", log)
+        self.assertIn("max concurrent checks 3 (max_checks 3;", log)
+
+    def test_command_line_wins(self):
+        s = Serve(self, self.tmp, config(self.api, self.db, self.pit.port, 20, "max_checks: 6"),
+                  ["--max-checks", "4"])
+        try:
+            self.assertEqual(self.watch(4, 4), 4)
+        finally:
+            log = s.stop()
+        self.assertIn("max concurrent checks 4 (--max-checks 4;", log)
+
+    def test_default_is_logged_and_exported(self):
+        s = Serve(self, self.tmp, config(self.api, self.db, self.pit.port, 3))
+        try:
+            m = metrics(self.api)
+        finally:
+            log = s.stop()
+        line = re.search(r"max concurrent checks (\d+) \(limited by the (memory budget|fd limit); "
+                         r"memory budget \d+ [MG]iB: .* / 256 KiB per check allows (\d+); "
+                         r"fd limit (\d+) allows (\d+) checks, \d+ sockets\)", log)
+        self.assertIsNotNone(line, log[:3000])
+        cap, by, mem, fds = int(line.group(1)), line.group(2), int(line.group(3)), int(line.group(5))
+        self.assertEqual(cap, min(mem, fds))
+        self.assertEqual(by, "memory budget" if mem <= fds else "fd limit")
+        self.assertEqual(m["oaprobe_checks_max"], cap)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--oaprobe", required=True)
+    args, rest = ap.parse_known_args()
+    OAPROBE = os.path.abspath(args.oaprobe)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
