@@ -16,6 +16,11 @@
  *   secrets     the header secret reaches the receiver's header only: not
  *               the bodies, the exec environment or output, the store, the
  *               log
+ *   persist     API windows and a firing alert through the store and a
+ *               second alerting on the same file (a restart): windows kept
+ *               with their ids, an ended one expired, a new one never takes
+ *               an old id; no second firing, Alertmanager re-sent with the
+ *               same startsAt, one resolved, the record gone
  *
  * Run inside `unshare -n` like every socket test (ctest label integration).
  */
@@ -546,6 +551,129 @@ static void scenario_slow(const char *dir, struct loop *l)
     recv_stop(&hang);
 }
 
+/* ---- what a restart keeps (hooks_maint_restore, hooks_alert_restore) ---- */
+
+static const struct view_target *find_target(void *ctx, const char *name)
+{
+    const struct view_target *t = ctx;
+    return strcmp(name, t->name) == 0 ? t : NULL;
+}
+
+static char *starts_at(const struct recv *am, size_t i)
+{
+    json_t *j = json_loads(am->reqs[i].body, 0, NULL);
+    const char *s = json_string_value(json_object_get(json_array_get(j, 0), "startsAt"));
+    char *out = strdup(s != NULL ? s : "none");
+    json_decref(j);
+    return out;
+}
+
+static int count_alerts(void *arg, const char *name, const char *json, int64_t at)
+{
+    (void)name;
+    (void)json;
+    (void)at;
+    (*(size_t *)arg)++;
+    return 0;
+}
+
+static void scenario_persist(const char *dir, struct loop *l)
+{
+    char db[512];
+    snprintf(db, sizeof db, "%s/persist.db", dir);
+    struct store_writer *w = NULL;
+    char err[256];
+    if (store_writer_start(db, 0, 0, &w, err, sizeof err) != 0) {
+        CHECK(0, "store_writer_start: %s", err);
+        return;
+    }
+    write_script(dir, "cat > /dev/null");
+    struct recv wh, am;
+    recv_start(&wh, l, ANSWER);
+    recv_start(&am, l, ANSWER);
+    struct cfg *c = config(dir, wh.port, am.port, "", 2000);
+    struct view_service view = {0};
+    struct hooks *h = hooks_new(l, c, w, &view, logline);
+    int64_t now = 1796508000000ll; /* 2026-12-05 */
+    const char *bodies[] = {
+        "{\"targets\": [\"other\"], \"start\": \"2026-12-01T00:00:00Z\","
+        " \"end\": \"2027-01-01T00:00:00Z\"}",
+        "{\"targets\": [\"other\"], \"start\": \"2026-12-01T00:00:00Z\","
+        " \"end\": \"2026-12-02T00:00:00Z\"}",
+        "{\"labels\": {\"site\": \"elsewhere\"}, \"recurring\": \"sun 03:00+1h\"}",
+    };
+    char ids[3][HOOKS_WINDOW_ID_MAX];
+    for (size_t i = 0; i < 3; i++) {
+        struct cfg_maint m;
+        CHECK(cfg_maint_parse_json(bodies[i], strlen(bodies[i]), &m, NULL) == 0, "window %zu",
+              i);
+        CHECK(hooks_maint_add(h, &m, bodies[i], now, ids[i]) == 0, "add %zu", i);
+        cfg_maint_clear(&m);
+    }
+    CHECK(strcmp(ids[0], "api-1") == 0 && strcmp(ids[2], "api-3") == 0, "ids %s %s", ids[0],
+          ids[2]);
+    CHECK(hooks_maint_expire(h, now) == 1, "the ended window is expired");
+    CHECK(hooks_maint_expire(h, now) == 0, "nothing more to expire");
+    CHECK(hooks_maint_delete(h, "api-3") == 0, "delete api-3");
+    /* a target fires */
+    struct view_target t = target();
+    set_state(&t, OA_STATE_CRITICAL);
+    hooks_on_result(h, &t, OA_STATE_OK, now);
+    run_for(l, 400);
+    CHECK(wh.nreq == 1 && am.nreq == 1, "firing: webhook %zu, alertmanager %zu", wh.nreq,
+          am.nreq);
+    hooks_free(h);
+    CHECK(store_writer_flush(w, 10000) == 0, "writer flushed");
+
+    /* "restart": a new alerting on the same file */
+    struct store *st = NULL;
+    if (store_open(db, &st, err, sizeof err) != 0) {
+        CHECK(0, "store_open: %s", err);
+        return;
+    }
+    h = hooks_new(l, c, w, &view, logline);
+    hooks_alert_restore(h, st, find_target, &t, now + 60000);
+    hooks_maint_restore(h, st, now + 60000);
+    struct hooks_window win[4];
+    size_t n = hooks_maint_list(h, now + 60000, win, 4);
+    CHECK(n == 1 && strcmp(win[0].id, "api-1") == 0 && win[0].api, "restored: %zu windows", n);
+    struct cfg_maint m;
+    char id[HOOKS_WINDOW_ID_MAX];
+    CHECK(cfg_maint_parse_json(bodies[2], strlen(bodies[2]), &m, NULL) == 0, "window");
+    CHECK(hooks_maint_add(h, &m, bodies[2], now, id) == 0 && strcmp(id, "api-4") == 0,
+          "a new window takes api-4, not an old id: %s", id);
+    cfg_maint_clear(&m);
+    /* still down: no second firing; Alertmanager again with the same startsAt */
+    hooks_on_result(h, &t, OA_STATE_CRITICAL, now + 60000);
+    run_for(l, 400);
+    CHECK(wh.nreq == 1, "webhook got %zu requests after the restart, wanted 1", wh.nreq);
+    CHECK(am.nreq == 2, "alertmanager got %zu requests, wanted 2 (the re-send)", am.nreq);
+    if (am.nreq == 2) {
+        char *a = starts_at(&am, 0), *b = starts_at(&am, 1);
+        CHECK(strcmp(a, b) == 0, "startsAt %s then %s", a, b);
+        free(a);
+        free(b);
+    }
+    /* mended: one resolved; the record goes */
+    set_state(&t, OA_STATE_OK);
+    hooks_on_result(h, &t, OA_STATE_CRITICAL, now + 120000);
+    run_for(l, 400);
+    CHECK(wh.nreq == 2 && strstr(wh.reqs[1].body, "\"status\":\"resolved\"") != NULL,
+          "one resolved (webhook %zu)", wh.nreq);
+    hooks_free(h);
+    CHECK(store_writer_flush(w, 10000) == 0, "writer flushed");
+    size_t alerts = 0;
+    store_alerts(st, count_alerts, &alerts);
+    CHECK(alerts == 0, "%zu alert states left in the store", alerts);
+    printf("persist: windows %s %s %s then %s; webhook %zu, alertmanager %zu\n", ids[0], ids[1],
+           ids[2], id, wh.nreq, am.nreq);
+    store_close(st);
+    cfg_free(c);
+    recv_stop(&wh);
+    recv_stop(&am);
+    store_writer_stop(w);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/oaprobe-hooks-XXXXXX";
@@ -563,6 +691,7 @@ int main(void)
     scenario_outage(dir, l);
     scenario_maintenance(dir, l);
     scenario_slow(dir, l);
+    scenario_persist(dir, l);
     CHECK(strstr(logbuf, SECRET) == NULL, "the secret is in the log");
     CHECK(strstr(logbuf, "127.0.0.1") == NULL, "a URL is in the log");
     fputs(logbuf, stdout);
@@ -570,8 +699,8 @@ int main(void)
     char cmd[600];
     snprintf(cmd, sizeof cmd, "%s/hook.sh", dir);
     unlink(cmd);
-    const char *files[] = {"exec.log", "exec-maint.log", "outage.db", "outage.db-wal",
-                           "outage.db-shm"};
+    const char *files[] = {"exec.log",     "exec-maint.log", "outage.db",     "outage.db-wal",
+                           "outage.db-shm", "persist.db",     "persist.db-wal", "persist.db-shm"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(cmd, sizeof cmd, "%s/%s", dir, files[i]);
         unlink(cmd);
