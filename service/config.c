@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -125,25 +126,27 @@ static void do_bool(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path,
         cfg_node_err(ctx, n, path, "wants true or false");
 }
 
+/* Table handlers on the struct cfg field at the entry's offset. */
+static bool key_string(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    do_string(ctx, p->value, p->path, cfg_field(obj, p->def));
+    return true;
+}
+
+static bool key_bool(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    do_bool(ctx, p->value, p->path, cfg_field(obj, p->def));
+    return true;
+}
+
 static void do_api(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n, const char *path)
 {
-    if (!cfg_map_check(ctx, n, path, CFG_MAP_MAX))
-        return;
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        const char *k = cfg_key(ctx, p);
-        char sub[CFG_PATH_MAX];
-        cfg_path(sub, sizeof sub, path, k);
-        yaml_node_t *v = cfg_node(ctx, p->value, sub);
-        if (v == NULL)
-            continue;
-        if (strcmp(k, "tokens_file") == 0)
-            do_string(ctx, v, sub, &cfg->tokens_file);
-        else if (strcmp(k, "read_requires_token") == 0)
-            do_bool(ctx, v, sub, &cfg->read_requires_token);
-        else
-            cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), sub,
-                         "unknown key '%.60s' (tokens_file, read_requires_token)", k);
-    }
+    static const struct cfg_key keys[] = {
+        {"tokens_file", key_string, offsetof(struct cfg, tokens_file), NULL},
+        {"read_requires_token", key_bool, offsetof(struct cfg, read_requires_token), NULL},
+    };
+    if (cfg_map_check(ctx, n, path, CFG_MAP_MAX))
+        (void)cfg_walk_keys(ctx, n, path, keys, sizeof keys / sizeof keys[0], NULL, cfg);
 }
 
 struct named {

@@ -4,6 +4,7 @@
  * config.h). Errors by line, column and key path like every other key; a
  * header value is never echoed (it may be a token).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,26 @@ static bool get_name(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path
     return true;
 }
 
+/* Handlers of the keys the hooks share, each on the field at the entry's
+ * offset: url (char *), timeout (uint64_t ms), name (char *). */
+static bool key_url(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    char **dst = cfg_field(obj, p->def);
+    free(*dst);
+    *dst = get_url(ctx, p->value, p->path);
+    return *dst != NULL;
+}
+
+static bool key_timeout(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    return get_timeout(ctx, p->value, p->path, cfg_field(obj, p->def));
+}
+
+static bool key_name(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    return get_name(ctx, p->value, p->path, cfg_field(obj, p->def));
+}
+
 static char *default_name(const char *prefix, size_t i)
 {
     char buf[48];
@@ -110,6 +131,11 @@ static char *default_name(const char *prefix, size_t i)
 }
 
 /* ---- alertmanagers -------------------------------------------------- */
+
+static const struct cfg_key am_keys[] = {
+    {"url", key_url, offsetof(struct cfg_alertmanager, url), NULL},
+    {"timeout", key_timeout, offsetof(struct cfg_alertmanager, timeout_ms), NULL},
+};
 
 static void do_alertmanagers(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
 {
@@ -134,24 +160,8 @@ static void do_alertmanagers(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_no
         if (item->type == YAML_MAPPING_NODE) {
             if (!cfg_map_check(ctx, item, sub, 8))
                 continue;
-            for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
-                 p < item->data.mapping.pairs.top; p++) {
-                const char *k = cfg_key(ctx, p);
-                char kp[CFG_PATH_MAX];
-                cfg_path(kp, sizeof kp, sub, k);
-                yaml_node_t *v = cfg_node(ctx, p->value, kp);
-                if (v == NULL)
-                    continue;
-                if (strcmp(k, "url") == 0) {
-                    free(a->url);
-                    a->url = get_url(ctx, v, kp);
-                } else if (strcmp(k, "timeout") == 0) {
-                    (void)get_timeout(ctx, v, kp, &a->timeout_ms);
-                } else {
-                    cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), kp,
-                                 "unknown key '%.60s' (url, timeout)", k);
-                }
-            }
+            (void)cfg_walk_keys(ctx, item, sub, am_keys, sizeof am_keys / sizeof am_keys[0], NULL,
+                                a);
             if (a->url == NULL && !ctx->oom)
                 cfg_node_err(ctx, item, sub, "url: missing");
         } else {
@@ -226,6 +236,21 @@ static void do_headers(struct cfg_ctx *ctx, struct cfg_webhook *w, const yaml_no
     }
 }
 
+static bool key_headers(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    struct cfg_webhook *w = obj;
+    if (w->headers == NULL) /* a duplicate key is reported; the first wins */
+        do_headers(ctx, w, p->value, p->path);
+    return true;
+}
+
+static const struct cfg_key webhook_keys[] = {
+    {"name", key_name, offsetof(struct cfg_webhook, name), NULL},
+    {"url", key_url, offsetof(struct cfg_webhook, url), NULL},
+    {"headers", key_headers, 0, NULL},
+    {"timeout", key_timeout, offsetof(struct cfg_webhook, timeout_ms), NULL},
+};
+
 static void do_webhooks(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
 {
     const char *path = "webhooks";
@@ -245,29 +270,8 @@ static void do_webhooks(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t 
             continue;
         struct cfg_webhook *w = &cfg->webhooks[cfg->n_webhooks++];
         w->timeout_ms = CFG_HOOK_TIMEOUT_MS;
-        for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
-             p < item->data.mapping.pairs.top; p++) {
-            const char *k = cfg_key(ctx, p);
-            char kp[CFG_PATH_MAX];
-            cfg_path(kp, sizeof kp, sub, k);
-            yaml_node_t *v = cfg_node(ctx, p->value, kp);
-            if (v == NULL)
-                continue;
-            if (strcmp(k, "url") == 0) {
-                free(w->url);
-                w->url = get_url(ctx, v, kp);
-            } else if (strcmp(k, "name") == 0) {
-                (void)get_name(ctx, v, kp, &w->name);
-            } else if (strcmp(k, "timeout") == 0) {
-                (void)get_timeout(ctx, v, kp, &w->timeout_ms);
-            } else if (strcmp(k, "headers") == 0) {
-                if (w->headers == NULL)
-                    do_headers(ctx, w, v, kp);
-            } else {
-                cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), kp,
-                             "unknown key '%.60s' (name, url, headers, timeout)", k);
-            }
-        }
+        (void)cfg_walk_keys(ctx, item, sub, webhook_keys,
+                            sizeof webhook_keys / sizeof webhook_keys[0], NULL, w);
         if (w->url == NULL)
             cfg_node_err(ctx, item, sub, "url: missing (or invalid)");
         if (w->name == NULL && (w->name = default_name("webhook", i)) == NULL)
@@ -308,6 +312,20 @@ static void do_argv(struct cfg_ctx *ctx, struct cfg_exec *e, const yaml_node_t *
     }
 }
 
+static bool key_command(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    struct cfg_exec *e = obj;
+    if (e->argv == NULL) /* a duplicate key is reported; the first wins */
+        do_argv(ctx, e, p->value, p->path);
+    return true;
+}
+
+static const struct cfg_key exec_keys[] = {
+    {"name", key_name, offsetof(struct cfg_exec, name), NULL},
+    {"command", key_command, 0, " ([/path/to/program, arg...])"},
+    {"timeout", key_timeout, offsetof(struct cfg_exec, timeout_ms), NULL},
+};
+
 static void do_exec(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
 {
     const char *path = "exec";
@@ -327,30 +345,8 @@ static void do_exec(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
             continue;
         struct cfg_exec *e = &cfg->execs[cfg->n_execs++];
         e->timeout_ms = CFG_HOOK_TIMEOUT_MS;
-        bool have = false;
-        for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
-             p < item->data.mapping.pairs.top; p++) {
-            const char *k = cfg_key(ctx, p);
-            char kp[CFG_PATH_MAX];
-            cfg_path(kp, sizeof kp, sub, k);
-            yaml_node_t *v = cfg_node(ctx, p->value, kp);
-            if (v == NULL)
-                continue;
-            if (strcmp(k, "command") == 0) {
-                have = true;
-                if (e->argv == NULL)
-                    do_argv(ctx, e, v, kp);
-            } else if (strcmp(k, "name") == 0) {
-                (void)get_name(ctx, v, kp, &e->name);
-            } else if (strcmp(k, "timeout") == 0) {
-                (void)get_timeout(ctx, v, kp, &e->timeout_ms);
-            } else {
-                cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), kp,
-                             "unknown key '%.60s' (name, command, timeout)", k);
-            }
-        }
-        if (!have)
-            cfg_node_err(ctx, item, sub, "command: missing ([/path/to/program, arg...])");
+        (void)cfg_walk_keys(ctx, item, sub, exec_keys, sizeof exec_keys / sizeof exec_keys[0],
+                            NULL, e);
         if (e->name == NULL && (e->name = default_name("exec", i)) == NULL)
             ctx->oom = true;
     }

@@ -1,6 +1,7 @@
 /*
  * config_int.h: what the configuration loader's files share (config.c,
- * config_node.c, config_target.c, config_err.c). Not for other modules.
+ * config_node.c, config_walk.c, config_target.c, config_hooks.c,
+ * config_maint.c). Not for other modules.
  */
 #ifndef OAPROBE_CONFIG_INT_H
 #define OAPROBE_CONFIG_INT_H
@@ -112,6 +113,62 @@ void cfg_hooks_free(struct cfg *cfg);
 /* cfg_maint_apply: one maintenance mapping into m (zeroed first). */
 bool cfg_maint_apply(struct cfg_ctx *ctx, struct cfg_maint *m, const yaml_node_t *n,
                      const char *path);
+
+/* ---- a mapping of known keys (config_walk.c) ---------------------------- */
+
+#define CFG_KEYS_MAX 32u /* keys in one table */
+
+struct cfg_key;
+
+/* One key of a mapping being walked. */
+struct cfg_pair {
+    const char *key;
+    const yaml_node_t *key_node;
+    const yaml_node_t *value; /* visited, not an alias */
+    const char *path;         /* "parent.key" */
+    const struct cfg_key *def; /* its table entry; NULL in the fallback */
+};
+
+/* A key's handler: obj is the walk's object. Returns false when the value
+ * had an error (reported at p->path). */
+typedef bool (*cfg_key_fn)(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p);
+
+/* One known key: its handler, the offset of its field in the object (for a
+ * handler shared by objects of several types; 0 when unused) and, when it
+ * must be there, the rest of the message "KEY: missing..." ("" for none). */
+struct cfg_key {
+    const char *key;
+    cfg_key_fn fn;
+    size_t off;
+    const char *missing;
+};
+
+/* cfg_field: the field of obj that the key's entry names by offset. */
+static inline void *cfg_field(void *obj, const struct cfg_key *k)
+{
+    return (char *)obj + k->off;
+}
+
+/*
+ * cfg_walk_keys: walk mapping map at path (cfg_map_check passed): each
+ * key's value to its handler in keys[n] (n <= CFG_KEYS_MAX), in the order of
+ * the document; an alias is skipped (cfg_node reported it); a key not in
+ * keys to other, or, other NULL, the error "unknown key 'K' (k1, k2, ...)"
+ * at the key; then each required key that was not there: "K: missing..."
+ * at the mapping. Returns false when anything had an error.
+ */
+bool cfg_walk_keys(struct cfg_ctx *ctx, const yaml_node_t *map, const char *path,
+                   const struct cfg_key *keys, size_t n, cfg_key_fn other, void *obj);
+
+/* A key's node and path, kept for checks across keys (cfg_key_keep). */
+struct cfg_kept {
+    const yaml_node_t *node; /* NULL: the key was not there */
+    char path[CFG_PATH_MAX];
+};
+
+/* cfg_key_keep: a handler storing the value into the struct cfg_kept at the
+ * entry's offset. */
+bool cfg_key_keep(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p);
 
 /* cfg_parse_doc: libyaml parse of text into doc; a parse error goes to errs. */
 bool cfg_parse_doc(const char *text, size_t len, yaml_document_t *doc, struct cfg_errs *errs);

@@ -16,6 +16,7 @@
  *     reason: System Attendant restart
  */
 #define _GNU_SOURCE /* timegm */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,72 +296,73 @@ static bool selector(struct cfg_ctx *ctx, struct cfg_maint *m, const yaml_node_t
     return true;
 }
 
+/* One window's walk: the window, and the keys judged together afterwards. */
+struct maint_walk {
+    struct cfg_maint *m;
+    struct cfg_kept start, end, days, from, to, dur, rec, tz;
+};
+
+static bool key_name(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    struct cfg_maint *m = ((struct maint_walk *)obj)->m;
+    char *s = cfg_scalar(ctx, p->value, p->path, true, "a name");
+    if (s != NULL && !cfg_name_ok(s)) {
+        cfg_node_err(ctx, p->value, p->path, "\"%.80s\" is not a valid name", s);
+        free(s);
+        s = NULL;
+    }
+    free(m->name);
+    m->name = s;
+    return s != NULL;
+}
+
+static bool key_targets(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    struct cfg_maint *m = ((struct maint_walk *)obj)->m;
+    if (m->targets != NULL) /* a duplicate key is reported; the first wins */
+        return true;
+    return str_list(ctx, p->value, p->path, &m->targets, &m->n_targets);
+}
+
+static bool key_labels(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    struct cfg_maint *m = ((struct maint_walk *)obj)->m;
+    return m->match != NULL || selector(ctx, m, p->value, p->path);
+}
+
+static bool key_reason(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    struct cfg_maint *m = ((struct maint_walk *)obj)->m;
+    free(m->reason);
+    m->reason = cfg_scalar(ctx, p->value, p->path, true, "a string");
+    return m->reason != NULL;
+}
+
+#define KEPT(k, field) {k, cfg_key_keep, offsetof(struct maint_walk, field), NULL}
+static const struct cfg_key maint_keys[] = {
+    {"name", key_name, 0, NULL},       {"targets", key_targets, 0, NULL},
+    {"labels", key_labels, 0, NULL},   KEPT("start", start),
+    KEPT("end", end),                  KEPT("recurring", rec),
+    KEPT("days", days),                KEPT("from", from),
+    KEPT("to", to),                    KEPT("duration", dur),
+    KEPT("time_zone", tz),             {"reason", key_reason, 0, NULL},
+};
+#undef KEPT
+
 bool cfg_maint_apply(struct cfg_ctx *ctx, struct cfg_maint *m, const yaml_node_t *n,
                      const char *path)
 {
     memset(m, 0, sizeof *m);
     if (!cfg_map_check(ctx, n, path, 16))
         return false;
-    bool ok = true;
-    const yaml_node_t *start = NULL, *end = NULL, *days = NULL, *from = NULL, *to = NULL,
-                      *dur = NULL, *rec = NULL, *tz = NULL;
-    char ps[CFG_PATH_MAX] = "", pd[CFG_PATH_MAX] = "", pf[CFG_PATH_MAX] = "",
-         pt[CFG_PATH_MAX] = "", pu[CFG_PATH_MAX] = "", pr[CFG_PATH_MAX] = "",
-         pe[CFG_PATH_MAX] = "", pz[CFG_PATH_MAX] = "";
-    const struct {
-        const char *key;
-        const yaml_node_t **node;
-        char *path;
-    } kept[] = {{"start", &start, ps}, {"end", &end, pe},       {"days", &days, pd},
-                {"from", &from, pf},   {"to", &to, pt},         {"duration", &dur, pu},
-                {"recurring", &rec, pr}, {"time_zone", &tz, pz}};
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        const char *k = cfg_key(ctx, p);
-        char sub[CFG_PATH_MAX];
-        cfg_path(sub, sizeof sub, path, k);
-        yaml_node_t *v = cfg_node(ctx, p->value, sub);
-        if (v == NULL) {
-            ok = false;
-            continue;
-        }
-        const yaml_node_t **slot = NULL;
-        char *pbuf = NULL;
-        for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
-            if (strcmp(k, kept[i].key) == 0) {
-                slot = kept[i].node;
-                pbuf = kept[i].path;
-            }
-        if (slot != NULL) {
-            *slot = v;
-            snprintf(pbuf, CFG_PATH_MAX, "%s", sub);
-        } else if (strcmp(k, "name") == 0) {
-            char *s = cfg_scalar(ctx, v, sub, true, "a name");
-            if (s != NULL && !cfg_name_ok(s)) {
-                cfg_node_err(ctx, v, sub, "\"%.80s\" is not a valid name", s);
-                free(s);
-                s = NULL;
-            }
-            ok = ok && s != NULL;
-            free(m->name);
-            m->name = s;
-        } else if (strcmp(k, "targets") == 0) {
-            if (m->targets == NULL) /* a duplicate key is reported; the first wins */
-                ok = str_list(ctx, v, sub, &m->targets, &m->n_targets) && ok;
-        } else if (strcmp(k, "labels") == 0) {
-            if (m->match == NULL)
-                ok = selector(ctx, m, v, sub) && ok;
-        } else if (strcmp(k, "reason") == 0) {
-            free(m->reason);
-            m->reason = cfg_scalar(ctx, v, sub, true, "a string");
-            ok = ok && m->reason != NULL;
-        } else {
-            cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), sub,
-                         "unknown key '%.60s' (name, targets, labels, start, end, recurring, "
-                         "days, from, to, duration, time_zone, reason)",
-                         k);
-            ok = false;
-        }
-    }
+    struct maint_walk w = {.m = m};
+    bool ok = cfg_walk_keys(ctx, n, path, maint_keys, sizeof maint_keys / sizeof maint_keys[0],
+                            NULL, &w);
+    const yaml_node_t *start = w.start.node, *end = w.end.node, *days = w.days.node,
+                      *from = w.from.node, *to = w.to.node, *dur = w.dur.node, *rec = w.rec.node,
+                      *tz = w.tz.node;
+    const char *ps = w.start.path, *pe = w.end.path, *pd = w.days.path, *pf = w.from.path,
+               *pt = w.to.path, *pu = w.dur.path, *pr = w.rec.path, *pz = w.tz.path;
     if (!ok)
         return false;
     if (m->n_targets == 0 && m->n_match == 0) {

@@ -4,6 +4,7 @@
  * location and the alerting thresholds; string ownership, deep copy,
  * cross-key checks and the fingerprint (see config.h, config_int.h).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -418,6 +419,106 @@ static void unknown_key(struct cfg_ctx *ctx, const yaml_node_t *k, const char *p
         cfg_node_err(ctx, k, path, "unknown key '%.60s'", key);
 }
 
+/* One target's (or the defaults') walk. */
+struct target_walk {
+    struct cfg_target *t;
+    bool defaults;
+};
+
+static bool key_name(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    struct target_walk *w = obj;
+    struct cfg_target *t = w->t;
+    if (w->defaults) {
+        cfg_node_err(ctx, p->key_node, p->path, "a name is not a default: give each target its own");
+        return false;
+    }
+    char *s = cfg_scalar(ctx, p->value, p->path, true, "a name");
+    if (s != NULL && !cfg_name_ok(s)) {
+        cfg_node_err(ctx, p->value, p->path,
+                     "\"%.80s\" is not a valid name ([a-z0-9._-], 1-%u characters)", s,
+                     CFG_NAME_MAX);
+        free(s);
+        s = NULL;
+    } else if (s != NULL && t->name != NULL && strcmp(s, t->name) != 0) {
+        cfg_node_err(ctx, p->value, p->path, "\"%s\" differs from the name in the URL", s);
+        free(s);
+        s = NULL;
+    } else if (s != NULL) {
+        s = pool_take(t, s);
+        if (s == NULL)
+            ctx->oom = true;
+        else
+            t->name = s;
+    }
+    return s != NULL;
+}
+
+static bool key_interval(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    struct cfg_target *t = ((struct target_walk *)obj)->t;
+    return apply_duration(ctx, p->value, p->path, CFG_MIN_INTERVAL_MS, &t->interval_ms);
+}
+
+static bool key_remind_every(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    struct cfg_target *t = ((struct target_walk *)obj)->t;
+    if (!apply_duration(ctx, p->value, p->path, 0, &t->remind_every_ms))
+        return false;
+    if (t->remind_every_ms != 0 && t->remind_every_ms < 60000u) {
+        cfg_node_err(ctx, p->value, p->path, "reminders at most once a minute (at least 1m, or 0)");
+        return false;
+    }
+    return true;
+}
+
+/* failure_threshold, success_threshold: the unsigned at the entry's offset. */
+static bool key_threshold(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    return apply_uint(ctx, p->value, p->path, 1, 100,
+                      cfg_field(((struct target_walk *)obj)->t, p->def));
+}
+
+static bool key_labels(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    return apply_labels(ctx, ((struct target_walk *)obj)->t, p->value, p->path);
+}
+
+static bool key_location(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    struct cfg_target *t = ((struct target_walk *)obj)->t;
+    char *s = cfg_scalar(ctx, p->value, p->path, true, "a string");
+    if (s != NULL && (s[0] == '\0' || strlen(s) >= CFG_LABEL_MAX)) {
+        cfg_node_err(ctx, p->value, p->path, "wants 1-%u bytes", CFG_LABEL_MAX - 1);
+        free(s);
+        s = NULL;
+    }
+    if (s != NULL && (t->location = pool_take(t, s)) == NULL)
+        ctx->oom = true;
+    return s != NULL && t->location != NULL;
+}
+
+/* Any other key: a check option of the vocabulary (cfg_vocab.h), or unknown. */
+static bool key_option(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    const struct cfg_opt *o = cfg_opt_by_key(p->key, strlen(p->key));
+    if (o == NULL) {
+        unknown_key(ctx, p->key_node, p->path, p->key);
+        return false;
+    }
+    return apply_opt(ctx, ((struct target_walk *)obj)->t, o, p->value, p->path);
+}
+
+static const struct cfg_key target_keys[] = {
+    {"name", key_name, 0, NULL},
+    {"interval", key_interval, 0, NULL},
+    {"remind_every", key_remind_every, 0, NULL},
+    {"failure_threshold", key_threshold, offsetof(struct cfg_target, failure_threshold), NULL},
+    {"success_threshold", key_threshold, offsetof(struct cfg_target, success_threshold), NULL},
+    {"labels", key_labels, 0, NULL},
+    {"location", key_location, 0, NULL},
+};
+
 bool cfg_target_apply(struct cfg_ctx *ctx, struct cfg_target *t, const yaml_node_t *map,
                       const char *path, bool defaults)
 {
@@ -425,80 +526,9 @@ bool cfg_target_apply(struct cfg_ctx *ctx, struct cfg_target *t, const yaml_node
         return false;
     if (t->line == 0 && !defaults && !ctx->api)
         t->line = (unsigned)map->start_mark.line + 1u;
-    bool ok = true;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        const char *k = cfg_key(ctx, p);
-        yaml_node_t *kn = yaml_document_get_node(ctx->doc, p->key);
-        char sub[CFG_PATH_MAX];
-        cfg_path(sub, sizeof sub, path, k);
-        yaml_node_t *v = cfg_node(ctx, p->value, sub);
-        if (v == NULL) {
-            ok = false;
-            continue;
-        }
-        bool good = true;
-        if (strcmp(k, "name") == 0) {
-            if (defaults) {
-                cfg_node_err(ctx, kn, sub, "a name is not a default: give each target its own");
-                good = false;
-            } else {
-                char *s = cfg_scalar(ctx, v, sub, true, "a name");
-                if (s != NULL && !cfg_name_ok(s)) {
-                    cfg_node_err(ctx, v, sub,
-                                 "\"%.80s\" is not a valid name ([a-z0-9._-], 1-%u characters)", s,
-                                 CFG_NAME_MAX);
-                    free(s);
-                    s = NULL;
-                } else if (s != NULL && t->name != NULL && strcmp(s, t->name) != 0) {
-                    cfg_node_err(ctx, v, sub, "\"%s\" differs from the name in the URL", s);
-                    free(s);
-                    s = NULL;
-                } else if (s != NULL) {
-                    s = pool_take(t, s);
-                    if (s == NULL)
-                        ctx->oom = true;
-                    else
-                        t->name = s;
-                }
-                good = s != NULL;
-            }
-        } else if (strcmp(k, "interval") == 0) {
-            good = apply_duration(ctx, v, sub, CFG_MIN_INTERVAL_MS, &t->interval_ms);
-        } else if (strcmp(k, "remind_every") == 0) {
-            good = apply_duration(ctx, v, sub, 0, &t->remind_every_ms);
-            if (good && t->remind_every_ms != 0 && t->remind_every_ms < 60000u) {
-                cfg_node_err(ctx, v, sub, "reminders at most once a minute (at least 1m, or 0)");
-                good = false;
-            }
-        } else if (strcmp(k, "failure_threshold") == 0) {
-            good = apply_uint(ctx, v, sub, 1, 100, &t->failure_threshold);
-        } else if (strcmp(k, "success_threshold") == 0) {
-            good = apply_uint(ctx, v, sub, 1, 100, &t->success_threshold);
-        } else if (strcmp(k, "labels") == 0) {
-            good = apply_labels(ctx, t, v, sub);
-        } else if (strcmp(k, "location") == 0) {
-            char *s = cfg_scalar(ctx, v, sub, true, "a string");
-            if (s != NULL && (s[0] == '\0' || strlen(s) >= CFG_LABEL_MAX)) {
-                cfg_node_err(ctx, v, sub, "wants 1-%u bytes", CFG_LABEL_MAX - 1);
-                free(s);
-                s = NULL;
-            }
-            if (s != NULL && (t->location = pool_take(t, s)) == NULL)
-                ctx->oom = true;
-            good = s != NULL && t->location != NULL;
-        } else {
-            const struct cfg_opt *o = cfg_opt_by_key(k, strlen(k));
-            if (o == NULL) {
-                unknown_key(ctx, kn, sub, k);
-                good = false;
-            } else {
-                good = apply_opt(ctx, t, o, v, sub);
-            }
-        }
-        ok = ok && good;
-    }
-    return ok;
+    struct target_walk w = {.t = t, .defaults = defaults};
+    return cfg_walk_keys(ctx, map, path, target_keys, sizeof target_keys / sizeof target_keys[0],
+                         key_option, &w);
 }
 
 static int label_cmp(const void *a, const void *b)

@@ -196,6 +196,20 @@ static const struct bad bads[] = {
     {"modules: {tunnel: {keytab: /k.keytab}}\n",
      "modules.tunnel: keytab: needs auth: negotiate"},
     {"hooks: []\n", "t.yml:1:1: hooks: unknown key 'hooks'"},
+    /* the key tables (config_walk.c): an unknown key names the keys there
+     * are, a required one is missing at the mapping, an alias is refused */
+    {"alertmanagers: [{url: http://x, tls: 1}]\n",
+     "t.yml:1:33: alertmanagers[0].tls: unknown key 'tls' (url, timeout)"},
+    {"webhooks: [{url: 'http://h', method: PUT}]\n",
+     "t.yml:1:30: webhooks[0].method: unknown key 'method' (name, url, headers, timeout)"},
+    {"exec: [{command: [/bin/true], shell: 1}]\n",
+     "t.yml:1:31: exec[0].shell: unknown key 'shell' (name, command, timeout)"},
+    {"exec: [{timeout: 1s}]\n", "t.yml:1:8: exec[0]: command: missing ([/path/to/program, arg...])"},
+    {"exec: [{name: &n a, command: *n}]\n",
+     "t.yml:1:15: exec[0].command: YAML aliases (*name) are not supported"},
+    {"maintenance: [{targets: [a], recurring: 'sat 22:00-02:00', every: 2}]\n",
+     "maintenance[0].every: unknown key 'every' (name, targets, labels, start, end, recurring, "
+     "days, from, to, duration, time_zone, reason)"},
 };
 
 static void test_bad(void **state)
