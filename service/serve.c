@@ -41,6 +41,7 @@
 
 static const char usage_text[] =
     "usage: oaprobe serve --config FILE [--check-config] [--max-checks N]\n"
+    "                     [--store-queue N]\n"
     "       oaprobe serve --list-routes\n"
     "\n"
     "Runs the checks of every target of FILE (YAML, see docs/config.md) on its\n"
@@ -52,6 +53,8 @@ static const char usage_text[] =
     "                    then exit (0 valid, 1 not)\n"
     "  --max-checks N    at most N checks at once, over max_checks: of FILE (default:\n"
     "                    from the fd limit and the memory the process may use)\n"
+    "  --store-queue N   the store writer holds at most N writes (default 4096);\n"
+    "                    more are dropped, counted and logged\n"
     "  --list-routes     print the HTTP routes (METHOD PATH SCOPE, one a line; GET\n"
     "                    answers HEAD too; SCOPE public, read or write) and exit\n"
     "\n"
@@ -75,7 +78,22 @@ struct args {
     const char *config;
     bool check_only;
     size_t max_checks;
+    size_t store_queue;
 };
+
+/* A whole number from 1 to max, or 0 (and a message naming opt). */
+static size_t count_arg(const char *opt, const char *v, unsigned long max)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || n == 0 || n > max) {
+        fprintf(stderr, "oaprobe serve: %s: \"%s\" is not a number from 1 to %lu\n%s", opt, v,
+                max, usage_text);
+        return 0;
+    }
+    return n;
+}
 
 /* The router's table (service/api_routes.c), one route a line. */
 static int list_routes(void)
@@ -104,16 +122,11 @@ static int parse_args(int argc, char **argv, struct args *a)
         } else if (strncmp(o, "--config=", 9) == 0) {
             a->config = o + 9;
         } else if (strcmp(o, "--max-checks") == 0 && i + 1 < argc) {
-            char *end = NULL;
-            errno = 0;
-            unsigned long v = strtoul(argv[++i], &end, 10);
-            if (errno != 0 || end == argv[i] || *end != '\0' || argv[i][0] == '-' || v == 0 ||
-                v > CFG_MAX_CHECKS_MAX) {
-                fprintf(stderr, "oaprobe serve: --max-checks: \"%s\" is not a number from 1 "
-                                "to %u\n%s", argv[i], CFG_MAX_CHECKS_MAX, usage_text);
+            if ((a->max_checks = count_arg(o, argv[++i], CFG_MAX_CHECKS_MAX)) == 0)
                 return 3;
-            }
-            a->max_checks = v;
+        } else if (strcmp(o, "--store-queue") == 0 && i + 1 < argc) {
+            if ((a->store_queue = count_arg(o, argv[++i], SERVE_STORE_QUEUE_MAX)) == 0)
+                return 3;
         } else {
             fprintf(stderr, "oaprobe serve: unknown or incomplete option '%s'\n%s", o, usage_text);
             return 3;
@@ -215,7 +228,7 @@ static int setup(struct serve *s, const struct args *a, const sigset_t *sigs)
         serve_sched_caps(s, a->max_checks, "--max-checks");
     else
         serve_sched_caps(s, s->cfg->max_checks, "max_checks");
-    int rc = store_writer_start(s->cfg->storage, 0, 0, &s->w, err, sizeof err);
+    int rc = store_writer_start(s->cfg->storage, a->store_queue, 0, &s->w, err, sizeof err);
     if (rc == 0)
         rc = store_open(s->cfg->storage, &s->st, err, sizeof err);
     if (rc != 0) {

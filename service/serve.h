@@ -45,6 +45,7 @@ struct api_probe_result;
 #define SERVE_EXPIRE_GRACE_MS 600       /* check_expire this long after a deadline */
 #define SERVE_FD_RESERVE 64u            /* fds kept for the store, signals, logs */
 #define SERVE_SHUTDOWN_FLUSH_MS 10000   /* wait for the writer at shutdown */
+#define SERVE_STORE_QUEUE_MAX 1000000u  /* --store-queue: at most this */
 #define SERVE_PROBE_MAX 8u              /* ad-hoc probes at once (503 beyond) */
 #define SERVE_PROBE_GRACE_MS 100        /* an ad-hoc check still running this long
                                          * after its deadline is stopped (a

@@ -7,12 +7,46 @@
 
 #include "service/api.h"
 #include "service/serve.h"
+#include "service/store_writer.h"
+
+/* The kind of each store writer operation, for the view's counters. */
+static const enum view_store_kind op_kind[STORE_OP_COUNT] = {
+    [STORE_OP_RUN] = VIEW_STORE_RUN,
+    [STORE_OP_INCIDENT_OPEN] = VIEW_STORE_INCIDENT,
+    [STORE_OP_INCIDENT_CLOSE] = VIEW_STORE_INCIDENT,
+    [STORE_OP_DELIVERY] = VIEW_STORE_DELIVERY,
+    [STORE_OP_API_PUT] = VIEW_STORE_API_TARGET,
+    [STORE_OP_API_DELETE] = VIEW_STORE_API_TARGET,
+    [STORE_OP_PRUNE] = VIEW_STORE_RETENTION,
+    [STORE_OP_MAINT_PUT] = VIEW_STORE_MAINTENANCE,
+    [STORE_OP_MAINT_DELETE] = VIEW_STORE_MAINTENANCE,
+    [STORE_OP_ALERT_PUT] = VIEW_STORE_ALERT,
+    [STORE_OP_ALERT_DELETE] = VIEW_STORE_ALERT,
+};
+
+/* The figures only /metrics shows, read when the view is asked for. */
+static void refresh_counters(struct serve *s)
+{
+    s->view.checks_in_flight = s->running;
+    s->view.checks_queued = s->queued;
+    if (s->w == NULL)
+        return;
+    struct store_writer_stats ws;
+    store_writer_stats(s->w, &ws);
+    struct view_store_queue *q = &s->view.store;
+    memset(q->dropped, 0, sizeof q->dropped);
+    for (size_t i = 0; i < STORE_OP_COUNT; i++)
+        q->dropped[op_kind[i]] += ws.rejected_op[i];
+    q->items = ws.outstanding;
+    q->capacity = ws.queue_cap;
+    q->bytes = ws.queued_bytes;
+    q->bytes_capacity = ws.bytes_cap;
+}
 
 static const struct view_service *op_view(void *ctx)
 {
     struct serve *s = ctx;
-    s->view.checks_in_flight = s->running;
-    s->view.checks_queued = s->queued;
+    refresh_counters(s);
     return &s->view;
 }
 

@@ -389,6 +389,9 @@ void store_writer_stats(struct store_writer *w, struct store_writer_stats *out)
         return;
     pthread_mutex_lock(&w->mu);
     *out = w->stats;
+    out->outstanding = w->outstanding;
+    out->queue_cap = w->cap;
+    out->bytes_cap = w->bytes_cap;
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -455,8 +458,10 @@ static int submit(struct store_writer *w, struct item *it, uint64_t *ticket)
     else if (w->outstanding >= w->cap || w->stats.queued_bytes + it->bytes > w->bytes_cap)
         rc = STORE_EFULL;
     if (rc) {
-        if (rc == STORE_EFULL)
+        if (rc == STORE_EFULL) {
             w->stats.rejected++;
+            w->stats.rejected_op[it->op]++;
+        }
         pthread_mutex_unlock(&w->mu);
         free(it->done);
         free(it);

@@ -46,6 +46,7 @@ enum store_op {
     STORE_OP_DELIVERY, STORE_OP_API_PUT, STORE_OP_API_DELETE, STORE_OP_PRUNE,
     STORE_OP_MAINT_PUT, STORE_OP_MAINT_DELETE, STORE_OP_ALERT_PUT, STORE_OP_ALERT_DELETE
 };
+#define STORE_OP_COUNT (STORE_OP_ALERT_DELETE + 1) /* keep it the last one + 1 */
 
 /* One finished item, as handed to the poll callback. */
 struct store_done {
@@ -65,10 +66,15 @@ struct store_writer_stats {
     uint64_t committed;  /* items whose transaction committed (rc >= 0) */
     uint64_t failed;     /* items that failed (rc < 0) */
     uint64_t rejected;   /* submissions refused with STORE_EFULL */
+    uint64_t rejected_op[STORE_OP_COUNT]; /* the same by operation */
     uint64_t batches;    /* transactions */
     uint64_t batch_max;  /* largest batch */
     size_t queued;       /* items waiting for the worker now */
     size_t queued_bytes; /* their copied bytes */
+    size_t outstanding;  /* items queued plus completions not yet polled:
+                          * what queue_cap bounds */
+    size_t queue_cap;    /* store_writer_start's queue_cap (or the default) */
+    size_t bytes_cap;    /* and bytes_cap: what queued_bytes is held under */
 };
 
 /*

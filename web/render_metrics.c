@@ -603,6 +603,27 @@ static void service_families(struct out *o, const struct view_service *s)
                "Scheduled runs waiting for a free place under the cap");
         sample(o, "", "", NULL, fmt_u(v, sizeof v, s->checks_queued));
     }
+    if (s->store.capacity > 0) {
+        family(o, "oaprobe_store_dropped_writes_total", "counter",
+               "Writes to the history the store writer refused because its queue was full");
+        for (unsigned k = 0; k < VIEW_STORE__COUNT; k++) {
+            wbuf_reset(&o->extra);
+            label(&o->extra, "kind", view_store_kind_name((enum view_store_kind)k));
+            sample(o, "", "", o->extra.p, fmt_u(v, sizeof v, s->store.dropped[k]));
+        }
+        family(o, "oaprobe_store_queue_items", "gauge",
+               "Writes the store writer holds now (queued, or done and not yet collected)");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->store.items));
+        family(o, "oaprobe_store_queue_capacity_items", "gauge",
+               "The most writes the store writer holds; more are dropped");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->store.capacity));
+        family(o, "oaprobe_store_queue_bytes", "gauge",
+               "Bytes copied into the writes the store writer has queued");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->store.bytes));
+        family(o, "oaprobe_store_queue_capacity_bytes", "gauge",
+               "The most bytes the store writer queues; more are dropped");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->store.bytes_capacity));
+    }
     family(o, "oaprobe_start_time_seconds", "gauge", "Start time of the service in Unix seconds");
     sample(o, "", "", NULL, fmt_ms(v, sizeof v, s->started_at_ms));
     family(o, "oaprobe_build_info", "gauge", "A metric with a constant '1' value labeled by version");

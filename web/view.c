@@ -58,6 +58,17 @@ const char *view_adhoc_name(enum view_adhoc a)
     return (unsigned)a < VIEW_ADHOC__COUNT ? adhoc_names[a] : NULL;
 }
 
+static const char *const store_kind_names[] = {
+#define VIEW_STORE_NAME_(e, name) name,
+    VIEW_STORE_KINDS(VIEW_STORE_NAME_)
+#undef VIEW_STORE_NAME_
+};
+
+const char *view_store_kind_name(enum view_store_kind k)
+{
+    return (unsigned)k < VIEW_STORE__COUNT ? store_kind_names[k] : NULL;
+}
+
 const char *view_hook_kind_name(enum view_hook_kind k)
 {
     return (unsigned)k < VIEW_HOOK__COUNT ? hook_names[k] : NULL;

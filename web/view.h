@@ -118,6 +118,36 @@ enum view_adhoc {
 /* view_adhoc_name: the label value above; NULL when out of range. */
 const char *view_adhoc_name(enum view_adhoc a);
 
+/*
+ * What the store writer was asked to write, as the `kind` label of
+ * oaprobe_store_dropped_writes_total:
+ *   run          a finished run
+ *   incident     an incident opened or closed
+ *   delivery     a hook delivery's record
+ *   api_target   a target added or deleted through the API
+ *   maintenance  a maintenance window of the API
+ *   alert        an alert's state
+ *   retention    a retention pass
+ */
+#define VIEW_STORE_KINDS(X)        \
+    X(RUN, "run")                  \
+    X(INCIDENT, "incident")        \
+    X(DELIVERY, "delivery")        \
+    X(API_TARGET, "api_target")    \
+    X(MAINTENANCE, "maintenance")  \
+    X(ALERT, "alert")              \
+    X(RETENTION, "retention")
+
+enum view_store_kind {
+#define VIEW_STORE_ENUM_(e, name) VIEW_STORE_##e,
+    VIEW_STORE_KINDS(VIEW_STORE_ENUM_)
+#undef VIEW_STORE_ENUM_
+    VIEW_STORE__COUNT
+};
+
+/* view_store_kind_name: the label value above; NULL when out of range. */
+const char *view_store_kind_name(enum view_store_kind k);
+
 /* ---- schedule lag histogram ------------------------------------------ */
 
 /* Upper bounds (seconds) of the schedule lag histogram buckets; a last,
@@ -252,6 +282,13 @@ struct view_service {
                                    * known: not exported) */
     size_t checks_in_flight;      /* checks running now, ad-hoc ones too */
     size_t checks_queued;         /* scheduled runs waiting under the cap */
+    struct view_store_queue {     /* the store writer (capacity 0: none,
+                                   * not exported) */
+        uint64_t dropped[VIEW_STORE__COUNT]; /* writes refused: queue full */
+        size_t items, capacity;   /* items held (queued or done and not yet
+                                   * collected), the most it holds */
+        size_t bytes, bytes_capacity; /* bytes copied into queued items */
+    } store;
     const struct view_target *const *targets;
     size_t ntargets;
 

@@ -6,7 +6,12 @@
   and the endpoint never sees more connections at once; the default cap is
   logged with why (memory budget or fd limit) and exported; max_checks: in
   the file sets it, --max-checks wins over the file, a reload applies a
-  new max_checks.
+  new max_checks;
+- writes the store writer drops: with a small queue (--store-queue 16) and the
+  database locked by another connection for a while, runs are dropped,
+  counted by kind in oaprobe_store_dropped_writes_total and logged; the
+  queue's items and capacity are exported, and the live /metrics passes
+  `promtool check metrics`.
 
 Only loopback; free ports; every process stops with SIGTERM and exit 0.
 
@@ -19,6 +24,7 @@ import re
 import selectors
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -129,8 +135,7 @@ class Serve:
 
 
 def metrics(port):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
-        text = r.read().decode()
+    text = metrics_text(port)
     out = {}
     for line in text.splitlines():
         m = re.match(r"^(oaprobe_[a-z_]+)(\{[^}]*\})? (\S+)$", line)
@@ -139,9 +144,15 @@ def metrics(port):
     return out
 
 
-def config(api, db, port, n, extra=""):
+def metrics_text(port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+        return r.read().decode()
+
+
+def config(api, db, port, n, extra="", interval="2s"):
     lines = ["listen: 127.0.0.1:%d" % api, "storage: %s" % db, extra,
-             "defaults: {interval: 2s, timeout: 2s, depth: echo}", "targets:"]
+             "defaults: {interval: %s, timeout: %s, depth: echo}" % (interval, interval),
+             "targets:"]
     for i in range(n):
         lines.append("  - {name: t%03d, host: 'hang.test:%d', resolve: ['hang.test:%d:127.0.0.1']}"
                      % (i, port, port))
@@ -220,6 +231,55 @@ class Caps(unittest.TestCase):
         self.assertEqual(cap, min(mem, fds))
         self.assertEqual(by, "memory budget" if mem <= fds else "fd limit")
         self.assertEqual(m["oaprobe_checks_max"], cap)
+
+
+class StoreDrops(unittest.TestCase):
+    def test_full_queue_counted_and_exported(self):
+        tmp = tempfile.mkdtemp(prefix="oaprobe-limits-")
+        db = os.path.join(tmp, "oaprobe.db")
+        api = free_port()
+        closed = free_port()  # nothing listens: each check ends at once
+        s = Serve(self, tmp, config(api, db, closed, 30, interval="1s"),
+                  ["--store-queue", "16"])
+        try:
+            wait_for("runs stored", lambda: sqlite3.connect(db).execute(
+                "SELECT COUNT(*) FROM runs").fetchone()[0] > 0)
+            m = metrics(api)
+            before = m["oaprobe_store_dropped_writes_total{kind=\"run\"}"]
+            self.assertEqual(m["oaprobe_store_queue_capacity_items"], 16)
+            self.assertGreater(m["oaprobe_store_queue_capacity_bytes"], 0)
+            # another connection holds the write lock for 2.5 s (less than
+            # the writer's 5 s busy timeout): the writer waits, its queue
+            # of 16 fills (30 runs a second), the next runs are dropped
+            lock = sqlite3.connect(db, timeout=10, isolation_level=None)
+            lock.execute("BEGIN EXCLUSIVE")
+            try:
+                wait_for("a dropped run", lambda: metrics(api)[
+                    "oaprobe_store_dropped_writes_total{kind=\"run\"}"] > before, 10)
+                held = metrics(api)
+                self.assertEqual(held["oaprobe_store_queue_items"], 16)
+                time.sleep(1.5)
+            finally:
+                lock.execute("COMMIT")
+                lock.close()
+            text = metrics_text(api)
+            # the writer catches up: the queue empties again
+            wait_for("the queue drained", lambda: metrics(api)["oaprobe_store_queue_items"] < 16)
+        finally:
+            log = s.stop()
+        self.assertIn("# TYPE oaprobe_store_dropped_writes_total counter", text)
+        self.assertIn("# HELP oaprobe_store_dropped_writes_total ", text)
+        for kind in ("run", "incident", "delivery", "api_target", "maintenance", "alert",
+                     "retention"):
+            self.assertIn('oaprobe_store_dropped_writes_total{kind="%s"} ' % kind, text)
+        p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual((p.returncode, p.stdout + p.stderr), (0, ""))
+        self.assertRegex(log, r"store: run of t\d+ not written \(queue full")
+        dropped = int(held["oaprobe_store_dropped_writes_total{kind=\"run\"}"])
+        m = re.search(r"store: \d+ writes committed, 0 failed, (\d+) dropped", log)
+        self.assertIsNotNone(m, log[-2000:])
+        self.assertGreaterEqual(int(m.group(1)), dropped)
 
 
 if __name__ == "__main__":

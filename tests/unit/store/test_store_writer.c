@@ -179,12 +179,23 @@ static void test_queue_bounded(void **state)
     /* Four outstanding until polled, whether committed or not. */
     assert_int_equal(store_writer_run(w, &r, NULL), STORE_EFULL);
     assert_non_null(strstr(store_writer_errmsg(w), "full"));
+    assert_int_equal(store_writer_incident_close(w, "q", T0, NULL), STORE_EFULL);
+    struct store_writer_stats s0;
+    store_writer_stats(w, &s0);
+    assert_int_equal(s0.rejected, 2);
+    assert_int_equal(s0.rejected_op[STORE_OP_RUN], 1);
+    assert_int_equal(s0.rejected_op[STORE_OP_INCIDENT_CLOSE], 1);
+    assert_int_equal(s0.rejected_op[STORE_OP_DELIVERY], 0);
+    assert_int_equal(s0.outstanding, 4);
+    assert_int_equal(s0.queue_cap, 4);
+    assert_int_equal(s0.bytes_cap, STORE_WRITER_BYTES_DEFAULT);
     struct got *g = calloc(1, sizeof *g);
     assert_int_equal(drain(w, g), 4);
     assert_int_equal(store_writer_run(w, &r, NULL), 0);
     struct store_writer_stats s;
     store_writer_stats(w, &s);
-    assert_int_equal(s.rejected, 1);
+    assert_int_equal(s.rejected, 2);
+    assert_int_equal(s.outstanding, 1);
     store_writer_stop(w);
 
     /* The byte cap. */

@@ -206,6 +206,13 @@ static void test_metrics(void **state)
     has_line(m, "oaprobe_checks_max 512");
     has_line(m, "oaprobe_checks_in_flight 37");
     has_line(m, "oaprobe_checks_queued 4");
+    has_line(m, "oaprobe_store_dropped_writes_total{kind=\"run\"} 12");
+    has_line(m, "oaprobe_store_dropped_writes_total{kind=\"incident\"} 1");
+    has_line(m, "oaprobe_store_dropped_writes_total{kind=\"retention\"} 0");
+    has_line(m, "oaprobe_store_queue_items 3");
+    has_line(m, "oaprobe_store_queue_capacity_items 4096");
+    has_line(m, "oaprobe_store_queue_bytes 9000");
+    has_line(m, "oaprobe_store_queue_capacity_bytes 67108864");
     has_line(m, "oaprobe_build_info{version=\"0.1.0\"} 1");
 #undef LINE
 
@@ -224,6 +231,7 @@ static void test_metrics(void **state)
     has_line(m, "oaprobe_build_info{version=\"unknown\"} 1");
     lacks(m, "probe_success");
     lacks(m, "oaprobe_checks_max"); /* no scheduler: no caps to show */
+    lacks(m, "oaprobe_store_");     /* no store writer */
     free(m);
     assert_null(render_metrics(NULL, NULL));
 }

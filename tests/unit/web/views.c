@@ -286,6 +286,12 @@ struct views *views_new(void)
     v->svc.checks_max = 512;
     v->svc.checks_in_flight = 37;
     v->svc.checks_queued = 4;
+    v->svc.store.dropped[VIEW_STORE_RUN] = 12;
+    v->svc.store.dropped[VIEW_STORE_INCIDENT] = 1;
+    v->svc.store.items = 3;
+    v->svc.store.capacity = 4096;
+    v->svc.store.bytes = 9000;
+    v->svc.store.bytes_capacity = 64u << 20;
     v->svc.targets = v->ptrs;
     v->svc.ntargets = VIEWS_N;
     return v;
