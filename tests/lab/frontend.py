@@ -460,6 +460,9 @@ class Frontend:
                 sock = ctx.wrap_socket(conn, server_side=True)
                 self.rt.untrack(conn)
                 self.rt.track(sock)
+                # (the service's tests count them: TLS sessions per target)
+                log.info("%s: TLS %s from %s", self.sc["name"],
+                         "session resumed" if sock.session_reused else "full handshake", peer[0])
             ch = Channel(sock, peer, secure)
             self._requests(ch)
         except (ConnectionClosed, OSError, ssl.SSLError) as e:
