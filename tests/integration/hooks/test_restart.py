@@ -310,6 +310,10 @@ class Restart(unittest.TestCase):
         sl.wait_for("5 failed runs of flappy in a row", lambda: self.failures("flappy") >= 5, 30)
         before = self.failures("flappy")
         s.stop()
+        record = lambda: json.loads(self.q(  # noqa: E731
+            "SELECT state FROM alerts WHERE name = 'flappy'")[0][0])
+        stored = record()
+        self.assertEqual(stored["severity"], "critical")
 
         # restart with "gone" removed from the file; flappy still down
         t_restart = time.time()
@@ -335,6 +339,11 @@ class Restart(unittest.TestCase):
         self.assertEqual([(a["startsAt"], a["fingerprint"]) for a in now], [(starts, fp)], now)
         self.assertEqual(self.am_rx(amrx, "flappy"), ["firing"])
         self.assertEqual(self.am_alerts(am, "gone"), [])
+        # the reminder clock is the stored one: the last notification is
+        # still the firing before the restart (remind_every 1h)
+        self.assertEqual(record(), stored)
+        self.assertEqual(time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(
+            stored["starts"] / 1000)), starts[:19])
 
         # kill -9 in the middle of it, restart: still no second page
         s.kill9()
