@@ -111,6 +111,32 @@ int store_delivery_add(struct store *st, const struct store_delivery *d, int64_t
     "d.id, n.name, d.kind, d.event, d.dest, d.outcome, d.status, d.attempts,"  \
     " d.response, d.at"
 
+struct dlv_page {
+    store_delivery_cb cb;
+    void *arg;
+};
+
+static int dlv_row(void *arg, sqlite3_stmt *s, int64_t *t, int64_t *id)
+{
+    const struct dlv_page *pg = arg;
+    struct store_delivery d = {
+        .id = sqlite3_column_int64(s, 0),
+        .target = store_col_text(s, 1),
+        .kind = store_col_text(s, 2),
+        .event = store_col_text(s, 3),
+        .dest = store_col_text(s, 4),
+        .outcome = store_col_text(s, 5),
+        .status = sqlite3_column_int(s, 6),
+        .attempts = sqlite3_column_int(s, 7),
+        .response = sqlite3_column_blob(s, 8),
+        .response_len = (size_t)sqlite3_column_bytes(s, 8),
+        .at = sqlite3_column_int64(s, 9),
+    };
+    *t = d.at;
+    *id = d.id;
+    return pg->cb(pg->arg, &d);
+}
+
 int store_deliveries(struct store *st, const char *target, size_t limit,
                      const char *cursor_in, store_delivery_cb cb, void *arg,
                      char *cursor_out, size_t cursor_len)
@@ -120,62 +146,18 @@ int store_deliveries(struct store *st, const char *target, size_t limit,
     int rc;
     if (target && (rc = store_check_name(st, "target", target)) != 0)
         return rc;
-    if (!cb)
-        return store_seterr(st, STORE_EINVAL, "callback: missing");
-    if (!cursor_out || cursor_len < STORE_CURSOR_MAX)
-        return store_seterr(st, STORE_EINVAL, "cursor_out: needs %d bytes", STORE_CURSOR_MAX);
-    cursor_out[0] = '\0';
-    int64_t ct = INT64_MAX, cid = INT64_MAX;
-    if (cursor_in && *cursor_in &&
-        (rc = store_cursor_decode(st, SC_DELIVERIES, target, cursor_in, &ct, &cid)) != 0)
+    struct store_page pg;
+    if ((rc = store_page_begin(st, &pg, SC_DELIVERIES, target, limit, cursor_in, cb != NULL,
+                               cursor_out, cursor_len)) != 0)
         return rc;
-    size_t lim = store_page_limit(limit);
-    sqlite3_stmt *s;
-    if (target)
-        s = store_stmt(st, SS_DLV_LIST_T,
-                       "SELECT " DLV_COLS " FROM deliveries d JOIN names n ON n.id = d.tid"
-                       " WHERE n.name = ?1 AND (d.at, d.id) < (?2, ?3)"
-                       " ORDER BY d.at DESC, d.id DESC LIMIT ?4");
-    else
-        s = store_stmt(st, SS_DLV_LIST_ALL,
-                       "SELECT " DLV_COLS " FROM deliveries d JOIN names n ON n.id = d.tid"
-                       " WHERE ?1 IS NULL AND (d.at, d.id) < (?2, ?3)"
-                       " ORDER BY d.at DESC, d.id DESC LIMIT ?4");
-    if (!s)
-        return STORE_EDB;
-    sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, ct);
-    sqlite3_bind_int64(s, 3, cid);
-    sqlite3_bind_int64(s, 4, (int64_t)lim + 1);
-    size_t n = 0;
-    int step;
-    rc = 0;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == lim)
-            break; /* one more exists */
-        struct store_delivery d = {
-            .id = sqlite3_column_int64(s, 0),
-            .target = store_col_text(s, 1),
-            .kind = store_col_text(s, 2),
-            .event = store_col_text(s, 3),
-            .dest = store_col_text(s, 4),
-            .outcome = store_col_text(s, 5),
-            .status = sqlite3_column_int(s, 6),
-            .attempts = sqlite3_column_int(s, 7),
-            .response = sqlite3_column_blob(s, 8),
-            .response_len = (size_t)sqlite3_column_bytes(s, 8),
-            .at = sqlite3_column_int64(s, 9),
-        };
-        n++;
-        ct = d.at;
-        cid = d.id;
-        if ((rc = cb(arg, &d)) != 0)
-            break;
-    }
-    if (!rc && step == SQLITE_ROW && n == lim)
-        store_cursor_encode(SC_DELIVERIES, target, ct, cid, cursor_out, cursor_len);
-    else if (!rc && step != SQLITE_DONE)
-        rc = store_dberr(st, "deliveries");
-    sqlite3_reset(s);
-    return rc;
+    struct dlv_page dp = {cb, arg};
+    return store_page_list(st, &pg, SS_DLV_LIST_T,
+                           "SELECT " DLV_COLS " FROM deliveries d JOIN names n ON n.id = d.tid"
+                           " WHERE n.name = ?1 AND (d.at, d.id) < (?2, ?3)"
+                           " ORDER BY d.at DESC, d.id DESC LIMIT ?4",
+                           SS_DLV_LIST_ALL,
+                           "SELECT " DLV_COLS " FROM deliveries d JOIN names n ON n.id = d.tid"
+                           " WHERE ?1 IS NULL AND (d.at, d.id) < (?2, ?3)"
+                           " ORDER BY d.at DESC, d.id DESC LIMIT ?4",
+                           dlv_row, &dp, "deliveries", cursor_out, cursor_len);
 }

@@ -1,11 +1,26 @@
 /*
  * store_history.c: one target's runs, newest first, paged by a cursor on
- * (started_at, id): each page is one range scan of runs_tid_time, whatever
- * its depth (no OFFSET).
+ * (started_at, id) (store_page.c): each page is one range scan of
+ * runs_tid_time, whatever its depth.
  */
 #include <stdint.h>
 
 #include "service/store_int.h"
+
+struct row_page {
+    store_row_cb cb;
+    void *arg;
+};
+
+static int run_row(void *arg, sqlite3_stmt *s, int64_t *t, int64_t *id)
+{
+    const struct row_page *pg = arg;
+    struct store_row row;
+    store_row_from(s, &row);
+    *t = row.started_at;
+    *id = row.id;
+    return pg->cb(pg->arg, &row);
+}
 
 int store_results(struct store *st, const char *target, int64_t since,
                   int64_t until, size_t limit, const char *cursor_in,
@@ -16,22 +31,16 @@ int store_results(struct store *st, const char *target, int64_t since,
     int rc = store_check_name(st, "target", target);
     if (rc)
         return rc;
-    if (!cb)
-        return store_seterr(st, STORE_EINVAL, "callback: missing");
-    if (!cursor_out || cursor_len < STORE_CURSOR_MAX)
-        return store_seterr(st, STORE_EINVAL, "cursor_out: needs %d bytes", STORE_CURSOR_MAX);
-    cursor_out[0] = '\0';
+    struct store_page pg;
+    if ((rc = store_page_begin(st, &pg, SC_RESULTS, target, limit, cursor_in, cb != NULL,
+                               cursor_out, cursor_len)) != 0)
+        return rc;
     if (since < 0 || until < 0)
         return store_seterr(st, STORE_EINVAL, "%s: negative", since < 0 ? "since" : "until");
     if (until == 0)
         until = INT64_MAX;
     if (until <= since)
         return store_seterr(st, STORE_EINVAL, "until: not after since");
-    int64_t ct = INT64_MAX, cid = INT64_MAX;
-    if (cursor_in && *cursor_in &&
-        (rc = store_cursor_decode(st, SC_RESULTS, target, cursor_in, &ct, &cid)) != 0)
-        return rc;
-    size_t lim = store_page_limit(limit);
     int64_t tid;
     rc = store_name_id(st, target, 0, &tid);
     if (rc == STORE_ENOTFOUND)
@@ -49,26 +58,9 @@ int store_results(struct store *st, const char *target, int64_t since,
     sqlite3_bind_int64(s, 1, tid);
     sqlite3_bind_int64(s, 2, since);
     sqlite3_bind_int64(s, 3, until);
-    sqlite3_bind_int64(s, 4, ct);
-    sqlite3_bind_int64(s, 5, cid);
-    sqlite3_bind_int64(s, 6, (int64_t)lim + 1);
-    size_t n = 0;
-    int step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == lim)
-            break; /* one more exists */
-        struct store_row row;
-        store_row_from(s, &row);
-        n++;
-        ct = row.started_at;
-        cid = row.id;
-        if ((rc = cb(arg, &row)) != 0)
-            break;
-    }
-    if (!rc && step == SQLITE_ROW && n == lim)
-        store_cursor_encode(SC_RESULTS, target, ct, cid, cursor_out, cursor_len);
-    else if (!rc && step != SQLITE_DONE)
-        rc = store_dberr(st, "results");
-    sqlite3_reset(s);
-    return rc;
+    sqlite3_bind_int64(s, 4, pg.t);
+    sqlite3_bind_int64(s, 5, pg.id);
+    sqlite3_bind_int64(s, 6, (int64_t)pg.limit + 1);
+    struct row_page rp = {cb, arg};
+    return store_page_run(st, s, &pg, run_row, &rp, "results", cursor_out, cursor_len);
 }

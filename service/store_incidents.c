@@ -99,6 +99,28 @@ int store_incident_close(struct store *st, const char *target, int64_t ended)
 
 #define INC_COLS "i.id, n.name, i.from_status, i.to_status, i.started_at, i.ended_at, i.codes"
 
+struct inc_page {
+    store_incident_cb cb;
+    void *arg;
+};
+
+static int inc_row(void *arg, sqlite3_stmt *s, int64_t *t, int64_t *id)
+{
+    const struct inc_page *pg = arg;
+    struct store_incident inc = {
+        .id = sqlite3_column_int64(s, 0),
+        .target = store_col_text(s, 1),
+        .from_status = sqlite3_column_int(s, 2),
+        .to_status = sqlite3_column_int(s, 3),
+        .started_at = sqlite3_column_int64(s, 4),
+        .ended_at = sqlite3_column_int64(s, 5),
+        .codes_json = store_col_text(s, 6),
+    };
+    *t = inc.started_at;
+    *id = inc.id;
+    return pg->cb(pg->arg, &inc);
+}
+
 int store_incidents(struct store *st, const char *target, size_t limit,
                     const char *cursor_in, store_incident_cb cb, void *arg,
                     char *cursor_out, size_t cursor_len)
@@ -108,59 +130,18 @@ int store_incidents(struct store *st, const char *target, size_t limit,
     int rc;
     if (target && (rc = store_check_name(st, "target", target)) != 0)
         return rc;
-    if (!cb)
-        return store_seterr(st, STORE_EINVAL, "callback: missing");
-    if (!cursor_out || cursor_len < STORE_CURSOR_MAX)
-        return store_seterr(st, STORE_EINVAL, "cursor_out: needs %d bytes", STORE_CURSOR_MAX);
-    cursor_out[0] = '\0';
-    int64_t ct = INT64_MAX, cid = INT64_MAX;
-    if (cursor_in && *cursor_in &&
-        (rc = store_cursor_decode(st, SC_INCIDENTS, target, cursor_in, &ct, &cid)) != 0)
+    struct store_page pg;
+    if ((rc = store_page_begin(st, &pg, SC_INCIDENTS, target, limit, cursor_in, cb != NULL,
+                               cursor_out, cursor_len)) != 0)
         return rc;
-    size_t lim = store_page_limit(limit);
-    sqlite3_stmt *s;
-    if (target)
-        s = store_stmt(st, SS_INC_LIST_T,
-                       "SELECT " INC_COLS " FROM incidents i JOIN names n ON n.id = i.tid"
-                       " WHERE n.name = ?1 AND (i.started_at, i.id) < (?2, ?3)"
-                       " ORDER BY i.started_at DESC, i.id DESC LIMIT ?4");
-    else
-        s = store_stmt(st, SS_INC_LIST_ALL,
-                       "SELECT " INC_COLS " FROM incidents i JOIN names n ON n.id = i.tid"
-                       " WHERE ?1 IS NULL AND (i.started_at, i.id) < (?2, ?3)"
-                       " ORDER BY i.started_at DESC, i.id DESC LIMIT ?4");
-    if (!s)
-        return STORE_EDB;
-    sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, ct);
-    sqlite3_bind_int64(s, 3, cid);
-    sqlite3_bind_int64(s, 4, (int64_t)lim + 1);
-    size_t n = 0;
-    int step;
-    rc = 0;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        struct store_incident inc = {
-            .id = sqlite3_column_int64(s, 0),
-            .target = store_col_text(s, 1),
-            .from_status = sqlite3_column_int(s, 2),
-            .to_status = sqlite3_column_int(s, 3),
-            .started_at = sqlite3_column_int64(s, 4),
-            .ended_at = sqlite3_column_int64(s, 5),
-            .codes_json = store_col_text(s, 6),
-        };
-        if (n == lim) {
-            break; /* one more exists: the cursor points after the last shown */
-        }
-        n++;
-        ct = inc.started_at;
-        cid = inc.id;
-        if ((rc = cb(arg, &inc)) != 0)
-            break;
-    }
-    if (!rc && step == SQLITE_ROW && n == lim)
-        store_cursor_encode(SC_INCIDENTS, target, ct, cid, cursor_out, cursor_len);
-    else if (!rc && step != SQLITE_DONE)
-        rc = store_dberr(st, "incidents");
-    sqlite3_reset(s);
-    return rc;
+    struct inc_page ip = {cb, arg};
+    return store_page_list(st, &pg, SS_INC_LIST_T,
+                           "SELECT " INC_COLS " FROM incidents i JOIN names n ON n.id = i.tid"
+                           " WHERE n.name = ?1 AND (i.started_at, i.id) < (?2, ?3)"
+                           " ORDER BY i.started_at DESC, i.id DESC LIMIT ?4",
+                           SS_INC_LIST_ALL,
+                           "SELECT " INC_COLS " FROM incidents i JOIN names n ON n.id = i.tid"
+                           " WHERE ?1 IS NULL AND (i.started_at, i.id) < (?2, ?3)"
+                           " ORDER BY i.started_at DESC, i.id DESC LIMIT ?4",
+                           inc_row, &ip, "incidents", cursor_out, cursor_len);
 }

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "service/store.h"
 
@@ -92,6 +93,49 @@ void store_cursor_encode(enum store_cursor_kind kind, const char *scope, int64_t
  * is a cursor of this kind and scope. */
 int store_cursor_decode(struct store *st, enum store_cursor_kind kind,
                         const char *scope, const char *text, int64_t *t, int64_t *id);
+
+/* ---- newest-first pages keyed by (time, id) (store_page.c) ------------- */
+
+struct store_page {
+    enum store_cursor_kind kind;
+    const char *scope; /* the target, or NULL for every target */
+    int64_t t, id;     /* the page holds the rows before (t, id) */
+    size_t limit;      /* rows in a page (store_page_limit) */
+};
+
+/*
+ * store_page_begin: the checks every listing makes (a callback, cursor_out
+ * of STORE_CURSOR_MAX bytes, emptied) and the position of cursor_in (NULL
+ * or "": the first page) into pg. Returns 0, STORE_EINVAL or STORE_ECURSOR
+ * (message set).
+ */
+int store_page_begin(struct store *st, struct store_page *pg, enum store_cursor_kind kind,
+                     const char *scope, size_t limit, const char *cursor_in, bool have_cb,
+                     char *cursor_out, size_t cursor_len);
+
+/* One row of a page: hand it to the listing's callback and set *t, *id to
+ * its position. Returns the callback's value (non-zero stops the page). */
+typedef int (*store_page_row_fn)(void *arg, sqlite3_stmt *s, int64_t *t, int64_t *id);
+
+/*
+ * store_page_run: steps s (bound by the caller with pg->t, pg->id and
+ * pg->limit + 1 rows), each row of the page to row(arg, ...); when another
+ * row follows, the next page's cursor into cursor_out; resets s. Returns 0,
+ * the callback's non-zero value, or STORE_EDB (what names the listing).
+ */
+int store_page_run(struct store *st, sqlite3_stmt *s, struct store_page *pg,
+                   store_page_row_fn row, void *arg, const char *what, char *cursor_out,
+                   size_t cursor_len);
+
+/*
+ * store_page_list: a listing of one target (pg->scope) or of every one
+ * (NULL): the statement one or all (prepared from its SQL once), bound as
+ * (?1 scope, ?2 t, ?3 id, ?4 pg->limit + 1), through store_page_run.
+ */
+int store_page_list(struct store *st, struct store_page *pg, enum store_stmt one,
+                    const char *sql_one, enum store_stmt all, const char *sql_all,
+                    store_page_row_fn row, void *arg, const char *what, char *cursor_out,
+                    size_t cursor_len);
 
 /* The columns of a struct store_row, for "SELECT " STORE_ROW_COLS " FROM
  * runs r JOIN names n ON n.id = r.tid " STORE_ROW_RESULT "..." */
