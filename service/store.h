@@ -374,7 +374,7 @@ int store_maint_delete(struct store *st, int64_t id);
 int store_maints(struct store *st, store_maint_cb cb, void *arg, int64_t *last_id);
 
 /* Alert states of firing targets: a JSON record per target name
- * (alerting writes and reads it; the store only keeps it). */
+ * (service/alert_json.h; the store only keeps it). */
 #define STORE_ALERT_MAX (8 * 1024)
 typedef int (*store_alert_cb)(void *arg, const char *name, const char *json,
                               int64_t updated_at);

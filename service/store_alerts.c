@@ -1,7 +1,7 @@
 /*
- * store_alerts.c: the alert state of every firing target (a JSON record the
- * alerting code writes and reads), and the streak of
- * a target's latest runs (the thresholds' consecutive counters), so that a
+ * store_alerts.c: the alert state of every firing target (a JSON record,
+ * service/alert_json.h, the store only keeps it), and the streak of a
+ * target's latest runs (the thresholds' consecutive counters), so that a
  * restart neither pages again for an outage already paged nor forgets how
  * close a target was to its threshold.
  */
