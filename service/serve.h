@@ -141,6 +141,7 @@ struct serve {
 
     struct view_service view;
     char reload_error[1024];
+    char restart_required[1200];     /* what the last reload could not apply */
 
     /* the caps */
     size_t max_checks;               /* concurrent checks */

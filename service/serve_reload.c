@@ -14,7 +14,9 @@
  *  - new: started on its phase.
  * API targets are parsed again on top of the new defaults. The listen
  * addresses and the storage path of a running service do not change on
- * reload (a restart does that); a changed value is logged.
+ * reload (a restart does that): a changed value is logged, and shown as
+ * restart_required in /api/v1/status (the reload's answer too) and
+ * /metrics until a restart or a file with the running values again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -61,22 +63,50 @@ static bool listen_same(const struct cfg *a, const struct cfg *b)
     return true;
 }
 
-/* Keep the running listen addresses and storage in nc (the API and the
- * store use them), saying so when the file changed them. */
-static void keep_running_endpoints(struct cfg *old, struct cfg *nc)
+/* "127.0.0.1:9780, [::1]:9780" */
+static void listen_text(const struct cfg *c, char *out, size_t len)
 {
-    if (!listen_same(old, nc))
-        serve_log("reload: listen changed: a restart applies it (still listening on the old "
-                  "addresses)");
+    size_t at = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < c->n_listen && at < len; i++) {
+        bool v6 = strchr(c->listen[i].host, ':') != NULL;
+        int n = snprintf(out + at, len - at, "%s%s%s%s:%u", i ? ", " : "", v6 ? "[" : "",
+                         c->listen[i].host, v6 ? "]" : "", (unsigned)c->listen[i].port);
+        if (n < 0)
+            break;
+        at += (size_t)n;
+    }
+}
+
+/* Keep the running listen addresses and storage in nc (the API and the
+ * store use them). What the file changed and a restart applies goes into
+ * s->restart_required (the view, /api/v1/status, /metrics) and the log;
+ * a file back at the running values clears it. */
+static void keep_running_endpoints(struct serve *s, struct cfg *old, struct cfg *nc)
+{
+    char want[256], have[256];
+    size_t at = 0;
+    s->restart_required[0] = '\0';
+    if (!listen_same(old, nc)) {
+        listen_text(nc, want, sizeof want);
+        listen_text(old, have, sizeof have);
+        int n = snprintf(s->restart_required, sizeof s->restart_required,
+                         "listen changed to %s: restart needed to apply; kept %s", want, have);
+        at = n > 0 ? (size_t)n : 0;
+    }
+    if (strcmp(old->storage, nc->storage) != 0 && at < sizeof s->restart_required)
+        snprintf(s->restart_required + at, sizeof s->restart_required - at,
+                 "%sstorage changed to %s: restart needed to apply; kept %s", at ? "; " : "",
+                 nc->storage, old->storage);
+    if (s->restart_required[0] != '\0')
+        serve_log("reload: %s", s->restart_required);
+    s->view.restart_required = s->restart_required[0] ? s->restart_required : NULL;
     struct cfg_listen *l = nc->listen;
     size_t nl = nc->n_listen;
     nc->listen = old->listen;
     nc->n_listen = old->n_listen;
     old->listen = l;
     old->n_listen = nl;
-    if (strcmp(old->storage, nc->storage) != 0)
-        serve_log("reload: storage changed: a restart applies it (still writing to %s)",
-                  old->storage);
     char *st = nc->storage;
     nc->storage = old->storage;
     old->storage = st;
@@ -262,7 +292,7 @@ int serve_reload(struct serve *s, char *err, size_t len)
     free(shadow);
     free(list);
 
-    keep_running_endpoints(s->cfg, nc);
+    keep_running_endpoints(s, s->cfg, nc);
     bool caps_changed = nc->max_checks != s->cfg->max_checks;
     hooks_reload(s->hooks, nc);
     serve_modules_free(s->modules, s->nmodules); /* probes in flight hold copies */

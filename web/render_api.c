@@ -467,6 +467,7 @@ char *render_api_status(const struct view_service *s, int64_t now_ms, size_t *le
         bad |= ju_set(cfg, "last_reload_successful", json_boolean(s->reload_ok));
         bad |= ju_set(cfg, "last_reload_success_at", ju_time_ms(s->reload_success_ms));
         bad |= ju_set(cfg, "error", ju_str_or_null(s->reload_error));
+        bad |= ju_set(cfg, "restart_required", ju_str_or_null(s->restart_required));
         bad |= ju_set(o, "config", cfg);
         cfg = NULL;
     }

@@ -571,6 +571,9 @@ static void service_families(struct out *o, const struct view_service *s)
     family(o, "oaprobe_config_last_reload_successful", "gauge",
            "Whether the last configuration reload attempt was successful");
     sample(o, "", "", NULL, s->reload_ok ? "1" : "0");
+    family(o, "oaprobe_config_reload_restart_required", "gauge",
+           "1 when the configuration changes listen or storage, which only a restart applies");
+    sample(o, "", "", NULL, s->restart_required != NULL && s->restart_required[0] ? "1" : "0");
     family(o, "oaprobe_config_last_reload_success_timestamp_seconds", "gauge",
            "Timestamp of the last successful configuration reload");
     sample(o, "", "", NULL, fmt_ms(v, sizeof v, s->reload_success_ms));

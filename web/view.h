@@ -273,6 +273,9 @@ struct view_service {
                                    * counts as one) */
     const char *reload_error;     /* why the last reload failed; NULL/"" ok.
                                    * Names a file/line/key, never a secret */
+    const char *restart_required; /* what the file changes that only a
+                                   * restart applies (listen, storage), the
+                                   * running values kept; NULL: nothing */
     struct view_hist lag;         /* schedule lag of every run start */
     uint64_t hooks[VIEW_HOOK__COUNT][VIEW_OUTCOME__COUNT];
                                   /* hook deliveries by kind and outcome */

@@ -237,6 +237,12 @@ class Samples(unittest.TestCase):
         self.valid("DailyPage", self.load("daily.json"), "daily.json")
         self.valid("DailyAll", self.load("daily-all.json"), "daily-all.json")
         self.valid("Accepted", self.load("accepted.json"), "accepted.json")
+        restart = self.load("status.json")
+        restart["config"]["restart_required"] = ("listen changed to 127.0.0.1:9781: restart "
+                                                 "needed to apply; kept 127.0.0.1:9780")
+        self.valid("Status", restart, "status with a restart required")
+        restart["config"]["restart_required"] = 1
+        self.invalid("Status", restart, "restart_required a number")
         bad = self.load("status.json")
         del bad["counts"]["pending"]
         self.invalid("Status", bad, "counts without pending")

@@ -11,7 +11,11 @@
   database locked by another connection for a while, runs are dropped,
   counted by kind in oaprobe_store_dropped_writes_total and logged; the
   queue's items and capacity are exported, and the live /metrics passes
-  `promtool check metrics`.
+  `promtool check metrics`;
+- a reload whose file changes listen or storage (SIGHUP and POST /-/reload):
+  the rest applies, the running address and database stay, the log, the
+  answer's config.restart_required and oaprobe_config_reload_restart_required
+  say so until the file has the running values again.
 
 Only loopback; free ports; every process stops with SIGTERM and exit 0.
 
@@ -19,6 +23,7 @@ Only loopback; free ports; every process stops with SIGTERM and exit 0.
 """
 
 import argparse
+import json
 import os
 import re
 import selectors
@@ -31,6 +36,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -280,6 +286,84 @@ class StoreDrops(unittest.TestCase):
         m = re.search(r"store: \d+ writes committed, 0 failed, (\d+) dropped", log)
         self.assertIsNotNone(m, log[-2000:])
         self.assertGreaterEqual(int(m.group(1)), dropped)
+
+
+class ReloadRestart(unittest.TestCase):
+    TOKEN = "reload-token-0123456789abcdef"
+
+    def status(self, port):
+        """/api/v1/status (503 while a target is not ok: still the body)."""
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/status" % port,
+                                        timeout=10) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return json.loads(e.read())
+
+    def reload(self, port):
+        req = urllib.request.Request("http://127.0.0.1:%d/-/reload" % port, method="POST",
+                                     headers={"Authorization": "Bearer " + self.TOKEN})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    def test_listen_and_storage_need_a_restart(self):
+        tmp = tempfile.mkdtemp(prefix="oaprobe-limits-")
+        tokens = os.path.join(tmp, "tokens")
+        with open(os.open(tokens, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write("ops write %s\n" % self.TOKEN)
+        db, db2 = os.path.join(tmp, "a.db"), os.path.join(tmp, "b.db")
+        api, api2, closed = free_port(), free_port(), free_port()
+
+        def cfg(port, storage, n):
+            return config(port, storage, closed, n,
+                          "api: {tokens_file: %s}" % tokens, interval="5s")
+
+        s = Serve(self, tmp, cfg(api, db, 1))
+        try:
+            self.assertIsNone(self.status(api)["config"]["restart_required"])
+            self.assertEqual(metrics(api)["oaprobe_config_reload_restart_required"], 0)
+            # SIGHUP with another listen address (and a second target)
+            s.write_config(cfg(api2, db, 2))
+            s.p.send_signal(signal.SIGHUP)
+            wait_for("the reload", lambda: "reload: 2 targets" in s.log())
+            want = ("listen changed to 127.0.0.1:%d: restart needed to apply; kept 127.0.0.1:%d"
+                    % (api2, api))
+            st = self.status(api)
+            self.assertEqual(st["config"]["restart_required"], want)
+            self.assertTrue(st["config"]["last_reload_successful"])
+            self.assertEqual(st["targets"], 2)  # the rest of the file applied
+            self.assertEqual(metrics(api)["oaprobe_config_reload_restart_required"], 1)
+            with self.assertRaises(OSError):  # nothing listens on the new one
+                socket.create_connection(("127.0.0.1", api2), timeout=2).close()
+            # POST /-/reload: listen back, storage changed: the answer says so
+            s.write_config(cfg(api, db2, 2))
+            code, body = self.reload(api)
+            self.assertEqual(code, 200, body)
+            self.assertEqual(body["config"]["restart_required"],
+                             "storage changed to %s: restart needed to apply; kept %s"
+                             % (db2, db))
+            self.assertEqual(metrics(api)["oaprobe_config_reload_restart_required"], 1)
+            self.assertFalse(os.path.exists(db2))
+            # both at once
+            s.write_config(cfg(api2, db2, 2))
+            code, body = self.reload(api)
+            self.assertEqual(body["config"]["restart_required"], want + "; storage changed to "
+                             "%s: restart needed to apply; kept %s" % (db2, db))
+            # the running values again: nothing to restart for
+            s.write_config(cfg(api, db, 2))
+            code, body = self.reload(api)
+            self.assertEqual(code, 200, body)
+            self.assertIsNone(body["config"]["restart_required"])
+            self.assertEqual(metrics(api)["oaprobe_config_reload_restart_required"], 0)
+        finally:
+            log = s.stop()
+        self.assertIn("reload: " + want, log)
+        self.assertIn("reload: storage changed to %s: restart needed to apply; kept %s"
+                      % (db2, db), log)
+        self.assertNotIn(self.TOKEN, log)
 
 
 if __name__ == "__main__":

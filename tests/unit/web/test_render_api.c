@@ -216,6 +216,7 @@ static void test_status(void **state)
     json_t *cfg = json_object_get(d, "config");
     assert_true(json_is_true(json_object_get(cfg, "last_reload_successful")));
     assert_true(json_is_null(json_object_get(cfg, "error")));
+    assert_true(json_is_null(json_object_get(cfg, "restart_required")));
     json_decref(d);
 
     /* only the healthy one and the one in maintenance: 200 */
@@ -229,6 +230,12 @@ static void test_status(void **state)
     d = parse(render_api_status(&s, VIEWS_NOW, NULL));
     assert_true(json_is_true(json_object_get(d, "ok")));
     assert_string_equal(sget(json_object_get(d, "config"), "error"), s.reload_error);
+    json_decref(d);
+    s.restart_required = "listen changed to 127.0.0.1:9781: restart needed to apply; kept "
+                         "127.0.0.1:9780";
+    d = parse(render_api_status(&s, VIEWS_NOW, NULL));
+    assert_string_equal(sget(json_object_get(d, "config"), "restart_required"),
+                        s.restart_required);
     json_decref(d);
     /* a pending target is not ok */
     const struct view_target *pend[] = {&v->t[4]};

@@ -196,6 +196,7 @@ static void test_metrics(void **state)
     has_line(m, "oaprobe_schedule_lag_seconds_count 6");
     has_line(m, "oaprobe_schedule_lag_seconds_sum 12.8176");
     has_line(m, "oaprobe_config_last_reload_successful 1");
+    has_line(m, "oaprobe_config_reload_restart_required 0");
     has_line(m, "oaprobe_config_last_reload_success_timestamp_seconds 1763686400.000");
     has_line(m, "oaprobe_hook_deliveries_total{kind=\"webhook\",outcome=\"retry\"} 2");
     has_line(m, "oaprobe_hook_deliveries_total{kind=\"exec\",outcome=\"dropped\"} 0");
