@@ -636,40 +636,49 @@ int store_writer_delivery(struct store_writer *w, const struct store_delivery *d
     return submit(w, it, ticket);
 }
 
-int store_writer_api_put(struct store_writer *w, const char *name, const char *json,
-                         int64_t now, uint64_t *ticket)
+/* A target's JSON document (an API target's body, an alert's state) put
+ * by op, at most max bytes; missing and toolong: the errors. A delete:
+ * missing NULL, no document. */
+static int named_json(struct store_writer *w, enum store_op op, const char *name,
+                      const char *json, size_t max, const char *missing, const char *toolong,
+                      int64_t now, uint64_t *ticket)
 {
     if (!w)
         return STORE_EINVAL;
     if (check_target(w, "name", name))
         return STORE_EINVAL;
-    if (!json)
-        return fail(w, STORE_EINVAL, "body: missing");
-    size_t k = need(json, STORE_BODY_MAX);
-    if (k == SIZE_MAX)
-        return fail(w, STORE_EINVAL, "body: longer than 65536 bytes");
-    struct item *it = item_new(w, STORE_OP_API_PUT, STORE_NAME_MAX + 1 + k, name);
+    size_t k = 0;
+    if (missing) {
+        if (!json)
+            return fail(w, STORE_EINVAL, missing);
+        k = need(json, max);
+        if (k == SIZE_MAX)
+            return fail(w, STORE_EINVAL, toolong);
+    } else {
+        json = NULL;
+    }
+    struct item *it = item_new(w, op, STORE_NAME_MAX + 1 + k, name);
     if (!it)
         return STORE_ENOMEM;
     char *p = it->data;
     it->u.api.name = pack(&p, name);
-    it->u.api.json = pack(&p, json);
-    it->u.api.now = now;
+    if (json) {
+        it->u.api.json = pack(&p, json);
+        it->u.api.now = now;
+    }
     return submit(w, it, ticket);
+}
+
+int store_writer_api_put(struct store_writer *w, const char *name, const char *json,
+                         int64_t now, uint64_t *ticket)
+{
+    return named_json(w, STORE_OP_API_PUT, name, json, STORE_BODY_MAX, "body: missing",
+                      "body: longer than 65536 bytes", now, ticket);
 }
 
 int store_writer_api_delete(struct store_writer *w, const char *name, uint64_t *ticket)
 {
-    if (!w)
-        return STORE_EINVAL;
-    if (check_target(w, "name", name))
-        return STORE_EINVAL;
-    struct item *it = item_new(w, STORE_OP_API_DELETE, STORE_NAME_MAX + 1, name);
-    if (!it)
-        return STORE_ENOMEM;
-    char *p = it->data;
-    it->u.api.name = pack(&p, name);
-    return submit(w, it, ticket);
+    return named_json(w, STORE_OP_API_DELETE, name, NULL, 0, NULL, NULL, 0, ticket);
 }
 
 int store_writer_maint_put(struct store_writer *w, int64_t id, const char *body, int64_t end_at,
@@ -711,37 +720,13 @@ int store_writer_maint_delete(struct store_writer *w, int64_t id, uint64_t *tick
 int store_writer_alert_put(struct store_writer *w, const char *name, const char *json,
                            int64_t now, uint64_t *ticket)
 {
-    if (!w)
-        return STORE_EINVAL;
-    if (check_target(w, "name", name))
-        return STORE_EINVAL;
-    if (!json)
-        return fail(w, STORE_EINVAL, "state: missing");
-    size_t k = need(json, STORE_ALERT_MAX);
-    if (k == SIZE_MAX)
-        return fail(w, STORE_EINVAL, "state: longer than 8192 bytes");
-    struct item *it = item_new(w, STORE_OP_ALERT_PUT, STORE_NAME_MAX + 1 + k, name);
-    if (!it)
-        return STORE_ENOMEM;
-    char *p = it->data;
-    it->u.api.name = pack(&p, name);
-    it->u.api.json = pack(&p, json);
-    it->u.api.now = now;
-    return submit(w, it, ticket);
+    return named_json(w, STORE_OP_ALERT_PUT, name, json, STORE_ALERT_MAX, "state: missing",
+                      "state: longer than 8192 bytes", now, ticket);
 }
 
 int store_writer_alert_delete(struct store_writer *w, const char *name, uint64_t *ticket)
 {
-    if (!w)
-        return STORE_EINVAL;
-    if (check_target(w, "name", name))
-        return STORE_EINVAL;
-    struct item *it = item_new(w, STORE_OP_ALERT_DELETE, STORE_NAME_MAX + 1, name);
-    if (!it)
-        return STORE_ENOMEM;
-    char *p = it->data;
-    it->u.api.name = pack(&p, name);
-    return submit(w, it, ticket);
+    return named_json(w, STORE_OP_ALERT_DELETE, name, NULL, 0, NULL, NULL, 0, ticket);
 }
 
 int store_writer_prune(struct store_writer *w, int64_t cutoff, size_t batch,
