@@ -377,58 +377,72 @@ int cfg_load_string(const char *text, size_t len, struct cfg **out, struct cfg_e
     return 0;
 }
 
+char *cfg_read_file(const char *path, size_t max, const char *private_why, size_t *len,
+                    struct cfg_errs *errs)
+{
+    *len = 0;
+    if (path == NULL) {
+        cfg_err_add(errs, 0, 0, "", "no file name");
+        return NULL;
+    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        cfg_err_add(errs, 0, 0, "", "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        cfg_err_add(errs, 0, 0, "", "not a regular file");
+    } else if (private_why != NULL && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        cfg_err_add(errs, 0, 0, "",
+                    "group or others may read or write it (mode %04o): %s; chmod 600 it",
+                    (unsigned)(st.st_mode & 07777), private_why);
+    } else if (st.st_size > (off_t)max) {
+        cfg_err_add(errs, 0, 0, "", "larger than %zu bytes", max);
+    } else if ((buf = malloc(cap = (size_t)st.st_size + 1)) == NULL) {
+        cfg_err_add(errs, 0, 0, "", "out of memory");
+    } else {
+        bool ok = false;
+        for (;;) {
+            ssize_t r = read(fd, buf + n, cap - n);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0) {
+                cfg_err_add(errs, 0, 0, "", "read error: %s", strerror(errno));
+                break;
+            }
+            if (r == 0) {
+                ok = true;
+                break;
+            }
+            n += (size_t)r;
+            if (n == cap) { /* the file grew since fstat */
+                cfg_err_add(errs, 0, 0, "", "the file changed while being read");
+                break;
+            }
+        }
+        if (ok) {
+            *len = n;
+        } else {
+            explicit_bzero(buf, n);
+            free(buf);
+            buf = NULL;
+        }
+    }
+    close(fd);
+    return buf;
+}
+
 int cfg_load_file(const char *path, struct cfg **out, struct cfg_errs *errs)
 {
     if (out != NULL)
         *out = NULL;
-    if (path == NULL) {
-        cfg_err_add(errs, 0, 0, "", "no file name");
+    size_t n;
+    char *buf = cfg_read_file(path, CFG_FILE_MAX, NULL, &n, errs);
+    if (buf == NULL)
         return -1;
-    }
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        cfg_err_add(errs, 0, 0, "", "cannot open: %s", strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        cfg_err_add(errs, 0, 0, "", "not a regular file");
-        close(fd);
-        return -1;
-    }
-    if (st.st_size > (off_t)CFG_FILE_MAX) {
-        cfg_err_add(errs, 0, 0, "", "larger than %u bytes", CFG_FILE_MAX);
-        close(fd);
-        return -1;
-    }
-    size_t cap = (size_t)st.st_size + 1, n = 0;
-    char *buf = malloc(cap);
-    if (buf == NULL) {
-        cfg_err_add(errs, 0, 0, "", "out of memory");
-        close(fd);
-        return -1;
-    }
-    for (;;) {
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            cfg_err_add(errs, 0, 0, "", "read error: %s", strerror(errno));
-            free(buf);
-            close(fd);
-            return -1;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-        if (n == cap) { /* the file grew since fstat */
-            cfg_err_add(errs, 0, 0, "", "the file changed while being read");
-            free(buf);
-            close(fd);
-            return -1;
-        }
-    }
-    close(fd);
     int rc = cfg_load_string(buf, n, out, errs);
     free(buf);
     return rc;

@@ -170,6 +170,17 @@ struct cfg_kept {
  * entry's offset. */
 bool cfg_key_keep(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p);
 
+/*
+ * cfg_read_file: the whole regular file path (at most max bytes) into a
+ * malloc'd buffer (*len bytes, one spare; the caller frees it). private_why:
+ * non-NULL refuses a file that group or others may read or write, saying
+ * why it must be private. NULL, with the problem in errs (no file name,
+ * cannot open, not a regular file, mode, larger than max, out of memory,
+ * read error, the file changed while being read).
+ */
+char *cfg_read_file(const char *path, size_t max, const char *private_why, size_t *len,
+                    struct cfg_errs *errs);
+
 /* cfg_parse_doc: libyaml parse of text into doc; a parse error goes to errs. */
 bool cfg_parse_doc(const char *text, size_t len, yaml_document_t *doc, struct cfg_errs *errs);
 

@@ -3,12 +3,8 @@
  */
 #include "service/tokens.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "service/config_int.h"
 
@@ -168,55 +164,12 @@ int tokens_load(const char *path, struct tokens **out, struct cfg_errs *errs)
 {
     if (out != NULL)
         *out = NULL;
-    if (path == NULL) {
-        cfg_err_add(errs, 0, 0, "", "no file name");
+    size_t n;
+    char *buf = cfg_read_file(path, TOKENS_FILE_MAX, "the tokens grant access", &n, errs);
+    if (buf == NULL)
         return -1;
-    }
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        cfg_err_add(errs, 0, 0, "", "cannot open: %s", strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        cfg_err_add(errs, 0, 0, "", "not a regular file");
-        close(fd);
-        return -1;
-    }
-    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-        cfg_err_add(errs, 0, 0, "",
-                    "group or others may read or write it (mode %04o): the tokens grant "
-                    "access; chmod 600 it",
-                    (unsigned)(st.st_mode & 07777));
-        close(fd);
-        return -1;
-    }
-    if (st.st_size > (off_t)TOKENS_FILE_MAX) {
-        cfg_err_add(errs, 0, 0, "", "larger than %u bytes", TOKENS_FILE_MAX);
-        close(fd);
-        return -1;
-    }
-    size_t cap = (size_t)st.st_size + 1, n = 0;
-    char *buf = malloc(cap);
-    if (buf == NULL) {
-        cfg_err_add(errs, 0, 0, "", "out of memory");
-        close(fd);
-        return -1;
-    }
-    for (;;) {
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0 || (n += (size_t)r) == cap)
-            break;
-    }
-    close(fd);
-    int rc = -1;
-    if (n == cap)
-        cfg_err_add(errs, 0, 0, "", "the file changed while being read");
-    else
-        rc = tokens_parse(buf, n, out, errs);
-    explicit_bzero(buf, cap);
+    int rc = tokens_parse(buf, n, out, errs);
+    explicit_bzero(buf, n);
     free(buf);
     return rc;
 }
