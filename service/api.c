@@ -695,6 +695,34 @@ uint16_t api_port(const struct api *a, size_t i)
     return a && i < a->nls ? a->ls[i].port : 0;
 }
 
+void api_quiesce(struct api *a)
+{
+    if (a == NULL || a->freeing)
+        return;
+    api_sse_fini(a); /* the streams end; their clients reconnect elsewhere */
+    for (size_t i = 0; i < a->nls; i++) {
+        if (a->ls[i].d == NULL)
+            continue;
+        MHD_socket fd = MHD_quiesce_daemon(a->ls[i].d);
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
+    }
+    api_kick(a);
+}
+
+size_t api_connections(const struct api *a)
+{
+    size_t n = 0;
+    for (size_t i = 0; a != NULL && i < a->nls; i++) {
+        const union MHD_DaemonInfo *ci =
+            a->ls[i].d ? MHD_get_daemon_info(a->ls[i].d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS)
+                       : NULL;
+        if (ci != NULL)
+            n += ci->num_connections;
+    }
+    return n;
+}
+
 void api_free(struct api *a)
 {
     if (a == NULL)

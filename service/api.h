@@ -150,6 +150,17 @@ struct api *api_new(struct loop *l, const struct cfg_listen *listen, size_t n,
 void api_free(struct api *a);
 
 /*
+ * api_quiesce: stop taking connections (the listening sockets are closed,
+ * so another api may listen there) and end the event streams; requests on
+ * the connections already open are still served. For a reload that moves
+ * the API: api_free it once api_connections says they are done.
+ */
+void api_quiesce(struct api *a);
+
+/* api_connections: connections open now, over every listen address. */
+size_t api_connections(const struct api *a);
+
+/*
  * api_port: the port of listen address i (useful when it was 0: the
  * kernel's choice). Returns 0 when i is out of range.
  */

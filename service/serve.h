@@ -46,6 +46,7 @@ struct api_probe_result;
 #define SERVE_FD_RESERVE 64u            /* fds kept for the store, signals, logs */
 #define SERVE_SHUTDOWN_FLUSH_MS 10000   /* wait for the writer at shutdown */
 #define SERVE_STORE_QUEUE_MAX 1000000u  /* --store-queue: at most this */
+#define SERVE_API_RETIRE_MS 30000       /* a moved API's open connections finish */
 #define SERVE_PROBE_MAX 8u              /* ad-hoc probes at once (503 beyond) */
 #define SERVE_PROBE_GRACE_MS 100        /* an ad-hoc check still running this long
                                          * after its deadline is stopped (a
@@ -130,6 +131,7 @@ struct serve {
     struct store *st;                /* the loop's reads */
     struct store_writer *w;          /* every write */
     struct api *api;                 /* NULL until the API is up */
+    struct serve_retired *retired;   /* APIs a reload moved away from */
     struct hooks *hooks;
 
     struct serve_trusts trusts;      /* of the running configuration */
@@ -334,7 +336,15 @@ const struct api_ops *serve_api_ops(void);
  * or -1 (err). */
 int serve_api_start(struct serve *s, char *err, size_t len);
 
-/* serve_api_stop: close the API (after every run was stopped). */
+/* serve_api_move: listen on l (n addresses) instead: a new API first (on
+ * failure -1 with err, nothing changed), then the old one takes no new
+ * connection and is freed once its open ones are done (at most
+ * SERVE_API_RETIRE_MS; its event streams end at once). */
+int serve_api_move(struct serve *s, const struct cfg_listen *l, size_t n, char *err,
+                   size_t len);
+
+/* serve_api_stop: close the API and those still retiring (after every run
+ * was stopped). */
 void serve_api_stop(struct serve *s);
 
 /* serve_publish_result / serve_publish_state: tell the API's event stream

@@ -2,10 +2,12 @@
  * serve_ops.c: the daemon's side of the HTTP API (struct api_ops of
  * service/api.h) and what it tells the API's event stream.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "service/api.h"
+#include "service/loop.h"
 #include "service/serve.h"
 #include "service/store_writer.h"
 
@@ -141,22 +143,101 @@ const struct api_ops *serve_api_ops(void)
     return &ops;
 }
 
+static void log_listening(struct serve *s, const struct cfg_listen *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool v6 = strchr(l[i].host, ':') != NULL;
+        serve_log("API listening on %s%s%s:%u", v6 ? "[" : "", l[i].host, v6 ? "]" : "",
+                  (unsigned)api_port(s->api, i));
+    }
+}
+
 int serve_api_start(struct serve *s, char *err, size_t len)
 {
     s->api = api_new(s->loop, s->cfg->listen, s->cfg->n_listen, &ops, s, err, len);
     if (s->api == NULL)
         return -1;
-    for (size_t i = 0; i < s->cfg->n_listen; i++) {
-        const char *h = s->cfg->listen[i].host;
-        bool v6 = strchr(h, ':') != NULL;
-        serve_log("API listening on %s%s%s:%u", v6 ? "[" : "", h, v6 ? "]" : "",
-                  (unsigned)api_port(s->api, i));
+    log_listening(s, s->cfg->listen, s->cfg->n_listen);
+    return 0;
+}
+
+/* ---- moving the API (reload) --------------------------------------------- */
+
+/* An API a reload moved away from: it takes no new connection; the open
+ * ones finish (SERVE_API_RETIRE_MS at most), then it is freed. */
+struct serve_retired {
+    struct serve *s;
+    struct api *api;
+    struct loop_timer *timer;
+    int64_t until;
+    bool quiet;
+    struct serve_retired *next;
+};
+
+static void retired_free(struct serve *s, struct serve_retired *r)
+{
+    for (struct serve_retired **p = &s->retired; *p != NULL; p = &(*p)->next) {
+        if (*p == r) {
+            *p = r->next;
+            break;
+        }
     }
+    loop_timer_cancel(s->loop, r->timer);
+    api_free(r->api);
+    free(r);
+}
+
+static void retire_tick(void *arg)
+{
+    struct serve_retired *r = arg;
+    struct serve *s = r->s;
+    int64_t now = loop_now_ms(s->loop);
+    r->timer = NULL;
+    if (!r->quiet) {
+        /* from a timer, not from the request that asked for the reload */
+        api_quiesce(r->api);
+        r->quiet = true;
+    }
+    size_t open = api_connections(r->api);
+    if (open > 0 && now < r->until) {
+        r->timer = loop_timer_at(s->loop, now + 100, retire_tick, r);
+        return;
+    }
+    if (open > 0)
+        serve_log("API: the old listener's last %zu connections closed after %d s", open,
+                  SERVE_API_RETIRE_MS / 1000);
+    retired_free(s, r);
+}
+
+int serve_api_move(struct serve *s, const struct cfg_listen *l, size_t n, char *err,
+                   size_t len)
+{
+    struct serve_retired *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        snprintf(err, len, "out of memory");
+        return -1;
+    }
+    struct api *na = api_new(s->loop, l, n, &ops, s, err, len);
+    if (na == NULL) {
+        free(r);
+        return -1;
+    }
+    int64_t now = loop_now_ms(s->loop);
+    r->s = s;
+    r->api = s->api;
+    r->until = now + SERVE_API_RETIRE_MS;
+    r->timer = loop_timer_at(s->loop, now, retire_tick, r);
+    r->next = s->retired;
+    s->retired = r;
+    s->api = na;
+    log_listening(s, l, n);
     return 0;
 }
 
 void serve_api_stop(struct serve *s)
 {
+    while (s->retired != NULL)
+        retired_free(s, s->retired);
     api_free(s->api);
     s->api = NULL;
 }

@@ -12,11 +12,13 @@
  *  - gone from the file: stopped (run cancelled) and dropped; its history
  *    stays in the store;
  *  - new: started on its phase.
- * API targets are parsed again on top of the new defaults. The listen
- * addresses and the storage path of a running service do not change on
- * reload (a restart does that): a changed value is logged, and shown as
- * restart_required in /api/v1/status (the reload's answer too) and
- * /metrics until a restart or a file with the running values again.
+ * API targets are parsed again on top of the new defaults. New listen
+ * addresses move the API (a new server first, the old one closes once its
+ * connections are done) unless they keep one of the running ones; the
+ * storage path of a running service does not change on reload. What only
+ * a restart applies is logged, and shown as restart_required in
+ * /api/v1/status (the reload's answer too) and /metrics until a restart or
+ * a file with the running values again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -78,20 +80,48 @@ static void listen_text(const struct cfg *c, char *out, size_t len)
     }
 }
 
-/* Keep the running listen addresses and storage in nc (the API and the
- * store use them). What the file changed and a restart applies goes into
- * s->restart_required (the view, /api/v1/status, /metrics) and the log;
- * a file back at the running values clears it. */
+/* Does the new listen list share an address with the running one? */
+static bool listen_overlap(const struct cfg *a, const struct cfg *b)
+{
+    for (size_t i = 0; i < a->n_listen; i++)
+        for (size_t j = 0; j < b->n_listen; j++)
+            if (a->listen[i].port == b->listen[j].port &&
+                strcmp(a->listen[i].host, b->listen[j].host) == 0)
+                return true;
+    return false;
+}
+
+/* A changed listen moves the API when the new addresses share none with
+ * the running ones (those are bound until the old server closes): the new
+ * one listens first, the old one takes no new connection and closes once
+ * its open ones are done. Otherwise the running listen addresses stay, as
+ * the storage always does (the store uses it). What the file changed and
+ * only a restart applies goes into s->restart_required (the view,
+ * /api/v1/status, /metrics) and the log; a file back at the running values
+ * clears it. */
 static void keep_running_endpoints(struct serve *s, struct cfg *old, struct cfg *nc)
 {
-    char want[256], have[256];
+    char want[256], have[256], why[300];
     size_t at = 0;
+    bool moved = false;
     s->restart_required[0] = '\0';
     if (!listen_same(old, nc)) {
         listen_text(nc, want, sizeof want);
         listen_text(old, have, sizeof have);
-        int n = snprintf(s->restart_required, sizeof s->restart_required,
-                         "listen changed to %s: restart needed to apply; kept %s", want, have);
+        int n = 0;
+        if (listen_overlap(old, nc)) {
+            n = snprintf(s->restart_required, sizeof s->restart_required,
+                         "listen changed to %s: restart needed to apply (it keeps an address "
+                         "the running server holds); kept %s", want, have);
+        } else if (serve_api_move(s, nc->listen, nc->n_listen, why, sizeof why) != 0) {
+            n = snprintf(s->restart_required, sizeof s->restart_required,
+                         "listen changed to %s: cannot listen there now (%s); kept %s", want,
+                         why, have);
+        } else {
+            moved = true;
+            serve_log("reload: listen changed to %s (was %s): the old addresses take no new "
+                      "connection and close once their open ones are done", want, have);
+        }
         at = n > 0 ? (size_t)n : 0;
     }
     if (strcmp(old->storage, nc->storage) != 0 && at < sizeof s->restart_required)
@@ -101,12 +131,14 @@ static void keep_running_endpoints(struct serve *s, struct cfg *old, struct cfg 
     if (s->restart_required[0] != '\0')
         serve_log("reload: %s", s->restart_required);
     s->view.restart_required = s->restart_required[0] ? s->restart_required : NULL;
-    struct cfg_listen *l = nc->listen;
-    size_t nl = nc->n_listen;
-    nc->listen = old->listen;
-    nc->n_listen = old->n_listen;
-    old->listen = l;
-    old->n_listen = nl;
+    if (!moved) {
+        struct cfg_listen *l = nc->listen;
+        size_t nl = nc->n_listen;
+        nc->listen = old->listen;
+        nc->n_listen = old->n_listen;
+        old->listen = l;
+        old->n_listen = nl;
+    }
     char *st = nc->storage;
     nc->storage = old->storage;
     old->storage = st;

@@ -12,10 +12,13 @@
   counted by kind in oaprobe_store_dropped_writes_total and logged; the
   queue's items and capacity are exported, and the live /metrics passes
   `promtool check metrics`;
-- a reload whose file changes listen or storage (SIGHUP and POST /-/reload):
-  the rest applies, the running address and database stay, the log, the
-  answer's config.restart_required and oaprobe_config_reload_restart_required
-  say so until the file has the running values again.
+- a reload whose file changes listen (SIGHUP and POST /-/reload): the API
+  moves, the old address refuses new connections while one opened before
+  is still answered and its event stream ends; a list keeping a running
+  address, an address taken by another program and a changed storage wait
+  for a restart: the log, the answer's config.restart_required and
+  oaprobe_config_reload_restart_required say so until the file has the
+  running values again.
 
 Only loopback; free ports; every process stops with SIGTERM and exit 0.
 
@@ -23,6 +26,7 @@ Only loopback; free ports; every process stops with SIGTERM and exit 0.
 """
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -309,58 +313,102 @@ class ReloadRestart(unittest.TestCase):
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())
 
-    def test_listen_and_storage_need_a_restart(self):
+    def refused(self, port):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            return False
+        except OSError:
+            return True
+
+    def test_listen_moves_storage_needs_a_restart(self):
         tmp = tempfile.mkdtemp(prefix="oaprobe-limits-")
         tokens = os.path.join(tmp, "tokens")
         with open(os.open(tokens, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
             f.write("ops write %s\n" % self.TOKEN)
         db, db2 = os.path.join(tmp, "a.db"), os.path.join(tmp, "b.db")
-        api, api2, closed = free_port(), free_port(), free_port()
+        a, b, c, d, closed = (free_port() for _ in range(5))
 
-        def cfg(port, storage, n):
-            return config(port, storage, closed, n,
-                          "api: {tokens_file: %s}" % tokens, interval="5s")
+        def cfg(listen, storage, n):
+            return config(0, storage, closed, n, "api: {tokens_file: %s}" % tokens,
+                          interval="5s").replace("listen: 127.0.0.1:0", "listen: " + listen)
 
-        s = Serve(self, tmp, cfg(api, db, 1))
+        s = Serve(self, tmp, cfg("127.0.0.1:%d" % a, db, 1))
         try:
-            self.assertIsNone(self.status(api)["config"]["restart_required"])
-            self.assertEqual(metrics(api)["oaprobe_config_reload_restart_required"], 0)
-            # SIGHUP with another listen address (and a second target)
-            s.write_config(cfg(api2, db, 2))
+            self.assertIsNone(self.status(a)["config"]["restart_required"])
+            # a keep-alive connection and an event stream on the old address
+            keep = http.client.HTTPConnection("127.0.0.1", a, timeout=10)
+            keep.request("GET", "/healthz")
+            self.assertEqual(keep.getresponse().read(), b"ok\n")
+            events = socket.create_connection(("127.0.0.1", a), timeout=10)
+            events.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertIn(b"200", events.recv(4096))
+
+            # SIGHUP with another address (and a second target): the API moves
+            s.write_config(cfg("127.0.0.1:%d" % b, db, 2))
             s.p.send_signal(signal.SIGHUP)
             wait_for("the reload", lambda: "reload: 2 targets" in s.log())
-            want = ("listen changed to 127.0.0.1:%d: restart needed to apply; kept 127.0.0.1:%d"
-                    % (api2, api))
-            st = self.status(api)
-            self.assertEqual(st["config"]["restart_required"], want)
-            self.assertTrue(st["config"]["last_reload_successful"])
-            self.assertEqual(st["targets"], 2)  # the rest of the file applied
-            self.assertEqual(metrics(api)["oaprobe_config_reload_restart_required"], 1)
-            with self.assertRaises(OSError):  # nothing listens on the new one
-                socket.create_connection(("127.0.0.1", api2), timeout=2).close()
-            # POST /-/reload: listen back, storage changed: the answer says so
-            s.write_config(cfg(api, db2, 2))
-            code, body = self.reload(api)
+            st = self.status(b)
+            self.assertIsNone(st["config"]["restart_required"])
+            self.assertEqual(st["targets"], 2)
+            self.assertEqual(metrics(b)["oaprobe_config_reload_restart_required"], 0)
+            wait_for("the old address to refuse", lambda: self.refused(a), 10)
+            # the connection open before still gets its answers; the stream ended
+            keep.request("GET", "/healthz")
+            self.assertEqual(keep.getresponse().read(), b"ok\n")
+            keep.close()
+            events.settimeout(10)
+            while events.recv(4096):
+                pass
+            events.close()
+
+            # POST /-/reload through b: the answer comes on b, then c listens;
+            # a new storage waits for a restart
+            s.write_config(cfg("127.0.0.1:%d" % c, db2, 2))
+            code, body = self.reload(b)
             self.assertEqual(code, 200, body)
             self.assertEqual(body["config"]["restart_required"],
                              "storage changed to %s: restart needed to apply; kept %s"
                              % (db2, db))
-            self.assertEqual(metrics(api)["oaprobe_config_reload_restart_required"], 1)
+            self.assertEqual(metrics(c)["oaprobe_config_reload_restart_required"], 1)
+            wait_for("b to refuse", lambda: self.refused(b), 10)
             self.assertFalse(os.path.exists(db2))
-            # both at once
-            s.write_config(cfg(api2, db2, 2))
-            code, body = self.reload(api)
-            self.assertEqual(body["config"]["restart_required"], want + "; storage changed to "
-                             "%s: restart needed to apply; kept %s" % (db2, db))
+
+            # an address kept from the running list: only a restart can do it
+            s.write_config(cfg("[127.0.0.1:%d, 127.0.0.1:%d]" % (c, d), db, 2))
+            code, body = self.reload(c)
+            self.assertEqual(code, 200, body)
+            self.assertEqual(body["config"]["restart_required"],
+                             "listen changed to 127.0.0.1:%d, 127.0.0.1:%d: restart needed to "
+                             "apply (it keeps an address the running server holds); kept "
+                             "127.0.0.1:%d" % (c, d, c))
+            self.assertEqual(metrics(c)["oaprobe_config_reload_restart_required"], 1)
+            self.assertTrue(self.refused(d))
+
+            # an address taken by another program: kept, and why
+            taken = socket.socket()
+            taken.bind(("127.0.0.1", 0))
+            taken.listen(1)
+            e = taken.getsockname()[1]
+            s.write_config(cfg("127.0.0.1:%d" % e, db, 2))
+            s.p.send_signal(signal.SIGHUP)
+            wait_for("the reload", lambda: s.log().count("reload: 2 targets") == 4)
+            rr = self.status(c)["config"]["restart_required"]
+            self.assertTrue(rr.startswith("listen changed to 127.0.0.1:%d: cannot listen there "
+                                          "now (listen 127.0.0.1:%d: " % (e, e)), rr)
+            self.assertTrue(rr.endswith("; kept 127.0.0.1:%d" % c), rr)
+            taken.close()
+
             # the running values again: nothing to restart for
-            s.write_config(cfg(api, db, 2))
-            code, body = self.reload(api)
+            s.write_config(cfg("127.0.0.1:%d" % c, db, 2))
+            code, body = self.reload(c)
             self.assertEqual(code, 200, body)
             self.assertIsNone(body["config"]["restart_required"])
-            self.assertEqual(metrics(api)["oaprobe_config_reload_restart_required"], 0)
+            self.assertEqual(metrics(c)["oaprobe_config_reload_restart_required"], 0)
         finally:
             log = s.stop()
-        self.assertIn("reload: " + want, log)
+        self.assertIn("reload: listen changed to 127.0.0.1:%d (was 127.0.0.1:%d): the old "
+                      "addresses take no new connection" % (b, a), log)
+        self.assertIn("API listening on 127.0.0.1:%d" % c, log)
         self.assertIn("reload: storage changed to %s: restart needed to apply; kept %s"
                       % (db2, db), log)
         self.assertNotIn(self.TOKEN, log)
