@@ -39,6 +39,39 @@ static size_t seq_len(struct cfg_ctx *ctx, const yaml_node_t *n, const char *pat
     return count;
 }
 
+/* The array for a list of at most max items (what: for the message), zeroed,
+ * with *count; NULL with an error when n is no such list or out of memory. */
+static void *seq_alloc(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path, size_t max,
+                       const char *what, size_t size, size_t *count)
+{
+    *count = seq_len(ctx, n, path, max, what);
+    if (*count == 0)
+        return NULL;
+    void *v = calloc(*count, size);
+    if (v == NULL) {
+        ctx->oom = true;
+        cfg_node_err(ctx, n, path, "out of memory");
+    }
+    return v;
+}
+
+/* One item of a list (not an alias) at path "list[i]". */
+typedef void (*item_fn)(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *item,
+                        const char *path, size_t i);
+
+/* Each of the count items of list n to fn. */
+static void seq_each(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n, const char *path,
+                     size_t count, item_fn fn)
+{
+    for (size_t i = 0; i < count; i++) {
+        char sub[CFG_PATH_MAX];
+        cfg_path_index(sub, sizeof sub, path, i);
+        yaml_node_t *item = cfg_node(ctx, n->data.sequence.items.start[i], sub);
+        if (item != NULL)
+            fn(ctx, cfg, item, sub, i);
+    }
+}
+
 static bool url_ok(const char *u)
 {
     const char *rest = strncmp(u, "http://", 7) == 0    ? u + 7
@@ -137,43 +170,37 @@ static const struct cfg_key am_keys[] = {
     {"timeout", key_timeout, offsetof(struct cfg_alertmanager, timeout_ms), NULL},
 };
 
+/* A URL, or {url, timeout}. */
+static void am_item(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *item,
+                    const char *sub, size_t i)
+{
+    (void)i;
+    struct cfg_alertmanager *a = &cfg->alertmanagers[cfg->n_alertmanagers];
+    a->timeout_ms = CFG_HOOK_TIMEOUT_MS;
+    if (item->type == YAML_MAPPING_NODE) {
+        if (!cfg_map_check(ctx, item, sub, 8))
+            return;
+        (void)cfg_walk_keys(ctx, item, sub, am_keys, sizeof am_keys / sizeof am_keys[0], NULL, a);
+        if (a->url == NULL && !ctx->oom)
+            cfg_node_err(ctx, item, sub, "url: missing");
+    } else {
+        a->url = get_url(ctx, item, sub);
+    }
+    if (a->url == NULL)
+        return;
+    size_t l = strlen(a->url);
+    while (l > 0 && a->url[l - 1] == '/')
+        a->url[--l] = '\0';
+    cfg->n_alertmanagers++;
+}
+
 static void do_alertmanagers(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
 {
-    const char *path = "alertmanagers";
-    size_t count = seq_len(ctx, n, path, CFG_HOOKS_MAX, "Alertmanager URLs");
-    if (count == 0)
-        return;
-    cfg->alertmanagers = calloc(count, sizeof *cfg->alertmanagers);
-    if (cfg->alertmanagers == NULL) {
-        ctx->oom = true;
-        cfg_node_err(ctx, n, path, "out of memory");
-        return;
-    }
-    for (size_t i = 0; i < count; i++) {
-        char sub[CFG_PATH_MAX];
-        cfg_path_index(sub, sizeof sub, path, i);
-        yaml_node_t *item = cfg_node(ctx, n->data.sequence.items.start[i], sub);
-        if (item == NULL)
-            continue;
-        struct cfg_alertmanager *a = &cfg->alertmanagers[cfg->n_alertmanagers];
-        a->timeout_ms = CFG_HOOK_TIMEOUT_MS;
-        if (item->type == YAML_MAPPING_NODE) {
-            if (!cfg_map_check(ctx, item, sub, 8))
-                continue;
-            (void)cfg_walk_keys(ctx, item, sub, am_keys, sizeof am_keys / sizeof am_keys[0], NULL,
-                                a);
-            if (a->url == NULL && !ctx->oom)
-                cfg_node_err(ctx, item, sub, "url: missing");
-        } else {
-            a->url = get_url(ctx, item, sub);
-        }
-        if (a->url == NULL)
-            continue;
-        size_t l = strlen(a->url);
-        while (l > 0 && a->url[l - 1] == '/')
-            a->url[--l] = '\0';
-        cfg->n_alertmanagers++;
-    }
+    size_t count;
+    cfg->alertmanagers = seq_alloc(ctx, n, "alertmanagers", CFG_HOOKS_MAX, "Alertmanager URLs",
+                                   sizeof *cfg->alertmanagers, &count);
+    if (cfg->alertmanagers != NULL)
+        seq_each(ctx, cfg, n, "alertmanagers", count, am_item);
 }
 
 /* ---- webhooks ------------------------------------------------------- */
@@ -251,32 +278,28 @@ static const struct cfg_key webhook_keys[] = {
     {"timeout", key_timeout, offsetof(struct cfg_webhook, timeout_ms), NULL},
 };
 
+static void webhook_item(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *item,
+                         const char *sub, size_t i)
+{
+    if (!cfg_map_check(ctx, item, sub, 8))
+        return;
+    struct cfg_webhook *w = &cfg->webhooks[cfg->n_webhooks++];
+    w->timeout_ms = CFG_HOOK_TIMEOUT_MS;
+    (void)cfg_walk_keys(ctx, item, sub, webhook_keys, sizeof webhook_keys / sizeof webhook_keys[0],
+                        NULL, w);
+    if (w->url == NULL)
+        cfg_node_err(ctx, item, sub, "url: missing (or invalid)");
+    if (w->name == NULL && (w->name = default_name("webhook", i)) == NULL)
+        ctx->oom = true;
+}
+
 static void do_webhooks(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
 {
-    const char *path = "webhooks";
-    size_t count = seq_len(ctx, n, path, CFG_HOOKS_MAX, "webhooks ({url, headers, timeout})");
-    if (count == 0)
-        return;
-    cfg->webhooks = calloc(count, sizeof *cfg->webhooks);
-    if (cfg->webhooks == NULL) {
-        ctx->oom = true;
-        return;
-    }
-    for (size_t i = 0; i < count; i++) {
-        char sub[CFG_PATH_MAX];
-        cfg_path_index(sub, sizeof sub, path, i);
-        yaml_node_t *item = cfg_node(ctx, n->data.sequence.items.start[i], sub);
-        if (item == NULL || !cfg_map_check(ctx, item, sub, 8))
-            continue;
-        struct cfg_webhook *w = &cfg->webhooks[cfg->n_webhooks++];
-        w->timeout_ms = CFG_HOOK_TIMEOUT_MS;
-        (void)cfg_walk_keys(ctx, item, sub, webhook_keys,
-                            sizeof webhook_keys / sizeof webhook_keys[0], NULL, w);
-        if (w->url == NULL)
-            cfg_node_err(ctx, item, sub, "url: missing (or invalid)");
-        if (w->name == NULL && (w->name = default_name("webhook", i)) == NULL)
-            ctx->oom = true;
-    }
+    size_t count;
+    cfg->webhooks = seq_alloc(ctx, n, "webhooks", CFG_HOOKS_MAX,
+                              "webhooks ({url, headers, timeout})", sizeof *cfg->webhooks, &count);
+    if (cfg->webhooks != NULL)
+        seq_each(ctx, cfg, n, "webhooks", count, webhook_item);
 }
 
 /* ---- exec ----------------------------------------------------------- */
@@ -326,60 +349,50 @@ static const struct cfg_key exec_keys[] = {
     {"timeout", key_timeout, offsetof(struct cfg_exec, timeout_ms), NULL},
 };
 
+static void exec_item(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *item,
+                      const char *sub, size_t i)
+{
+    if (!cfg_map_check(ctx, item, sub, 8))
+        return;
+    struct cfg_exec *e = &cfg->execs[cfg->n_execs++];
+    e->timeout_ms = CFG_HOOK_TIMEOUT_MS;
+    (void)cfg_walk_keys(ctx, item, sub, exec_keys, sizeof exec_keys / sizeof exec_keys[0], NULL,
+                        e);
+    if (e->name == NULL && (e->name = default_name("exec", i)) == NULL)
+        ctx->oom = true;
+}
+
 static void do_exec(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
 {
-    const char *path = "exec";
-    size_t count = seq_len(ctx, n, path, CFG_HOOKS_MAX, "programs ({command: [...], timeout})");
-    if (count == 0)
-        return;
-    cfg->execs = calloc(count, sizeof *cfg->execs);
-    if (cfg->execs == NULL) {
-        ctx->oom = true;
-        return;
-    }
-    for (size_t i = 0; i < count; i++) {
-        char sub[CFG_PATH_MAX];
-        cfg_path_index(sub, sizeof sub, path, i);
-        yaml_node_t *item = cfg_node(ctx, n->data.sequence.items.start[i], sub);
-        if (item == NULL || !cfg_map_check(ctx, item, sub, 8))
-            continue;
-        struct cfg_exec *e = &cfg->execs[cfg->n_execs++];
-        e->timeout_ms = CFG_HOOK_TIMEOUT_MS;
-        (void)cfg_walk_keys(ctx, item, sub, exec_keys, sizeof exec_keys / sizeof exec_keys[0],
-                            NULL, e);
-        if (e->name == NULL && (e->name = default_name("exec", i)) == NULL)
-            ctx->oom = true;
-    }
+    size_t count;
+    cfg->execs = seq_alloc(ctx, n, "exec", CFG_HOOKS_MAX, "programs ({command: [...], timeout})",
+                           sizeof *cfg->execs, &count);
+    if (cfg->execs != NULL)
+        seq_each(ctx, cfg, n, "exec", count, exec_item);
 }
 
 /* ---- maintenance ---------------------------------------------------- */
 
+static void maint_item(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *item,
+                       const char *sub, size_t i)
+{
+    struct cfg_maint *m = &cfg->maint[cfg->n_maint];
+    if (!cfg_maint_apply(ctx, m, item, sub)) {
+        cfg_maint_clear(m);
+        return;
+    }
+    if (m->name == NULL && (m->name = default_name("maintenance", i)) == NULL)
+        ctx->oom = true;
+    cfg->n_maint++;
+}
+
 static void do_maintenance(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
 {
-    const char *path = "maintenance";
-    size_t count = seq_len(ctx, n, path, CFG_MAINT_MAX, "windows");
-    if (count == 0)
-        return;
-    cfg->maint = calloc(count, sizeof *cfg->maint);
-    if (cfg->maint == NULL) {
-        ctx->oom = true;
-        return;
-    }
-    for (size_t i = 0; i < count; i++) {
-        char sub[CFG_PATH_MAX];
-        cfg_path_index(sub, sizeof sub, path, i);
-        yaml_node_t *item = cfg_node(ctx, n->data.sequence.items.start[i], sub);
-        if (item == NULL)
-            continue;
-        struct cfg_maint *m = &cfg->maint[cfg->n_maint];
-        if (!cfg_maint_apply(ctx, m, item, sub)) {
-            cfg_maint_clear(m);
-            continue;
-        }
-        if (m->name == NULL && (m->name = default_name("maintenance", i)) == NULL)
-            ctx->oom = true;
-        cfg->n_maint++;
-    }
+    size_t count;
+    cfg->maint = seq_alloc(ctx, n, "maintenance", CFG_MAINT_MAX, "windows", sizeof *cfg->maint,
+                           &count);
+    if (cfg->maint != NULL)
+        seq_each(ctx, cfg, n, "maintenance", count, maint_item);
 }
 
 /* ---- modules -------------------------------------------------------- */
