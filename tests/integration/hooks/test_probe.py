@@ -49,8 +49,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "serve")))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
 
-import test_serve_lab as sl  # noqa: E402  (Serve, wait_for, free_port)
-from fixture import Lab, net_for  # noqa: E402
+import test_serve_lab as sl  # noqa: E402  (Serve, wait_for)
+from fixture import Lab, free_port, net_for, write_secret  # noqa: E402
 
 SCEN = ["healthy", "backend_down_6004", "tarpit"]
 READ = "read-T0ken-%x" % int.from_bytes(os.urandom(6), "big")
@@ -76,11 +76,8 @@ class Probe(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.procs = []
         self.addCleanup(self.stop_procs)
-        self.pwfile = os.path.join(self.tmp, "secret-pw")
-        with open(self.pwfile, "w") as f:
-            f.write(self.user["password"] + "\n")
-        os.chmod(self.pwfile, 0o600)
-        self.port = sl.free_port()
+        self.pwfile = write_secret(os.path.join(self.tmp, "secret-pw"), self.user["password"])
+        self.port = free_port()
 
     def tearDown(self):
         for srv in list(sl.CURRENT):  # a test that failed half-way
@@ -115,9 +112,7 @@ class Probe(unittest.TestCase):
                 % (self.port, self.tmp, self.lab.data["ca_bundle"]))
         if token:
             tok = os.path.join(self.tmp, "tokens")
-            with open(tok, "w") as f:
-                f.write("prometheus read %s\n" % READ)
-            os.chmod(tok, 0o600)
+            write_secret(tok, "prometheus read %s" % READ)
             text += "api:\n  tokens_file: %s\n  read_requires_token: true\n" % tok
         if modules:
             text += ("modules:\n"
@@ -180,7 +175,7 @@ class Probe(unittest.TestCase):
         """Prometheus with the blackbox relabelling, module=tunnel, lab hosts."""
         s = self.serve(token=True)
         hosts = [self.host("healthy"), self.host("backend_down_6004")]
-        prom_port = sl.free_port()
+        prom_port = free_port()
         cfg = os.path.join(self.tmp, "prom.yml")
         with open(cfg, "w") as f:
             f.write("""global: {scrape_interval: 3s, scrape_timeout: 3s}
@@ -264,7 +259,7 @@ scrape_configs:
             self.assertEqual((st, self.metric(text, "probe_success")), (200, "0"), text)
             self.assertIn('oaprobe_diagnosis{code="tcp_refused"} 1', text)
         sl.CURRENT[0].stop()
-        self.port = sl.free_port()
+        self.port = free_port()
         self.serve(modules=False)
         st, text, _ = self.probe(self.host("healthy"), "tunnel")
         self.assertEqual(st, 400, text)
