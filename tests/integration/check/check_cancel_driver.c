@@ -31,6 +31,7 @@
 #include <curl/curl.h>
 
 #include "probes/check/check.h"
+#include "driver_loop.h"
 #include "probes/result/result.h"
 
 #define MAX_TRIES 8
@@ -202,14 +203,7 @@ int main(int argc, char **argv)
 
     size_t left = n;
     for (int spins = 0; left > 0 && spins < 20000; spins++) {
-        int running = 0;
-        curl_multi_perform(multi, &running);
-        CURLMsg *msg;
-        int queued;
-        while ((msg = curl_multi_info_read(multi, &queued)) != NULL)
-            if (check_dispatch(msg, NULL) == CHECK_DISPATCH_FOREIGN)
-                fprintf(stderr, "foreign message\n");
-        check_engine_poll(NULL, NULL); /* Negotiate: tickets from the background */
+        driver_turn(multi, NULL, NULL);
         left = 0;
         for (size_t i = 0; i < n; i++) {
             if (jobs[i].c != NULL)
@@ -217,10 +211,8 @@ int main(int argc, char **argv)
             step(&jobs[i], multi);
             left += !jobs[i].finished;
         }
-        if (left > 0) {
-            struct curl_waitfd bg = {.fd = check_engine_fd(), .events = CURL_WAIT_POLLIN};
-            curl_multi_poll(multi, &bg, bg.fd >= 0 ? 1 : 0, 20, NULL);
-        }
+        if (left > 0)
+            driver_wait(multi, 20);
     }
     int rc = 0;
     for (size_t i = 0; i < n; i++) {

@@ -33,6 +33,7 @@
 #include <curl/curl.h>
 
 #include "probes/check/check.h"
+#include "driver_loop.h"
 #include "probes/result/result.h"
 
 #define MAX_CHECKS 128
@@ -150,28 +151,15 @@ static int run_round(CURLM *multi, size_t round, const struct check_opts *base)
             report(&jobs[i]);
     }
     for (int spins = 0; nreported < nrunning && spins < 100000; spins++) {
-        int running = 0;
-        curl_multi_perform(multi, &running);
-        CURLMsg *msg;
-        int queued;
-        while ((msg = curl_multi_info_read(multi, &queued)) != NULL) {
-            struct check *fin = NULL;
-            if (check_dispatch(msg, &fin) == CHECK_DISPATCH_FOREIGN)
-                fprintf(stderr, "foreign message\n");
-            if (fin != NULL)
-                on_finished(NULL, fin);
-        }
-        check_engine_poll(on_finished, NULL);
+        driver_turn(multi, on_finished, NULL);
         for (size_t i = 0; i < njobs; i++)
             if (jobs[i].c != NULL && !jobs[i].reported && check_expire(jobs[i].c))
                 report(&jobs[i]);
         unsigned t = thread_count();
         if (t > threads_peak)
             threads_peak = t;
-        if (nreported < nrunning) {
-            struct curl_waitfd bg = {.fd = check_engine_fd(), .events = CURL_WAIT_POLLIN};
-            curl_multi_poll(multi, &bg, 1, 50, NULL);
-        }
+        if (nreported < nrunning)
+            driver_wait(multi, 50);
     }
     int rc = nreported == nrunning ? 0 : 1;
     print_round(round);

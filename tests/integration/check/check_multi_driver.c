@@ -41,6 +41,7 @@
 #include <curl/curl.h>
 
 #include "probes/check/check.h"
+#include "driver_loop.h"
 #include "probes/check/check_tls.h"
 #include "probes/result/result.h"
 
@@ -217,16 +218,7 @@ int main(int argc, char **argv)
     for (; next < first; next++)
         start(&jobs[next], multi, cacert, user, password, timeout_ms);
     for (int spins = 0; done < n && spins < 100000; spins++) {
-        int running = 0;
-        curl_multi_perform(multi, &running);
-        CURLMsg *msg;
-        int queued;
-        while ((msg = curl_multi_info_read(multi, &queued)) != NULL) {
-            struct check *fin = NULL;
-            if (check_dispatch(msg, &fin) == CHECK_DISPATCH_FOREIGN)
-                fprintf(stderr, "foreign message\n");
-        }
-        check_engine_poll(NULL, NULL); /* background work: trust stores, tickets */
+        driver_turn(multi, NULL, NULL);
         for (size_t i = 0; i < next; i++) {
             (void)check_expire(jobs[i].c);
             if (!jobs[i].reported && check_done(jobs[i].c)) {
@@ -238,10 +230,8 @@ int main(int argc, char **argv)
                 }
             }
         }
-        if (done < n) {
-            struct curl_waitfd bg = {.fd = check_engine_fd(), .events = CURL_WAIT_POLLIN};
-            curl_multi_poll(multi, &bg, bg.fd >= 0 ? 1 : 0, 100, NULL);
-        }
+        if (done < n)
+            driver_wait(multi, 100);
     }
     int rc = done == n ? 0 : 1;
     for (size_t i = 0; i < n; i++)
