@@ -1,9 +1,11 @@
 /*
  * cmd_config.c: `oaprobe config check FILE`: load a service configuration
  * (service/config.h) and print every problem as
- * "FILE:LINE:COL: key.path: problem", or a one-line summary when it is valid.
+ * "FILE:LINE:COL: key.path: problem", or a one-line summary when it is valid,
+ * after its warnings (cfg_warnings: valid, but likely not what was meant,
+ * such as a module with credentials and no allow_hosts), in the same form.
  *
- * Exit: 0 valid, 1 invalid, 3 bad usage.
+ * Exit: 0 valid (warnings or not), 1 invalid, 3 bad usage.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,8 +19,11 @@ static const char usage_text[] =
     "Validates the service configuration FILE (YAML, see docs/config.md) the way\n"
     "'oaprobe serve' loads it, ${NAME} expansion included, and prints every\n"
     "problem as FILE:LINE:COL: key.path: problem. Secrets are not read.\n"
+    "Warnings (valid, but likely not what was meant: a module that carries\n"
+    "credentials without allow_hosts, which /probe never sends anywhere) are\n"
+    "printed the same way, as key.path: warning: ...\n"
     "\n"
-    "Exit: 0 valid, 1 invalid, 3 bad usage.\n";
+    "Exit: 0 valid (with or without warnings), 1 invalid, 3 bad usage.\n";
 
 static int config_check(const char *path)
 {
@@ -35,6 +40,12 @@ static int config_check(const char *path)
         cfg_errs_free(&errs);
         return 1;
     }
+    struct cfg_errs warns = {0};
+    cfg_warnings(cfg, &warns);
+    char wline[700];
+    for (size_t i = 0; i < warns.n; i++)
+        printf("%s\n", cfg_errs_format(&warns.v[i], path, wline, sizeof wline));
+    cfg_errs_free(&warns);
     printf("%s: ok, %zu target%s, listen %s%s%s:%u", path, cfg->n_targets,
            cfg->n_targets == 1 ? "" : "s", strchr(cfg->listen[0].host, ':') ? "[" : "",
            cfg->listen[0].host, strchr(cfg->listen[0].host, ':') ? "]" : "", cfg->listen[0].port);

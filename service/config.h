@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "service/cfg_allow.h"
 #include "service/cfg_vocab.h"
 
 #define CFG_ERRS_MAX 100u       /* errors kept; the rest counted */
@@ -166,10 +167,15 @@ struct cfg_maint {
 };
 
 /* A /probe profile (`modules: {NAME: {...}}`): the target keys but name,
- * applied over the defaults; the host comes from the request. */
+ * applied over the defaults; the host comes from the request, and must
+ * match allow (cfg_allow.h) when the module carries credentials
+ * (cfg_module_credentialed) or allow_hosts is given. */
 struct cfg_module {
     char *name;
-    struct cfg_target *t; /* t->name NULL, set.opts.host NULL */
+    struct cfg_target *t;    /* t->name NULL, set.opts.host NULL */
+    struct cfg_allow *allow; /* `allow_hosts:`, n_allow patterns; NULL: none */
+    size_t n_allow;
+    unsigned line, col;      /* of the module's name in the file */
 };
 
 /* A whole configuration. */
@@ -200,6 +206,20 @@ struct cfg {
 
 /* cfg_module_find: the /probe profile called name, or NULL. */
 const struct cfg_module *cfg_module_find(const struct cfg *cfg, const char *name);
+
+/* cfg_module_credentialed: does a check with module m send credentials
+ * (cfg_allow_credentialed on its settings)? */
+bool cfg_module_credentialed(const struct cfg_module *m);
+
+/*
+ * cfg_warnings: what is valid but likely not what the operator wants, as
+ * errors are reported (line, column, key path, message): a module that
+ * carries credentials without allow_hosts (/probe refuses every ad-hoc
+ * host with it), or with allow_hosts "*" while reads need no token.
+ *   warns [out] appended to; the caller frees it with cfg_errs_free()
+ * Returns the number of warnings found.
+ */
+size_t cfg_warnings(const struct cfg *cfg, struct cfg_errs *warns);
 
 /*
  * cfg_maint_parse_json: one maintenance window from an API body (the keys

@@ -418,11 +418,66 @@ static bool module_keys_ok(struct cfg_ctx *ctx, const yaml_node_t *map, const ch
             cfg_path(sub, sizeof sub, path, k);
             cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), sub,
                          "not a module key: a module holds the check's options (servers, "
-                         "ports, auth, user, password_file, depth, timeout, ...); %s belongs "
-                         "to a target",
+                         "ports, auth, user, password_file, depth, timeout, ...) and "
+                         "allow_hosts; %s belongs to a target",
                          k);
             ok = false;
         }
+    }
+    return ok;
+}
+
+/* One pattern of allow_hosts into *out. */
+static bool allow_one(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path,
+                      struct cfg_allow *out)
+{
+    char *s = cfg_scalar(ctx, n, path, true, "a host pattern");
+    if (s == NULL)
+        return false;
+    char why[300];
+    bool ok = cfg_allow_parse(s, out, why, sizeof why) == 0;
+    if (!ok)
+        cfg_node_err(ctx, n, path, "%s", why);
+    free(s);
+    return ok;
+}
+
+bool cfg_module_allow(struct cfg_ctx *ctx, struct cfg_module *m, const yaml_node_t *v,
+                      const char *path)
+{
+    if (m->allow != NULL)
+        return false; /* a duplicate key (cfg_map_check reported it) */
+    size_t count = 1;
+    if (v->type == YAML_SEQUENCE_NODE) {
+        count = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+        if (count == 0 || count > CFG_ALLOW_MAX) {
+            cfg_node_err(ctx, v, path,
+                         count == 0 ? "is an empty list (leave it out, or list the hosts)"
+                                    : "%zu patterns (at most %u)",
+                         count, CFG_ALLOW_MAX);
+            return false;
+        }
+    }
+    m->allow = calloc(count, sizeof *m->allow);
+    if (m->allow == NULL) {
+        ctx->oom = true;
+        return false;
+    }
+    if (v->type != YAML_SEQUENCE_NODE) {
+        if (!allow_one(ctx, v, path, &m->allow[0]))
+            return false;
+        m->n_allow = 1;
+        return true;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < count; i++) {
+        char is[CFG_PATH_MAX];
+        cfg_path_index(is, sizeof is, path, i);
+        yaml_node_t *item = cfg_node(ctx, v->data.sequence.items.start[i], is);
+        if (item != NULL && allow_one(ctx, item, is, &m->allow[m->n_allow]))
+            m->n_allow++;
+        else
+            ok = false;
     }
     return ok;
 }
@@ -456,10 +511,16 @@ static void do_modules(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *
             continue;
         }
         t->set.opts.host = NULL; /* /probe?target= gives it */
+        struct cfg_module *m = &cfg->modules[cfg->n_modules];
+        const yaml_node_t *kn = yaml_document_get_node(ctx->doc, p->key);
+        m->line = (unsigned)kn->start_mark.line + 1u;
+        m->col = (unsigned)kn->start_mark.column + 1u;
         bool ok = true;
         if (!cfg_is_null(v)) {
             bool keys = module_keys_ok(ctx, v, sub);
+            ctx->module = m;
             ok = cfg_target_apply(ctx, t, v, sub, true) && keys;
+            ctx->module = NULL;
         }
         if (ok && t->set.opts.host != NULL) {
             cfg_node_err(ctx, v, sub, "a module has no host: /probe?target= gives it");
@@ -476,7 +537,6 @@ static void do_modules(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *
                 ok = false;
             }
         }
-        struct cfg_module *m = &cfg->modules[cfg->n_modules];
         m->name = strdup(k);
         m->t = t;
         if (m->name == NULL)
@@ -494,6 +554,42 @@ const struct cfg_module *cfg_module_find(const struct cfg *cfg, const char *name
         if (cfg->modules[i].name != NULL && strcmp(cfg->modules[i].name, name) == 0)
             return &cfg->modules[i];
     return NULL;
+}
+
+bool cfg_module_credentialed(const struct cfg_module *m)
+{
+    if (m == NULL || m->t == NULL)
+        return false;
+    const struct check_settings *set = &m->t->set;
+    return cfg_allow_credentialed(&set->opts, set->password_file, set->password_env);
+}
+
+size_t cfg_warnings(const struct cfg *cfg, struct cfg_errs *warns)
+{
+    size_t n = 0;
+    for (size_t i = 0; cfg != NULL && warns != NULL && i < cfg->n_modules; i++) {
+        const struct cfg_module *m = &cfg->modules[i];
+        if (!cfg_module_credentialed(m))
+            continue;
+        char path[CFG_PATH_MAX];
+        cfg_path(path, sizeof path, "modules", m->name);
+        bool any = false;
+        for (size_t j = 0; j < m->n_allow; j++)
+            any = any || m->allow[j].kind == CFG_ALLOW_ANY;
+        if (m->n_allow == 0) {
+            cfg_err_add(warns, m->line, m->col, path,
+                        "warning: carries credentials and has no allow_hosts: /probe will "
+                        "refuse every ad-hoc host with it (list the hosts it may be sent to)");
+            n++;
+        } else if (any && !cfg->read_requires_token) {
+            cfg_err_add(warns, m->line, m->col, path,
+                        "warning: allow_hosts \"*\" sends its credentials to any host "
+                        "whoever may read /probe names, and reads need no token "
+                        "(api.read_requires_token: false)");
+            n++;
+        }
+    }
+    return n;
 }
 
 void cfg_hooks_walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root)
@@ -549,6 +645,7 @@ void cfg_hooks_free(struct cfg *cfg)
     for (size_t i = 0; i < cfg->n_modules; i++) {
         free(cfg->modules[i].name);
         cfg_target_free(cfg->modules[i].t);
+        free(cfg->modules[i].allow);
     }
     free(cfg->modules);
 }

@@ -23,6 +23,8 @@ struct cfg_ctx {
     size_t n_nodes;
     bool expand_env; /* ${NAME} expansion (off for API bodies) */
     bool api;        /* an API body: secrets may not be set */
+    struct cfg_module *module; /* a module's body is walked: its allow_hosts
+                                * goes there (cfg_module_allow); else NULL */
     bool oom;
 };
 
@@ -106,6 +108,12 @@ bool cfg_target_finish(struct cfg_ctx *ctx, struct cfg_target *t, const yaml_nod
  * modules of the root mapping (config_hooks.c), after defaults.
  */
 void cfg_hooks_walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root);
+
+/* cfg_module_allow: the value n of a module's `allow_hosts:` (one pattern
+ * or a list of 1 to CFG_ALLOW_MAX) into m; errors at path. Returns false on
+ * an error. */
+bool cfg_module_allow(struct cfg_ctx *ctx, struct cfg_module *m, const yaml_node_t *n,
+                      const char *path);
 
 /* cfg_hooks_free: free what cfg_hooks_walk added to cfg. */
 void cfg_hooks_free(struct cfg *cfg);

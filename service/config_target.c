@@ -501,6 +501,9 @@ static bool key_location(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *
 /* Any other key: a check option of the vocabulary (cfg_vocab.h), or unknown. */
 static bool key_option(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
 {
+    const char *k = p->key;
+    if (ctx->module != NULL && strcmp(k, "allow_hosts") == 0)
+        return cfg_module_allow(ctx, ctx->module, p->value, p->path); /* a module's own */
     const struct cfg_opt *o = cfg_opt_by_key(p->key, strlen(p->key));
     if (o == NULL) {
         unknown_key(ctx, p->key_node, p->path, p->key);

@@ -195,6 +195,23 @@ static const struct bad bads[] = {
      "modules.tunnel.location: not a module key"},
     {"modules: {tunnel: {keytab: /k.keytab}}\n",
      "modules.tunnel: keytab: needs auth: negotiate"},
+    {"modules:\n  tunnel:\n    allow_hosts: [mail.contoso.com, '*.contoso.com', 10.0.0.0/33]\n",
+     "t.yml:3:54: modules.tunnel.allow_hosts[2]: \"10.0.0.0/33\" is not a CIDR: the prefix is "
+     "not a number 0-32"},
+    {"modules: {tunnel: {allow_hosts: []}}\n",
+     "modules.tunnel.allow_hosts: is an empty list (leave it out, or list the hosts)"},
+    {"modules: {tunnel: {allow_hosts: {a: b}}}\n", "modules.tunnel.allow_hosts: wants"},
+    {"modules: {tunnel: {allow_hosts: [012.0.0.1]}}\n",
+     "modules.tunnel.allow_hosts[0]: the pattern \"012.0.0.1\" is not an IPv4 address in its "
+     "one accepted form"},
+    {"modules: {tunnel: {allow_hosts: 'mail*.contoso.com'}}\n",
+     "modules.tunnel.allow_hosts: \"mail*.contoso.com\": a wildcard is only allowed as the whole "
+     "first label"},
+    {"modules: {tunnel: {allow_hosts: [10.0.0.1/8]}}\n",
+     "bits are set past the prefix (the network is 10.0.0.0/8)"},
+    {"defaults: {allow_hosts: [h]}\n", "defaults.allow_hosts: unknown key 'allow_hosts'"},
+    {"targets: [{name: a, host: h, allow_hosts: [h]}]\n",
+     "targets[0].allow_hosts: unknown key 'allow_hosts'"},
     {"hooks: []\n", "t.yml:1:1: hooks: unknown key 'hooks'"},
     /* the key tables (config_walk.c): an unknown key names the keys there
      * are, a required one is missing at the mapping, an alias is refused */
@@ -238,6 +255,63 @@ static void test_secret_not_echoed(void **state)
     free(all);
 }
 
+/* allow_hosts parsed; which modules carry credentials; the warnings of
+ * `oaprobe config check`. */
+static void test_allow_hosts(void **state)
+{
+    (void)state;
+    const char *doc = "modules:\n"
+                      "  tunnel:\n"
+                      "    user: 'CONTOSO\\svc'\n"
+                      "    password_file: /etc/oaprobe/pw\n"
+                      "    allow_hosts: ['*.contoso.com', 10.0.0.0/8, 'fd00::/8']\n"
+                      "  bare: {depth: auth, user: 'CONTOSO\\svc', password: '${OA_PW}'}\n"
+                      "  tls: {depth: tls, user: 'CONTOSO\\svc', password_file: /etc/oaprobe/pw}\n"
+                      "  echo: {depth: echo, allow_hosts: mail.contoso.com}\n"
+                      "  kerb: {auth: negotiate}\n";
+    struct cfg *c = load_ok(doc);
+    const struct cfg_module *m = cfg_module_find(c, "tunnel");
+    assert_int_equal(m->n_allow, 3);
+    assert_int_equal(m->allow[0].kind, CFG_ALLOW_SUFFIX);
+    assert_int_equal(m->allow[1].kind, CFG_ALLOW_NET4);
+    assert_int_equal(m->allow[2].kind, CFG_ALLOW_NET6);
+    assert_true(cfg_module_credentialed(m));
+    assert_int_equal(cfg_allow_check(m->allow, m->n_allow, "mail.contoso.com:443", NULL, 0),
+                     CFG_ALLOW_YES);
+    assert_true(cfg_module_credentialed(cfg_module_find(c, "bare")));
+    assert_false(cfg_module_credentialed(cfg_module_find(c, "tls")));
+    assert_false(cfg_module_credentialed(cfg_module_find(c, "echo")));
+    assert_int_equal(cfg_module_find(c, "echo")->n_allow, 1);
+    assert_false(cfg_module_credentialed(NULL));
+    struct cfg_errs w = {0};
+    size_t n = cfg_warnings(c, &w);
+    char line[700];
+    char all[4000] = "";
+    for (size_t i = 0; i < w.n; i++) {
+        strncat(all, cfg_errs_format(&w.v[i], "t.yml", line, sizeof line),
+                sizeof all - strlen(all) - 2);
+        strncat(all, "\n", sizeof all - strlen(all) - 1);
+    }
+    cfg_errs_free(&w);
+    cfg_free(c);
+    if (n != 2 || w.n != 0 ||
+        strstr(all, "t.yml:6:3: modules.bare: warning: carries credentials and has no "
+                    "allow_hosts: /probe will refuse every ad-hoc host with it") == NULL ||
+        strstr(all, "modules.kerb: warning: carries credentials") == NULL)
+        fail_msg("%zu warnings:\n%s", n, all);
+    /* "*" while reads need no token: a warning; with the token, none */
+    doc = "defaults: {user: 'CONTOSO\\svc', password_file: /etc/oaprobe/pw}\n"
+          "modules: {any: {allow_hosts: ['*']}}\n";
+    c = load_ok(doc);
+    assert_int_equal(cfg_warnings(c, &w), 1);
+    assert_non_null(strstr(w.v[0].msg, "allow_hosts \"*\" sends its credentials to any host"));
+    cfg_errs_free(&w);
+    c->read_requires_token = true;
+    assert_int_equal(cfg_warnings(c, &w), 0);
+    cfg_free(c);
+    assert_int_equal(cfg_warnings(NULL, &w), 0);
+}
+
 static void test_maint_json(void **state)
 {
     (void)state;
@@ -278,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_good),
         cmocka_unit_test(test_bad),
         cmocka_unit_test(test_secret_not_echoed),
+        cmocka_unit_test(test_allow_hosts),
         cmocka_unit_test(test_maint_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
