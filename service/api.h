@@ -44,6 +44,8 @@ struct api_probe_result {
 #define API_PROBE_EBAD (-1)      /* 400: err says what (module, host) */
 #define API_PROBE_EBUSY (-2)     /* 503: err says which cap */
 #define API_PROBE_EINTERNAL (-3) /* 500 */
+#define API_PROBE_EFORBIDDEN (-4) /* 403: the module may not be sent to that
+                                   * host (allow_hosts): err names both */
 
 /* What the daemon does for the API. ctx is api_new's ctx. */
 struct api_ops {
@@ -106,9 +108,11 @@ struct api_ops {
      * once, unless probe_cancel is called first. *out receives the handle.
      * debug: collect the engine's trace and the module's profile.
      * Returns 0 started, API_PROBE_EBAD (no modules configured, no or an
-     * unknown module, a bad host: err names the problem), API_PROBE_EBUSY
-     * (the cap of ad-hoc probes or of checks is reached: err says which),
-     * API_PROBE_EINTERNAL. NULL op: /probe runs configured targets only.
+     * unknown module, a bad host: err names the problem),
+     * API_PROBE_EFORBIDDEN (the host is not in the module's allow_hosts, which
+     * a module that carries credentials needs: nothing was sent anywhere),
+     * API_PROBE_EBUSY (the cap of ad-hoc probes or of checks is reached: err
+     * says which), API_PROBE_EINTERNAL. NULL op: /probe runs configured targets only.
      */
     int (*probe_start)(void *ctx, const char *host, const char *module, unsigned budget_ms,
                        bool debug, void (*done)(void *arg, const struct api_probe_result *res),

@@ -11,7 +11,10 @@
  *      (NAME, NAME:PORT, [IPv6], [IPv6]:PORT: what a target's `host:`
  *      accepts) with the settings of module M of `modules:`, through
  *      api_ops.probe_start: not stored, no alert, not in /api/v1/targets or
- *      /metrics. Needs `modules:` in the configuration.
+ *      /metrics. Needs `modules:` in the configuration. A module that
+ *      carries credentials is sent only to the hosts of its allow_hosts
+ *      (and any module that has allow_hosts): another host is 403 with a
+ *      message naming the module and the key, and nothing is sent.
  *
  * Deadline: X-Prometheus-Scrape-Timeout-Seconds minus API_PROBE_OFFSET_MS
  * (blackbox_exporter's default --timeout-offset, 0.5 s; at least
@@ -341,6 +344,8 @@ static void probe_adhoc(struct api_req *r, const char *host, const char *module,
         free(w);
         if (rc == API_PROBE_EBAD)
             probe_text(r, 400, "%s", err);
+        else if (rc == API_PROBE_EFORBIDDEN)
+            probe_text(r, 403, "%s", err);
         else if (rc == API_PROBE_EBUSY)
             probe_text(r, 503, "%s", err);
         else

@@ -16,6 +16,12 @@
  * (check_expire_now) and answered. A client that goes away cancels it
  * (serve_probe_cancel: check_free, nothing left behind).
  *
+ * A module that carries credentials (cfg_module_credentialed) probes only
+ * the hosts of its allow_hosts, matched on the host as the request gives
+ * it (cfg_allow.h); a module without credentials probes any host unless it
+ * has allow_hosts. A refused host is answered 403 before anything is
+ * started: no connection, no DNS query.
+ *
  * The modules' secrets (password_file, password: ${NAME}) are read and
  * their trust stores loaded at start and reload, like a target's
  * (serve_modules_load): nothing is read from disk per probe.
@@ -89,6 +95,13 @@ int serve_modules_load(const struct cfg *cfg, struct serve_trusts *trusts,
             return -1;
         }
     }
+    struct cfg_errs warns = {0};
+    cfg_warnings(cfg, &warns);
+    for (size_t i = 0; i < warns.n; i++) {
+        char line[700];
+        serve_log("config: %s", cfg_errs_format(&warns.v[i], NULL, line, sizeof line));
+    }
+    cfg_errs_free(&warns);
     *out = v;
     *n = cfg->n_modules;
     return 0;
@@ -268,6 +281,33 @@ int serve_probe_start(struct serve *s, const char *host, const char *module, uns
     if (check_settings_finish(&set, false, why, sizeof why) != 0) {
         snprintf(err, len, "target \"%.100s\" with module %s: %s", host, sm->m->name, why);
         return API_PROBE_EBAD;
+    }
+    const struct cfg_module *cm = sm->m;
+    bool creds = cfg_allow_credentialed(&set.opts, set.password_file, set.password_env);
+    if (creds || cm->n_allow > 0) {
+        int v = cfg_allow_check(cm->allow, cm->n_allow, host, why, sizeof why);
+        if (v == CFG_ALLOW_BAD) {
+            snprintf(err, len, "target: %s", why);
+            return API_PROBE_EBAD;
+        }
+        if (v != CFG_ALLOW_YES) {
+            s->view.adhoc[VIEW_ADHOC_FORBIDDEN]++;
+            if (creds && cm->n_allow == 0)
+                snprintf(err, len,
+                         "module \"%s\" carries credentials; host \"%.100s\" is not in its "
+                         "allow_hosts (it has none: list the hosts it may be sent to in "
+                         "modules.%s.allow_hosts)",
+                         cm->name, host, cm->name);
+            else if (creds)
+                snprintf(err, len,
+                         "module \"%s\" carries credentials; host \"%.100s\" is not in its "
+                         "allow_hosts",
+                         cm->name, host);
+            else
+                snprintf(err, len, "host \"%.100s\" is not in the allow_hosts of module \"%s\"",
+                         host, cm->name);
+            return API_PROBE_EFORBIDDEN;
+        }
     }
     unsigned sockets = serve_sockets_of(&set.opts);
     if (s->nprobes >= SERVE_PROBE_MAX) {

@@ -101,12 +101,14 @@ const char *view_outcome_name(enum view_outcome o);
  *   failure    answered, probe_success 0 (a timeout included)
  *   refused    503: the cap of ad-hoc probes or of checks was reached
  *   cancelled  the client went away, or the service stopped
+ *   forbidden  403: the host is not in the module's allow_hosts (not run)
  */
 #define VIEW_ADHOC_OUTCOMES(X)  \
     X(SUCCESS, "success")       \
     X(FAILURE, "failure")       \
     X(REFUSED, "refused")       \
-    X(CANCELLED, "cancelled")
+    X(CANCELLED, "cancelled")   \
+    X(FORBIDDEN, "forbidden")
 
 enum view_adhoc {
 #define VIEW_ADHOC_ENUM_(e, name) VIEW_ADHOC_##e,

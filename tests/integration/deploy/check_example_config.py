@@ -12,8 +12,10 @@
    service/config.c, every `strcmp(k, "KEY")` of service/config*.c).
 3. The check can fail: a copy with an unknown key is refused.
 4. deploy/prometheus/ agrees with it: every `module` a scrape config sends
-   to /probe is a module of the example, and every /probe target that is a
-   name (no dot, no port) is a target of the example.
+   to /probe is a module of the example, every /probe target that is a
+   name (no dot, no port) is a target of the example, and every host sent
+   with a module that has allow_hosts is a name its name or *.zone patterns
+   admit (other hosts would be 403).
 """
 import argparse
 import glob
@@ -39,24 +41,29 @@ def loader_keys(top):
 
 def prometheus_agrees(top, lines):
     """The modules and target names deploy/prometheus sends exist in the example."""
-    modules, targets, section = set(), set(), None
+    modules, targets, section, allow, module = set(), set(), None, {}, None
     for l in lines:
         m = re.match(r"([a-z_]+):", l)
         if m:
             section = m.group(1)
         elif section == "modules" and re.match(r"  ([a-z0-9._-]+):", l):
-            modules.add(re.match(r"  ([a-z0-9._-]+):", l).group(1))
+            module = re.match(r"  ([a-z0-9._-]+):", l).group(1)
+            modules.add(module)
+        elif section == "modules" and re.match(r"    allow_hosts: \[(.*)\]", l):
+            allow[module] = [x.strip(" '\"").lower() for x in
+                             re.match(r"    allow_hosts: \[(.*)\]", l).group(1).split(",")]
         elif section == "targets" and re.match(r"  - name: ([a-z0-9._-]+)", l):
             targets.add(re.match(r"  - name: ([a-z0-9._-]+)", l).group(1))
     bad, sent = 0, 0
     for path in sorted(glob.glob(os.path.join(top, "deploy/prometheus/prometheus-*.yml"))):
-        text = open(path).read()
+        text = re.sub(r"(?m)(^|[ \t])#.*$", "", open(path).read())  # comments are no targets
         for job in re.split(r"\n  - job_name: ", text)[1:]:
             if "metrics_path: /probe" not in job:
                 continue
-            for mod in re.findall(r"module: \[([^\]]*)\]", job):
+            mods = [x.strip(" '\"") for x in re.findall(r"module: \[([^\]]*)\]", job)]
+            for mod in mods:
                 sent += 1
-                if mod.strip(" '\"") not in modules:
+                if mod not in modules:
                     print("%s: module %s is not a module of the example (%s)"
                           % (os.path.basename(path), mod, sorted(modules)))
                     bad += 1
@@ -66,6 +73,15 @@ def prometheus_agrees(top, lines):
                         print("%s: target %s is not a target of the example"
                               % (os.path.basename(path), t))
                         bad += 1
+                    elif t and ("." in t or ":" in t):
+                        host = re.sub(r":[0-9]+$", "", t).lower().rstrip(".")
+                        for mod in (x for x in mods if x in allow):
+                            if not any(p == "*" or p == host or (p.startswith("*.") and
+                                       host.endswith(p[1:])) for p in allow[mod]):
+                                print("%s: host %s is not in the allow_hosts of module %s "
+                                      "(%s): /probe would refuse it"
+                                      % (os.path.basename(path), t, mod, allow[mod]))
+                                bad += 1
     if sent == 0:
         print("no /probe job with a module found in deploy/prometheus: the scan is broken")
         bad += 1

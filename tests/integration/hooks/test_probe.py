@@ -23,12 +23,22 @@ against the lab, under ASan/LSan:
   password file is missing keeps the running configuration;
 - debug=true: the engine's trace, the metrics and the module's profile with
   the password file shown as <secret>; the password appears nowhere.
+- allow_hosts: a module with credentials refuses (403, naming the module
+  and the key) a host its allow_hosts does not admit, and the host receives
+  nothing (the lab logs no request for it; a loopback catcher that would
+  get the Basic password sees no connection, whatever spelling of its
+  address is tried: octal, decimal, hex, IPv4-mapped IPv6); an allowed host
+  is probed; a module without credentials but with allow_hosts is
+  restricted too; `oaprobe config check` and the service's log warn about a
+  module with credentials and no allow_hosts; refusals are counted as
+  oaprobe_adhoc_probes_total{outcome="forbidden"}.
 
     /usr/bin/python3 tests/integration/hooks/test_probe.py --oaprobe BIN
 Run inside `unshare -n` (the lab binds its standard ports).
 """
 
 import argparse
+import base64
 import concurrent.futures
 import json
 import os
@@ -39,6 +49,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -106,7 +117,7 @@ class Probe(unittest.TestCase):
         return ", ".join("'%s:%s:%s'" % (sc["host"], sc["https_port"], sc["address"])
                          for sc in (self.lab.scenario(n) for n in SCEN))
 
-    def config(self, modules=True, token=False, targets=""):
+    def config(self, modules=True, token=False, targets="", extra_modules=""):
         text = ("listen: 127.0.0.1:%d\nstorage: %s/oa.db\n"
                 "defaults:\n  interval: 60s\n  timeout: 5s\n  cacert: %s\n"
                 % (self.port, self.tmp, self.lab.data["ca_bundle"]))
@@ -116,14 +127,18 @@ class Probe(unittest.TestCase):
             text += "api:\n  tokens_file: %s\n  read_requires_token: true\n" % tok
         if modules:
             text += ("modules:\n"
-                     "  tunnel:\n    user: '%s\\%s'\n    password_file: %s\n"
+                     "  tunnel:\n    user: '%s'\n    password_file: %s\n"
                      "    resolve: [%s]\n    timeout: 20s\n"
+                     "    allow_hosts: ['*.contoso.lab']\n"
                      "  tls:\n    depth: tls\n    resolve: [%s]\n"
-                     % (self.user["domain"], self.user["user"], self.pwfile, self.resolve(),
-                        self.resolve()))
+                     % (self.user_spec(), self.pwfile, self.resolve(), self.resolve()))
+            text += extra_modules
         text += "targets:\n" + (targets or
                                 "  - {name: other, host: 'other.invalid', depth: tls}\n")
         return text
+
+    def user_spec(self):
+        return "%s\\%s" % (self.user["domain"], self.user["user"])
 
     def serve(self, **kw):
         s = sl.Serve(self, self.config(**kw), self.tmp)
@@ -405,6 +420,151 @@ scrape_configs:
         self.assertNotIn(self.pwfile, text)
         log_text = sl.CURRENT[0].stop()
         self.assertNotIn(self.user["password"], log_text)
+
+    def test_allow_hosts(self):
+        """A module with credentials goes only to the hosts of its
+        allow_hosts: anything else is 403 and receives nothing."""
+        catcher = Catcher()
+        self.addCleanup(catcher.close)
+        healthy, down = self.host("healthy"), self.host("backend_down_6004")
+        cred = "    user: '%s'\n    password_file: %s\n    resolve: [%s]\n" % (
+            self.user_spec(), self.pwfile, self.resolve())
+        extra = ("  narrow:\n" + cred + "    allow_hosts: [%s, '127.0.0.2']\n" % down.split(":")[0]
+                 + "  bare:\n" + cred
+                 + "  notls:\n    depth: tls\n    resolve: [%s]\n    allow_hosts: %s\n"
+                 % (self.resolve(), healthy.split(":")[0])
+                 # Basic in clear over plain HTTP (insecure allows it): what
+                 # a host would receive
+                 + "  basic:\n    user: '%s'\n    password_file: %s\n    auth: basic\n"
+                   "    http: true\n    insecure: true\n    depth: auth\n"
+                   "    allow_hosts: ['10.0.0.0/8', 'fd00::/8', '127.0.0.2']\n"
+                 % (self.user_spec(), self.pwfile)
+                 + "  basic-open:\n    user: '%s'\n    password_file: %s\n    auth: basic\n"
+                   "    http: true\n    insecure: true\n    depth: auth\n"
+                   "    allow_hosts: 127.0.0.0/8\n"
+                 % (self.user_spec(), self.pwfile))
+        s = self.serve(extra_modules=extra)
+        # the warning, at start and by config check (valid: exit 0)
+        warn = "modules.bare: warning: carries credentials and has no allow_hosts: /probe " \
+               "will refuse every ad-hoc host with it"
+        self.assertIn(warn, s.log())
+        p = subprocess.run([OAPROBE, "config", "check", s.cfg], capture_output=True, text=True,
+                           env=s.env)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn(warn, p.stdout)
+        self.assertEqual(p.stdout.count("warning:"), 1, p.stdout)  # not tunnel, narrow, tls...
+
+        def lab_lines(scen):
+            return sum(1 for l in self.lab.log_text().splitlines()
+                       if (" %s " % scen) in l or (" %s: " % scen) in l)
+        before = lab_lines("healthy")
+        forbidden = 0
+        # refused: 403 naming the module and the key; nothing sent
+        for host, module, want in (
+                (healthy, "narrow", 'module "narrow" carries credentials; host "%s" is not '
+                 'in its allow_hosts' % healthy),
+                (healthy.upper(), "narrow", "is not in its allow_hosts"),
+                (healthy, "bare", 'module "bare" carries credentials; host "%s" is not in its '
+                 'allow_hosts (it has none: list the hosts it may be sent to in '
+                 'modules.bare.allow_hosts)' % healthy),
+                (down, "notls", 'host "%s" is not in the allow_hosts of module "notls"' % down)):
+            st, text, _ = self.probe(host, module, scrape=5)
+            self.assertEqual(st, 403, (host, module, text))
+            self.assertIn(want, text)
+            forbidden += 1
+        # the catcher at 127.0.0.1: no spelling of its address gets there
+        port = catcher.port
+        for host, status in (("127.0.0.1:%d" % port, 403),
+                             ("[::ffff:127.0.0.1]:%d" % port, 403),
+                             ("[::ffff:7f00:1]:%d" % port, 403),
+                             ("localhost:%d" % port, 403),
+                             ("0177.0.0.1:%d" % port, 400),
+                             ("127.1:%d" % port, 400),
+                             ("2130706433:%d" % port, 400),
+                             ("0x7f000001:%d" % port, 400),
+                             ("127.0.0.1.:%d" % port, 400)):
+            st, text, _ = self.probe(host, "basic", scrape=5)
+            self.assertEqual(st, status, (host, text))
+            forbidden += st == 403
+            if st == 400:
+                self.assertIn("is not an IPv4 address in its one accepted form", text)
+        st, text, _ = self.get("/probe?target=evil.example%00.contoso.lab&module=narrow")
+        self.assertEqual(st, 400, text)
+        # nothing reached the lab's healthy host or the catcher
+        time.sleep(0.5)
+        self.assertEqual(lab_lines("healthy"), before, self.lab.log_text()[-2000:])
+        self.assertEqual(catcher.connections, 0, catcher.heads)
+        caught_before = catcher.connections
+        # allowed: probed (the lab's answers)
+        st, text, _ = self.probe(down, "narrow", scrape=10)
+        self.assertEqual((st, self.metric(text, "probe_success")), (200, "0"), text)
+        for code in self.lab.scenario("backend_down_6004")["diagnoses"]:
+            self.assertIn('oaprobe_diagnosis{code="%s"} 1' % code, text)
+        st, text, _ = self.probe(healthy, "notls", scrape=10)
+        self.assertEqual((st, self.metric(text, "probe_success")), (200, "1"), text)
+        st, text, _ = self.probe(healthy, "tunnel", scrape=10)
+        self.assertEqual((st, self.metric(text, "probe_success")), (200, "1"), text)
+        self.assertGreater(lab_lines("healthy"), before)  # the log shows requests
+        # what the refusal protects: the same catcher, allowed, gets the password
+        st, text, _ = self.probe("127.0.0.1:%d" % port, "basic-open", scrape=5)
+        self.assertEqual(st, 200, text)
+        sl.wait_for("the catcher's request", lambda: catcher.auth, 5)
+        self.assertIn(base64.b64encode(("%s:%s" % (self.user_spec(), self.user["password"]))
+                                       .encode()).decode(), catcher.auth[0])
+        st, metrics, _ = self.get("/metrics")
+        self.assertEqual(self.metric(metrics, 'oaprobe_adhoc_probes_total{outcome="forbidden"}'),
+                         str(forbidden))
+        print("allow_hosts: %d probes refused (403), the catcher saw %d connection(s) "
+              "before it was allowed" % (forbidden, caught_before))
+        log_text = s.stop()
+        self.assertNotIn(self.user["password"], log_text)
+
+
+class Catcher:
+    """A plain-HTTP listener on 127.0.0.1 that asks for Basic and keeps what
+    it is sent: where a module's password would go."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.connections, self.heads, self.auth = 0, [], []
+        self.stop = False
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        while not self.stop:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            c.settimeout(5)
+            try:
+                while True:
+                    head = b""
+                    while b"\r\n\r\n" not in head:
+                        chunk = c.recv(4096)
+                        if not chunk:
+                            raise OSError("closed")
+                        head += chunk
+                    text = head.decode("latin-1")
+                    self.heads.append(text.split("\r\n")[0])
+                    for line in text.split("\r\n"):
+                        if line.lower().startswith("authorization:"):
+                            self.auth.append(line)
+                    c.sendall(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic "
+                              b"realm=\"x\"\r\nContent-Length: 0\r\n\r\n")
+            except OSError:
+                pass
+            finally:
+                c.close()
+
+    def close(self):
+        self.stop = True
+        self.sock.close()
 
 
 if __name__ == "__main__":
