@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (cfg_allow_parse(lines[i], &v[nv], err, sizeof err) != 0)
             continue;
         enum cfg_allow_kind k = v[nv].kind;
-        bool one = k == CFG_ALLOW_NAME || (k == CFG_ALLOW_NET4 && v[nv].prefix == 32) ||
-                   (k == CFG_ALLOW_NET6 && v[nv].prefix == 128 && strchr(lines[i], '/') == NULL);
+        bool one = strchr(lines[i], '/') == NULL && /* a name or an address, no CIDR */
+                   (k == CFG_ALLOW_NAME || k == CFG_ALLOW_NET4 || k == CFG_ALLOW_NET6);
         if (one && cfg_allow_check(&v[nv], 1, lines[i], err, sizeof err) != CFG_ALLOW_YES)
             abort(); /* a pattern that does not admit its own host */
         nv++;

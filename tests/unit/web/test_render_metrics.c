@@ -204,6 +204,7 @@ static void test_metrics(void **state)
     has_line(m, "oaprobe_adhoc_probes_total{outcome=\"failure\"} 0");
     has_line(m, "oaprobe_adhoc_probes_total{outcome=\"refused\"} 3");
     has_line(m, "oaprobe_adhoc_probes_total{outcome=\"cancelled\"} 0");
+    has_line(m, "oaprobe_adhoc_probes_total{outcome=\"forbidden\"} 5");
     has_line(m, "oaprobe_checks_max 512");
     has_line(m, "oaprobe_checks_in_flight 37");
     has_line(m, "oaprobe_checks_queued 4");

@@ -283,6 +283,7 @@ struct views *views_new(void)
     v->svc.hooks[VIEW_HOOK_EXEC][VIEW_OUTCOME_FAILURE] = 1;
     v->svc.adhoc[VIEW_ADHOC_SUCCESS] = 7;
     v->svc.adhoc[VIEW_ADHOC_REFUSED] = 3;
+    v->svc.adhoc[VIEW_ADHOC_FORBIDDEN] = 5;
     v->svc.checks_max = 512;
     v->svc.checks_in_flight = 37;
     v->svc.checks_queued = 4;
