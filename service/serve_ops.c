@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probes/check/check.h"
 #include "service/api.h"
 #include "service/loop.h"
 #include "service/serve.h"
@@ -31,6 +32,18 @@ static void refresh_counters(struct serve *s)
 {
     s->view.checks_in_flight = s->running;
     s->view.checks_queued = s->queued;
+    struct check_engine_stats es;
+    check_engine_stats(&es);
+    struct view_kerberos *k = &s->view.kerberos;
+    k->workers = es.krb_workers;
+    k->workers_max = es.krb_workers_max;
+    k->workers_peak = es.krb_workers_peak;
+    k->queued = es.krb_queued;
+    k->acquisitions[VIEW_KRB_OK] = es.krb_acq_ok;
+    k->acquisitions[VIEW_KRB_REJECTED] = es.krb_acq_rejected;
+    k->acquisitions[VIEW_KRB_ERROR] = es.krb_acq_error;
+    k->tgts = es.krb_tgts;
+    k->trust_loads = es.trust_loads;
     if (s->w == NULL)
         return;
     struct store_writer_stats ws;

@@ -627,6 +627,36 @@ static void service_families(struct out *o, const struct view_service *s)
                "The most bytes the store writer queues; more are dropped");
         sample(o, "", "", NULL, fmt_u(v, sizeof v, s->store.bytes_capacity));
     }
+    const struct view_kerberos *k = &s->kerberos;
+    if (k->workers_max > 0) {
+        family(o, "oaprobe_kerberos_workers", "gauge",
+               "Kerberos worker threads of the check engine now (tickets are acquired off "
+               "the event loop)");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, k->workers));
+        family(o, "oaprobe_kerberos_workers_max", "gauge",
+               "The most Kerberos worker threads the check engine starts");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, k->workers_max));
+        family(o, "oaprobe_kerberos_workers_peak", "gauge",
+               "The most Kerberos worker threads at once since the start");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, k->workers_peak));
+        family(o, "oaprobe_kerberos_queue_length", "gauge",
+               "Kerberos ticket acquisitions waiting for a free worker");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, k->queued));
+        family(o, "oaprobe_kerberos_acquisitions_total", "counter",
+               "Kerberos ticket acquisitions finished, by outcome (ok, rejected by the KDC, "
+               "error)");
+        for (unsigned i = 0; i < VIEW_KRB__COUNT; i++) {
+            wbuf_reset(&o->extra);
+            label(&o->extra, "outcome", view_krb_name((enum view_krb)i));
+            sample(o, "", "", o->extra.p, fmt_u(v, sizeof v, k->acquisitions[i]));
+        }
+        family(o, "oaprobe_kerberos_tgts_acquired_total", "counter",
+               "Kerberos ticket-granting tickets acquired (first or renewed)");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, k->tgts));
+        family(o, "oaprobe_trust_store_loads_total", "counter",
+               "Trust stores (CA bundles) the check engine loaded");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, k->trust_loads));
+    }
     family(o, "oaprobe_start_time_seconds", "gauge", "Start time of the service in Unix seconds");
     sample(o, "", "", NULL, fmt_ms(v, sizeof v, s->started_at_ms));
     family(o, "oaprobe_build_info", "gauge", "A metric with a constant '1' value labeled by version");

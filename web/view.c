@@ -58,6 +58,17 @@ const char *view_adhoc_name(enum view_adhoc a)
     return (unsigned)a < VIEW_ADHOC__COUNT ? adhoc_names[a] : NULL;
 }
 
+static const char *const krb_names[] = {
+#define VIEW_KRB_NAME_(e, name) name,
+    VIEW_KRB_OUTCOMES(VIEW_KRB_NAME_)
+#undef VIEW_KRB_NAME_
+};
+
+const char *view_krb_name(enum view_krb k)
+{
+    return (unsigned)k < VIEW_KRB__COUNT ? krb_names[k] : NULL;
+}
+
 static const char *const store_kind_names[] = {
 #define VIEW_STORE_NAME_(e, name) name,
     VIEW_STORE_KINDS(VIEW_STORE_NAME_)

@@ -121,6 +121,28 @@ enum view_adhoc {
 const char *view_adhoc_name(enum view_adhoc a);
 
 /*
+ * X(ENUM, "outcome label"): how one Kerberos acquisition of the check
+ * engine ended (oaprobe_kerberos_acquisitions_total):
+ *   ok        tickets obtained
+ *   rejected  the KDC rejected the credentials (wrong password, locked)
+ *   error     another failure (KDC unreachable, unknown realm, ...)
+ */
+#define VIEW_KRB_OUTCOMES(X) \
+    X(OK, "ok")              \
+    X(REJECTED, "rejected")  \
+    X(ERROR, "error")
+
+enum view_krb {
+#define VIEW_KRB_ENUM_(e, name) VIEW_KRB_##e,
+    VIEW_KRB_OUTCOMES(VIEW_KRB_ENUM_)
+#undef VIEW_KRB_ENUM_
+    VIEW_KRB__COUNT
+};
+
+/* view_krb_name: the label value above; NULL when out of range. */
+const char *view_krb_name(enum view_krb k);
+
+/*
  * What the store writer was asked to write, as the `kind` label of
  * oaprobe_store_dropped_writes_total:
  *   run          a finished run
@@ -294,6 +316,16 @@ struct view_service {
                                    * collected), the most it holds */
         size_t bytes, bytes_capacity; /* bytes copied into queued items */
     } store;
+    struct view_kerberos {        /* the check engine's Kerberos threads
+                                   * (workers_max 0: unknown, not exported) */
+        unsigned workers;         /* worker threads now */
+        unsigned workers_max;     /* the most there can be */
+        unsigned workers_peak;    /* the most at once since the start */
+        unsigned queued;          /* acquisitions waiting for a worker */
+        uint64_t acquisitions[VIEW_KRB__COUNT]; /* finished, by outcome */
+        uint64_t tgts;            /* ticket-granting tickets acquired */
+        uint64_t trust_loads;     /* trust stores (CA bundles) loaded */
+    } kerberos;
     const struct view_target *const *targets;
     size_t ntargets;
 

@@ -328,8 +328,13 @@ void check_engine_poll(void (*finished)(void *arg, struct check *c), void *arg)
 void check_engine_stats(struct check_engine_stats *out)
 {
     memset(out, 0, sizeof *out);
+    unsigned long acq[3];
     check_gss_stats(&out->krb_workers, &out->krb_workers_peak, &out->krb_queued,
-                    &out->krb_tgts);
+                    &out->krb_tgts, acq);
+    out->krb_workers_max = CHECK_GSS_WORKERS;
+    out->krb_acq_ok = acq[0];
+    out->krb_acq_rejected = acq[1];
+    out->krb_acq_error = acq[2];
     out->trust_loads = check_trust_loads();
 }
 

@@ -251,6 +251,10 @@ struct check_engine_stats {
     unsigned krb_workers_peak;      /* most at once since the process started */
     unsigned krb_queued;            /* acquisitions waiting for a worker */
     unsigned long krb_tgts;         /* ticket-granting tickets acquired (first or again) */
+    unsigned krb_workers_max;       /* CHECK_GSS_WORKERS: the most worker threads */
+    unsigned long krb_acq_ok;       /* acquisitions finished with tickets */
+    unsigned long krb_acq_rejected; /* ... the KDC rejected the credentials */
+    unsigned long krb_acq_error;    /* ... another failure (KDC unreachable ...) */
     unsigned long trust_loads;      /* trust stores loaded (check_trust_loads) */
 };
 void check_engine_stats(struct check_engine_stats *out);

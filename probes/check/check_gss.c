@@ -96,6 +96,7 @@ static struct {
     unsigned queued, workers, idle, peak;
     bool retire;                   /* idle workers leave now (check_gss_cleanup) */
     unsigned long tgts;            /* ticket-granting tickets acquired */
+    unsigned long acq_ok, acq_rejected, acq_error; /* finished acquisitions (engine thread) */
     struct check_ident *idents;    /* engine thread only */
 } eng = {.mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER};
 
@@ -663,6 +664,12 @@ void check_gss_expire(struct check *c)
 /* Apply a finished job to its identity. */
 static void job_apply(struct gss_job *j)
 {
+    if (!j->failed)
+        eng.acq_ok++;
+    else if (j->rejected)
+        eng.acq_rejected++;
+    else
+        eng.acq_error++;
     struct check_ident *id = j->id;
     if (id == NULL)
         return;
@@ -778,7 +785,8 @@ void check_gss_free(struct check *c)
     c->gss = NULL;
 }
 
-void check_gss_stats(unsigned *workers, unsigned *peak, unsigned *queued, unsigned long *tgts)
+void check_gss_stats(unsigned *workers, unsigned *peak, unsigned *queued, unsigned long *tgts,
+                     unsigned long acq[3])
 {
     pthread_mutex_lock(&eng.mu);
     *workers = eng.workers;
@@ -786,6 +794,9 @@ void check_gss_stats(unsigned *workers, unsigned *peak, unsigned *queued, unsign
     *queued = eng.queued;
     pthread_mutex_unlock(&eng.mu);
     *tgts = eng.tgts; /* engine thread only */
+    acq[0] = eng.acq_ok;
+    acq[1] = eng.acq_rejected;
+    acq[2] = eng.acq_error;
 }
 
 void check_gss_cleanup(void)

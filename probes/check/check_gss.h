@@ -71,9 +71,12 @@ int64_t check_gss_renew_margin_ms(int64_t lifetime_ms);
 /*
  * check_gss_stats: Kerberos worker threads now and at most at once since the
  * process started, acquisitions waiting for a worker, and ticket-granting
- * tickets acquired (first or again). Engine thread.
+ * tickets acquired (first or again); acq: the acquisitions finished, by
+ * outcome: [0] tickets obtained, [1] the KDC rejected the credentials, [2]
+ * another failure (KDC unreachable, no such realm...). Engine thread.
  */
-void check_gss_stats(unsigned *workers, unsigned *peak, unsigned *queued, unsigned long *tgts);
+void check_gss_stats(unsigned *workers, unsigned *peak, unsigned *queued, unsigned long *tgts,
+                     unsigned long acq[3]);
 
 /*
  * check_gss_request: attach c to its identity and make sure the identity has

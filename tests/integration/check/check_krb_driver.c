@@ -165,8 +165,10 @@ static int run_round(CURLM *multi, size_t round, const struct check_opts *base)
     print_round(round);
     struct check_engine_stats st;
     check_engine_stats(&st);
-    printf("round %zu tgts %lu workers %u peak %u queued %u threads-peak %u\n", round, st.krb_tgts,
-           st.krb_workers, st.krb_workers_peak, st.krb_queued, threads_peak);
+    printf("round %zu tgts %lu workers %u peak %u queued %u threads-peak %u acq-ok %lu "
+           "acq-rejected %lu acq-error %lu\n",
+           round, st.krb_tgts, st.krb_workers, st.krb_workers_peak, st.krb_queued, threads_peak,
+           st.krb_acq_ok, st.krb_acq_rejected, st.krb_acq_error);
     fflush(stdout);
     for (size_t i = 0; i < njobs; i++) {
         check_free(jobs[i].c);

@@ -191,6 +191,13 @@ class EngineLab(unittest.TestCase):
         self.assertGreaterEqual(int(rows[4][3]), 3000, p.stdout)
         self.assertLess(int(rows[4][3]), 4000, p.stdout)
         self.assertIn("no answer from the KDC", p.stderr)
+        # the engine's counters (oaprobe_kerberos_acquisitions_total): the
+        # wrong password is the one acquisition the KDC rejected; the dead
+        # KDC's may still be in its worker when the driver stops
+        r = self.krb_rows(p.stdout)[1][-1]
+        self.assertEqual(r["acq-rejected"], 1, p.stdout)
+        self.assertGreaterEqual(r["acq-ok"], 2, p.stdout)
+        self.assertLessEqual(r["acq-error"], 1, p.stdout)
 
     # ------------------------------------------------------------ Kerberos workers
 
@@ -269,6 +276,8 @@ class EngineLab(unittest.TestCase):
             self.assertEqual(rows[i][:2], ["ok", "-"], p.stdout + p.stderr)
         r = rounds[0]
         self.assertEqual(r["tgts"], 40, p.stdout)
+        self.assertGreaterEqual(r["acq-ok"], 40, p.stdout)
+        self.assertEqual((r["acq-rejected"], r["acq-error"]), (0, 0), p.stdout)
         self.assertLessEqual(r["peak"], self.WORKERS, p.stdout)
         self.assertGreaterEqual(r["peak"], 2, p.stdout)
         self.assertEqual(r["queued"], 0, p.stdout)

@@ -215,6 +215,16 @@ static void test_metrics(void **state)
     has_line(m, "oaprobe_store_queue_capacity_items 4096");
     has_line(m, "oaprobe_store_queue_bytes 9000");
     has_line(m, "oaprobe_store_queue_capacity_bytes 67108864");
+    has_line(m, "oaprobe_kerberos_workers 2");
+    has_line(m, "oaprobe_kerberos_workers_max 8");
+    has_line(m, "oaprobe_kerberos_workers_peak 5");
+    has_line(m, "oaprobe_kerberos_queue_length 3");
+    has_line(m, "# TYPE oaprobe_kerberos_acquisitions_total counter");
+    has_line(m, "oaprobe_kerberos_acquisitions_total{outcome=\"ok\"} 41");
+    has_line(m, "oaprobe_kerberos_acquisitions_total{outcome=\"rejected\"} 2");
+    has_line(m, "oaprobe_kerberos_acquisitions_total{outcome=\"error\"} 0");
+    has_line(m, "oaprobe_kerberos_tgts_acquired_total 6");
+    has_line(m, "oaprobe_trust_store_loads_total 11");
     has_line(m, "oaprobe_build_info{version=\"0.1.0\"} 1");
 #undef LINE
 
@@ -234,6 +244,7 @@ static void test_metrics(void **state)
     lacks(m, "probe_success");
     lacks(m, "oaprobe_checks_max"); /* no scheduler: no caps to show */
     lacks(m, "oaprobe_store_");     /* no store writer */
+    lacks(m, "oaprobe_kerberos_");  /* no check engine */
     free(m);
     assert_null(render_metrics(NULL, NULL));
 }

@@ -293,6 +293,14 @@ struct views *views_new(void)
     v->svc.store.capacity = 4096;
     v->svc.store.bytes = 9000;
     v->svc.store.bytes_capacity = 64u << 20;
+    v->svc.kerberos.workers = 2;
+    v->svc.kerberos.workers_max = 8;
+    v->svc.kerberos.workers_peak = 5;
+    v->svc.kerberos.queued = 3;
+    v->svc.kerberos.acquisitions[VIEW_KRB_OK] = 41;
+    v->svc.kerberos.acquisitions[VIEW_KRB_REJECTED] = 2;
+    v->svc.kerberos.tgts = 6;
+    v->svc.kerberos.trust_loads = 11;
     v->svc.targets = v->ptrs;
     v->svc.ntargets = VIEWS_N;
     return v;
