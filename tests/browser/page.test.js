@@ -534,6 +534,34 @@ test('read_requires_token: a token entered after the refusal loads the list and 
   await ctx.close();
 });
 
+test('read_requires_token in a browser that cannot stream: the page falls back to polling', async () => {
+  const { ctx, page } = await newPage();
+  const seen = apiRequests(page, fakeRo.url);
+  await page.addInitScript((t) => {
+    sessionStorage.setItem('oaprobe.token', t);
+    delete window.ReadableStream; /* as a browser without fetch streaming */
+  }, FAKE_READER);
+  await page.goto(fakeRo.url + '/');
+  await page.waitForFunction(() => window.oaprobeRendered && window.oaprobeStream);
+  assert.equal(await page.evaluate(() => window.oaprobeStream), 'poll');
+  /* a target added through the API */
+  const r = await fetch(fakeRo.url + '/api/v1/targets/polled-new', {
+    method: 'PUT', body: JSON.stringify({ host: 'mail.example.org' }),
+    headers: { Authorization: 'Bearer ' + FAKE_WRITER, 'Content-Type': 'application/json' },
+  });
+  assert.equal(r.status, 201);
+  /* the next read of the list (every 15 s) brings it */
+  await page.waitForSelector('tr[data-name="polled-new"]', { timeout: 20000 });
+  assert.equal(seen.filter(([u]) => u === '/api/v1/events').length, 0, JSON.stringify(seen));
+  assert.ok(seen.filter(([u]) => u === '/api/v1/targets').length >= 3, JSON.stringify(seen));
+  assert.match(await page.textContent('#live'), /every 15 s/);
+  await settle(page);
+  await ctx.close();
+  const d = await fetch(fakeRo.url + '/api/v1/targets/polled-new',
+    { method: 'DELETE', headers: { Authorization: 'Bearer ' + FAKE_WRITER } });
+  assert.equal(d.status, 204);
+});
+
 test('the event stream parser: CR LF, CR and LF line ends, split anywhere, comments, multi-line data', async () => {
   const { ctx, page } = await newPage();
   await page.goto(fx.url + '/validports');

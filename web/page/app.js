@@ -277,14 +277,15 @@
     return { kind: 'fetch', close: () => { closed = true; ctl.abort(); } };
   }
   /* No way to stream: read the list every 15 s and hand on the targets
-   * whose last run changed. */
+   * that are new or changed. */
   function poll(onResult) {
     const seen = new Map();
     let first = true;
     const tick = () => api('/api/v1/targets').then((doc) => {
       for (const t of doc.targets) {
-        if (!first && seen.get(t.name) !== t.last_run) onResult(t);
-        seen.set(t.name, t.last_run);
+        const sig = JSON.stringify(t);
+        if (!first && seen.get(t.name) !== sig) onResult(t);
+        seen.set(t.name, sig);
       }
       first = false;
       live('Updated ' + new Date().toLocaleTimeString() + ' (every 15 s; no live stream in this browser)');
