@@ -27,7 +27,6 @@ import os
 import shutil
 import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +41,7 @@ sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
 
 import test_serve_lab as sl  # noqa: E402  (Serve, wait_for)
 from fixture import Lab, free_port, net_for, write_secret  # noqa: E402
-from test_stack import Receiver  # noqa: E402
+from test_stack import Receiver, start_alertmanager  # noqa: E402
 
 TOKEN = "write-token-%016x" % int.from_bytes(os.urandom(8), "big")
 
@@ -250,29 +249,7 @@ class Restart(unittest.TestCase):
     # ------------------------------------------------------------ firing alerts
 
     def alertmanager(self, rx_port):
-        port = free_port()
-        cfg = os.path.join(self.tmp, "am.yml")
-        with open(cfg, "w") as f:
-            f.write("route:\n  receiver: rx\n  group_by: [alertname, target]\n"
-                    "  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n"
-                    "receivers:\n  - name: rx\n    webhook_configs:\n"
-                    "      - url: http://127.0.0.1:%d/am\n        send_resolved: true\n" % rx_port)
-        log = open(os.path.join(self.tmp, "am.log"), "w")
-        self.addCleanup(log.close)
-        p = subprocess.Popen(["/usr/bin/prometheus-alertmanager", "--config.file=" + cfg,
-                              "--storage.path=" + os.path.join(self.tmp, "am-data"),
-                              "--web.listen-address=127.0.0.1:%d" % port,
-                              "--cluster.listen-address="], stdout=log, stderr=log)
-        self.procs.append(p)
-
-        def ready():
-            try:
-                with urllib.request.urlopen("http://127.0.0.1:%d/-/ready" % port, timeout=2) as r:
-                    return r.status == 200
-            except Exception:
-                return False
-        sl.wait_for("alertmanager", ready, 30)
-        return port
+        return start_alertmanager(self, self.tmp, self.procs, rx_port)
 
     @staticmethod
     def am_alerts(port, target):

@@ -75,6 +75,37 @@ class Receiver:
         self.httpd.server_close()
 
 
+def up(url):
+    """Whether url answers 200 now."""
+    try:
+        return get(url, timeout=2)[0] == 200
+    except Exception:
+        return False
+
+
+def start_alertmanager(test, tmp, procs, rx_port):
+    """A real Alertmanager on a free loopback port (its files in tmp, the
+    process added to procs, its log closed by test's cleanup) that sends
+    every alert and its resolution to http://127.0.0.1:rx_port/am; returns
+    its port once it is ready."""
+    port = free_port()
+    cfg = os.path.join(tmp, "am.yml")
+    with open(cfg, "w") as f:
+        f.write("route:\n  receiver: rx\n  group_by: [alertname, target]\n"
+                "  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n"
+                "receivers:\n  - name: rx\n    webhook_configs:\n"
+                "      - url: http://127.0.0.1:%d/am\n        send_resolved: true\n" % rx_port)
+    log = open(os.path.join(tmp, "am.log"), "w")
+    test.addCleanup(log.close)
+    p = subprocess.Popen(["/usr/bin/prometheus-alertmanager", "--config.file=" + cfg,
+                          "--storage.path=" + os.path.join(tmp, "am-data"),
+                          "--web.listen-address=127.0.0.1:%d" % port,
+                          "--cluster.listen-address="], stdout=log, stderr=log)
+    procs.append(p)
+    sl.wait_for("alertmanager", lambda: up("http://127.0.0.1:%d/-/ready" % port), 30)
+    return port
+
+
 def get(url, headers=None, timeout=30):
     req = urllib.request.Request(url, headers=headers or {})
     with urllib.request.urlopen(req, timeout=timeout) as r:
@@ -112,22 +143,7 @@ class Stack(unittest.TestCase):
     # ---------------------------------------------------------- the tools
 
     def alertmanager(self, rx_port):
-        port = free_port()
-        cfg = os.path.join(self.tmp, "am.yml")
-        with open(cfg, "w") as f:
-            f.write("route:\n  receiver: rx\n  group_by: [alertname, target]\n"
-                    "  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n"
-                    "receivers:\n  - name: rx\n    webhook_configs:\n"
-                    "      - url: http://127.0.0.1:%d/am\n        send_resolved: true\n" % rx_port)
-        log = open(os.path.join(self.tmp, "am.log"), "w")
-        self.addCleanup(log.close)
-        p = subprocess.Popen(["/usr/bin/prometheus-alertmanager", "--config.file=" + cfg,
-                              "--storage.path=" + os.path.join(self.tmp, "am-data"),
-                              "--web.listen-address=127.0.0.1:%d" % port,
-                              "--cluster.listen-address="], stdout=log, stderr=log)
-        self.procs.append(p)
-        sl.wait_for("alertmanager", lambda: self.up("http://127.0.0.1:%d/-/ready" % port), 30)
-        return port
+        return start_alertmanager(self, self.tmp, self.procs, rx_port)
 
     def prometheus(self, oa_port, names):
         port = free_port()
@@ -152,15 +168,8 @@ scrape_configs:
                               "--storage.tsdb.path=" + os.path.join(self.tmp, "prom-data"),
                               "--web.listen-address=127.0.0.1:%d" % port], stdout=log, stderr=log)
         self.procs.append(p)
-        sl.wait_for("prometheus", lambda: self.up("http://127.0.0.1:%d/-/ready" % port), 60)
+        sl.wait_for("prometheus", lambda: up("http://127.0.0.1:%d/-/ready" % port), 60)
         return port
-
-    @staticmethod
-    def up(url):
-        try:
-            return get(url, timeout=2)[0] == 200
-        except Exception:
-            return False
 
     @staticmethod
     def prom_query(port, q):
