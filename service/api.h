@@ -47,6 +47,20 @@ struct api_probe_result {
 #define API_PROBE_EFORBIDDEN (-4) /* 403: the module may not be sent to that
                                    * host (allow_hosts): err names both */
 
+/*
+ * The end of a write asked for through the API (target_put, target_delete),
+ * called exactly once on the loop thread when the store writer reports the
+ * commit (the write survives kill -9 from then on; the API answers only
+ * now) or its failure (nothing changed). rc: >= 0 committed (the op's
+ * meaning), API_WRITE_ENOTFOUND, API_WRITE_ECONFLICT, or the STORE_E* code
+ * of the failure (service/store.h: STORE_EBUSY and STORE_ESTOPPED are
+ * temporary) with err saying what failed ("writer: begin: database is
+ * locked"; never a secret).
+ */
+typedef void (*api_write_done)(void *arg, int rc, const char *err);
+#define API_WRITE_ENOTFOUND (-101) /* 404: nothing of that name (any more) */
+#define API_WRITE_ECONFLICT (-102) /* 409: a reload gave the name to the file */
+
 /* What the daemon does for the API. ctx is api_new's ctx. */
 struct api_ops {
     /* The current view, valid until the handler returns (not kept). */
@@ -71,15 +85,20 @@ struct api_ops {
     /*
      * Add or replace the API target `name` from its JSON body (len bytes;
      * the keys of a YAML target: validate with cfg_target_parse_json and
-     * persist it). Returns 0 created, 1 replaced, -1 invalid (errs filled:
-     * each problem names its key), -2 the name belongs to the file (409),
-     * -3 internal (store failed).
+     * persist it). The target changes only once the store committed it.
+     * Returns 0 submitted: done(arg, rc, err) comes later with rc 0
+     * created, 1 replaced, or a failure (api_write_done); or at once,
+     * without done: -1 invalid (errs filled: each problem names its key),
+     * -2 the name belongs to the file (409), -3 internal, -4 the store's
+     * queue is full (503, nothing changed).
      */
     int (*target_put)(void *ctx, const char *name, const char *body, size_t len,
-                      struct cfg_errs *errs);
+                      struct cfg_errs *errs, api_write_done done, void *arg);
 
-    /* Remove the API target `name`: 0, -1 not found, -2 file target (409). */
-    int (*target_delete)(void *ctx, const char *name);
+    /* Remove the API target `name` once the store committed its removal:
+     * 0 submitted (done later: 0 removed, or a failure), or at once: -1 not
+     * found, -2 file target (409), -3 internal, -4 queue full (503). */
+    int (*target_delete)(void *ctx, const char *name, api_write_done done, void *arg);
 
     /* Reload the configuration as SIGHUP does: 0 ok, -1 the old one is kept
      * (err says why: file, line, key; never a secret). */

@@ -196,35 +196,19 @@ void api_h_maintenance(struct api_req *r)
     api_reply_json(r, 200, out, out != NULL ? strlen(out) : 0);
 }
 
-void api_h_maintenance_add(struct api_req *r)
+/* A window's store write ended: 201 with the window as listed now. */
+static void maint_added(void *arg, int rc, const char *id, const char *err)
 {
+    struct api_req *r = api_wait_take(arg);
+    if (r == NULL)
+        return;
+    if (rc < 0) {
+        api_store_error(r, "the window was not added", rc, err);
+        return;
+    }
     struct hooks *h = hooks_of(r);
     if (h == NULL)
         return;
-    size_t len = 0;
-    const char *body = api_req_body(r, &len);
-    struct cfg_maint m;
-    struct cfg_errs errs = {0};
-    if (cfg_maint_parse_json(body, len, &m, &errs) != 0) {
-        char line[600] = "invalid window";
-        if (errs.n > 0)
-            cfg_errs_format(&errs.v[0], NULL, line, sizeof line);
-        cfg_errs_free(&errs);
-        api_error(r, 400, "bad_request", "%s", line);
-        return;
-    }
-    char id[HOOKS_WINDOW_ID_MAX];
-    int rc = hooks_maint_add(h, &m, body, api_req_now_ms(r), id);
-    if (rc != 0) {
-        cfg_maint_clear(&m);
-        if (rc == -2)
-            api_error(r, 503, "unavailable", "the store is busy: the window was not added; "
-                      "try again");
-        else
-            api_error(r, 409, "conflict", "at most %u windows through the API",
-                      HOOKS_API_MAINT_MAX);
-        return;
-    }
     size_t n = hooks_maint_list(h, api_req_now_ms(r), NULL, 0);
     struct hooks_window *v = calloc(n ? n : 1, sizeof *v);
     json_t *o = NULL;
@@ -243,6 +227,56 @@ void api_h_maintenance_add(struct api_req *r)
     api_reply_json(r, 201, out, out != NULL ? strlen(out) : 0);
 }
 
+void api_h_maintenance_add(struct api_req *r)
+{
+    struct hooks *h = hooks_of(r);
+    if (h == NULL)
+        return;
+    size_t len = 0;
+    const char *body = api_req_body(r, &len);
+    struct cfg_maint m;
+    struct cfg_errs errs = {0};
+    if (cfg_maint_parse_json(body, len, &m, &errs) != 0) {
+        char line[600] = "invalid window";
+        if (errs.n > 0)
+            cfg_errs_format(&errs.v[0], NULL, line, sizeof line);
+        cfg_errs_free(&errs);
+        api_error(r, 400, "bad_request", "%s", line);
+        return;
+    }
+    struct api_wait *w = api_wait_new(r);
+    if (w == NULL) {
+        cfg_maint_clear(&m);
+        return;
+    }
+    int rc = hooks_maint_add(h, &m, body, api_req_now_ms(r), maint_added, w);
+    if (rc != 0) { /* maint_added will not be called */
+        api_wait_take(w);
+        cfg_maint_clear(&m);
+        if (rc == -2)
+            api_store_error(r, "the window was not added", STORE_EFULL, "");
+        else
+            api_error(r, 409, "conflict", "at most %u windows through the API",
+                      HOOKS_API_MAINT_MAX);
+    }
+}
+
+static void maint_deleted(void *arg, int rc, const char *id, const char *err)
+{
+    struct api_req *r = api_wait_take(arg);
+    if (r == NULL)
+        return;
+    if (rc == -1) {
+        api_error(r, 404, "not_found", "no window with id '%s'", id);
+    } else if (rc < 0) {
+        char what[64];
+        snprintf(what, sizeof what, "window '%s' not removed", id);
+        api_store_error(r, what, rc, err);
+    } else {
+        api_reply(r, 204, "text/plain", NULL, 0);
+    }
+}
+
 void api_h_maintenance_delete(struct api_req *r)
 {
     struct hooks *h = hooks_of(r);
@@ -253,14 +287,17 @@ void api_h_maintenance_delete(struct api_req *r)
         api_error(r, 400, "bad_request", "id: missing");
         return;
     }
-    int rc = hooks_maint_delete(h, id);
-    if (rc == -2) {
+    struct api_wait *w = api_wait_new(r);
+    if (w == NULL)
+        return;
+    int rc = hooks_maint_delete(h, id, maint_deleted, w);
+    if (rc == 0)
+        return;
+    api_wait_take(w); /* maint_deleted will not be called */
+    if (rc == -2)
         api_error(r, 409, "conflict", "window '%s' comes from the configuration file", id);
-        return;
-    }
-    if (rc != 0) {
+    else if (rc == -3)
+        api_store_error(r, "the window was not removed", STORE_EFULL, "");
+    else
         api_error(r, 404, "not_found", "no window with id '%s'", id);
-        return;
-    }
-    api_reply(r, 204, "text/plain", NULL, 0);
 }

@@ -15,6 +15,7 @@
 #include "service/api_frag.h"
 #include "service/api_int.h"
 #include "service/config.h"
+#include "service/store.h"
 #include "web/render_api.h"
 #include "web/render_badge.h"
 
@@ -104,6 +105,69 @@ static void errs_join(const struct cfg_errs *errs, char *buf, size_t cap)
         snprintf(buf, cap, "the body is not a valid target");
 }
 
+/* The target's store write ended: answer with the target as it is now. */
+static void put_done(void *arg, int rc, const char *err)
+{
+    struct api_req *r = api_wait_take(arg);
+    if (r == NULL)
+        return;
+    const char *name = api_req_cap(r, 0);
+    if (rc == API_WRITE_ECONFLICT) {
+        api_error(r, 409, "conflict",
+                  "target '%s' is now defined in the configuration file (a reload); "
+                  "change it there", name);
+        return;
+    }
+    if (rc < 0) {
+        char what[CFG_NAME_MAX + 40];
+        snprintf(what, sizeof what, "target '%s' not stored", name);
+        api_store_error(r, what, rc, err);
+        return;
+    }
+    const struct view_target *t = api_req_target(r, name);
+    if (t == NULL) {
+        api_error(r, 500, "internal", "the target was stored but is not in the view");
+        return;
+    }
+    char loc[128];
+    snprintf(loc, sizeof loc, "/api/v1/targets/%s", name);
+    api_reply_header(r, "Location", loc);
+    size_t len = 0;
+    char *out = render_api_target(t, &len);
+    api_reply_json(r, rc == 0 ? 201 : 200, out, len);
+}
+
+/* The answer to a write the daemon refused at once (rc of target_put or
+ * target_delete: -1 .. -4). */
+static void refused(struct api_req *r, int rc, const char *name, const struct cfg_errs *errs,
+                    bool put)
+{
+    char detail[512];
+    switch (rc) {
+    case -1:
+        if (put) {
+            errs_join(errs, detail, sizeof detail);
+            api_error(r, 400, "bad_request", "%s", detail);
+        } else {
+            api_error(r, 404, "not_found", "no API target named '%s'", name);
+        }
+        break;
+    case -2:
+        api_error(r, 409, "conflict",
+                  "target '%s' is defined in the configuration file; %s it there", name,
+                  put ? "change" : "remove");
+        break;
+    case -4:
+        snprintf(detail, sizeof detail, "target '%s' not %s", name, put ? "stored" : "removed");
+        api_store_error(r, detail, STORE_EFULL, "");
+        break;
+    default:
+        api_error(r, 500, "internal", "the target could not be %s",
+                  put ? "stored" : "removed");
+        break;
+    }
+}
+
 void api_h_target_put(struct api_req *r)
 {
     const char *name = api_req_cap(r, 0);
@@ -117,38 +181,33 @@ void api_h_target_put(struct api_req *r)
         api_error(r, 503, "unavailable", "targets cannot be changed through this server");
         return;
     }
+    struct api_wait *w = api_wait_new(r);
+    if (w == NULL)
+        return;
     struct cfg_errs errs = {0};
-    int rc = api_req_ops(r)->target_put(api_req_ctx(r), name, body, blen, &errs);
-    char detail[512];
-    switch (rc) {
-    case 0:
-    case 1: {
-        const struct view_target *t = api_req_target(r, name);
-        size_t len = 0;
-        char loc[128];
-        snprintf(loc, sizeof loc, "/api/v1/targets/%s", name);
-        api_reply_header(r, "Location", loc);
-        if (t) {
-            char *out = render_api_target(t, &len);
-            api_reply_json(r, rc == 0 ? 201 : 200, out, len);
-        } else {
-            api_error(r, 500, "internal", "the target was stored but is not in the view");
-        }
-        break;
-    }
-    case -1:
-        errs_join(&errs, detail, sizeof detail);
-        api_error(r, 400, "bad_request", "%s", detail);
-        break;
-    case -2:
-        api_error(r, 409, "conflict",
-                  "target '%s' is defined in the configuration file; change it there", name);
-        break;
-    default:
-        api_error(r, 500, "internal", "the target could not be stored");
-        break;
+    int rc = api_req_ops(r)->target_put(api_req_ctx(r), name, body, blen, &errs, put_done, w);
+    if (rc != 0) { /* put_done will not be called */
+        api_wait_take(w);
+        refused(r, rc, name, &errs, true);
     }
     cfg_errs_free(&errs);
+}
+
+static void delete_done(void *arg, int rc, const char *err)
+{
+    struct api_req *r = api_wait_take(arg);
+    if (r == NULL)
+        return;
+    const char *name = api_req_cap(r, 0);
+    if (rc == API_WRITE_ENOTFOUND) {
+        api_error(r, 404, "not_found", "no API target named '%s'", name);
+    } else if (rc < 0) {
+        char what[CFG_NAME_MAX + 40];
+        snprintf(what, sizeof what, "target '%s' not removed", name);
+        api_store_error(r, what, rc, err);
+    } else {
+        api_reply(r, 204, "application/json", NULL, 0);
+    }
 }
 
 void api_h_target_delete(struct api_req *r)
@@ -158,20 +217,13 @@ void api_h_target_delete(struct api_req *r)
         api_error(r, 503, "unavailable", "targets cannot be changed through this server");
         return;
     }
-    switch (api_req_ops(r)->target_delete(api_req_ctx(r), name)) {
-    case 0:
-        api_reply(r, 204, "application/json", NULL, 0);
-        break;
-    case -1:
-        api_error(r, 404, "not_found", "no API target named '%s'", name);
-        break;
-    case -2:
-        api_error(r, 409, "conflict",
-                  "target '%s' is defined in the configuration file; remove it there", name);
-        break;
-    default:
-        api_error(r, 500, "internal", "the target could not be removed");
-        break;
+    struct api_wait *w = api_wait_new(r);
+    if (w == NULL)
+        return;
+    int rc = api_req_ops(r)->target_delete(api_req_ctx(r), name, delete_done, w);
+    if (rc != 0) {
+        api_wait_take(w);
+        refused(r, rc, name, NULL, false);
     }
 }
 

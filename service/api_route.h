@@ -125,6 +125,28 @@ void api_error(struct api_req *r, unsigned status, const char *word, const char 
 void api_defer(struct api_req *r);
 
 /*
+ * A write that answers once the store committed it (api_wait.c):
+ * api_wait_new defers r (answers 500 and returns NULL when out of memory);
+ * the daemon's callback calls api_wait_take, which frees the waiter and
+ * gives r back, or NULL when the client went away or the api answered it
+ * already (shutdown): then answer nothing. When the daemon refuses the
+ * write at once (no callback will come), call api_wait_take right away and
+ * answer r as usual.
+ */
+struct api_wait;
+struct api_wait *api_wait_new(struct api_req *r);
+struct api_req *api_wait_take(struct api_wait *w);
+
+/*
+ * api_store_error: answer the failure of a write in the store: rc a STORE_E*
+ * code (service/store.h), err the store's text; what: "target 'x' not
+ * stored". 503 "store_busy" for a full queue or a lock held by another
+ * connection, 503 "unavailable" when the service stopped first, else 500
+ * "store_failed"; the detail says nothing changed.
+ */
+void api_store_error(struct api_req *r, const char *what, int rc, const char *err);
+
+/*
  * api_sse_start: turn r into an event stream (GET /api/v1/events): 200,
  * text/event-stream, every api_publish*() from now on. Answers 503 when
  * API_SSE_CLIENTS_MAX streams are open.

@@ -175,6 +175,7 @@ void hooks_free(struct hooks *h)
             free(a);
         }
     free(h->buckets);
+    hooks_maint_fini(h);
     for (size_t i = 0; i < h->napi; i++)
         cfg_maint_clear(&h->api[i].m);
     free(h->api);

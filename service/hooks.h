@@ -131,19 +131,35 @@ struct hooks_window {
 };
 
 /*
- * hooks_maint_add: take m (moved: zeroed on success) as a new API window,
- * parsed from body (the text posted, stored through the writer so that the
- * window and its id survive a restart; at now_ms, wall clock).
- * Returns 0 with its id in id[HOOKS_WINDOW_ID_MAX]; -1 (HOOKS_API_MAINT_MAX
- * reached, or out of memory); -2 the store refused it (queue full):
- * nothing added.
+ * The end of hooks_maint_add / hooks_maint_delete, called exactly once on
+ * the loop thread: rc 0 done (id: the window's "api-<n>"), -1 (delete) no
+ * such window any more, or the STORE_E* code of the store's failure
+ * (service/store.h) with err saying what failed: then nothing changed.
+ */
+typedef void (*hooks_maint_done)(void *arg, int rc, const char *id, const char *err);
+
+/*
+ * hooks_maint_add: take m (moved: zeroed when 0 is returned) as a new API
+ * window, parsed from body (the text posted, stored through the writer so
+ * that the window and its id survive a restart; at now_ms, wall clock).
+ * The window is added once the store committed it, under the id the store
+ * gave it (its AUTOINCREMENT sequence: never an id handed out before, kill
+ * -9 and restarts included); then done is called (without a writer: at
+ * once, ids from a counter). Returns 0 (done comes), -1 (HOOKS_API_MAINT_MAX
+ * reached with the adds in flight, or out of memory), -2 the store refused
+ * it (queue full): nothing added, done is not called.
  */
 int hooks_maint_add(struct hooks *h, struct cfg_maint *m, const char *body, int64_t now_ms,
-                    char id[HOOKS_WINDOW_ID_MAX]);
+                    hooks_maint_done done, void *arg);
 
-/* hooks_maint_delete: remove an API window (and from the store). Returns 0,
- * -1 unknown id, -2 a configured window (only the file removes it). */
-int hooks_maint_delete(struct hooks *h, const char *id);
+/* hooks_maint_delete: remove an API window once the store committed its
+ * removal (done as above; the window stays when the store fails). Returns 0
+ * (done comes), -1 unknown id, -2 a configured window (only the file
+ * removes it), -3 the store refused it (queue full): done is not called. */
+int hooks_maint_delete(struct hooks *h, const char *id, hooks_maint_done done, void *arg);
+
+/* hooks_maint_pending: API writes of windows waiting for the store. */
+bool hooks_maint_pending(const struct hooks *h);
 
 /* hooks_maint_expire: remove the one-off API windows that ended at now_ms
  * (and from the store); returns how many. The daemon calls it with its

@@ -52,6 +52,18 @@ struct api_window {
     unsigned long id;
 };
 
+/* A window added or removed through the API, waiting for the store. */
+struct maint_op {
+    struct hooks *h;
+    struct maint_op *next;
+    uint64_t ticket;
+    bool del;
+    unsigned long id;         /* del: the window */
+    struct cfg_maint m;       /* add: the window, adopted on commit */
+    hooks_maint_done done;
+    void *arg;
+};
+
 struct target_alert {
     char *name;
     struct alert_state st;
@@ -72,8 +84,14 @@ struct hooks {
     struct api_window *api;   /* API windows */
     size_t napi;
     unsigned long next_id;
+    struct maint_op *ops;     /* API writes waiting for the store */
+    size_t nops_add;          /* of which adds (count in HOOKS_API_MAINT_MAX) */
     uint64_t rnd;             /* xorshift state for jitter */
 };
+
+/* hooks_maint_fini: the API writes still waiting are answered
+ * STORE_ESTOPPED (hooks_free). */
+void hooks_maint_fini(struct hooks *h);
 
 /* hooks_logf: one log line (never a secret). */
 void hooks_logf(struct hooks *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

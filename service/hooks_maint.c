@@ -64,45 +64,153 @@ static int push(struct hooks *h, struct cfg_maint *m, unsigned long n)
     return 0;
 }
 
-int hooks_maint_add(struct hooks *h, struct cfg_maint *m, const char *body, int64_t now_ms,
-                    char id[HOOKS_WINDOW_ID_MAX])
+/* ---- writes of the API, answered once the store committed them ------- */
+
+static void op_unlink(struct maint_op *op)
 {
-    if (h == NULL || m == NULL || body == NULL || h->napi >= HOOKS_API_MAINT_MAX)
-        return -1;
-    unsigned long n = h->next_id;
-    /* stored first: a window the store refused (queue full) is not added */
-    if (h->w != NULL) {
-        int rc = store_writer_maint_put(h->w, (int64_t)n, body, end_of(m), now_ms, NULL);
-        if (rc != 0) {
-            hooks_logf(h, "maintenance window api-%lu not added: the store refused it (%s)", n,
-                       store_writer_errmsg(h->w));
-            return -2;
+    struct hooks *h = op->h;
+    for (struct maint_op **p = &h->ops; *p != NULL; p = &(*p)->next)
+        if (*p == op) {
+            *p = op->next;
+            break;
         }
+    if (!op->del)
+        h->nops_add--;
+}
+
+static struct maint_op *op_new(struct hooks *h, bool del, hooks_maint_done done, void *arg)
+{
+    struct maint_op *op = calloc(1, sizeof *op);
+    if (op == NULL)
+        return NULL;
+    op->h = h;
+    op->del = del;
+    op->done = done;
+    op->arg = arg;
+    return op;
+}
+
+static void op_link(struct maint_op *op)
+{
+    op->next = op->h->ops;
+    op->h->ops = op;
+    if (!op->del)
+        op->h->nops_add++;
+}
+
+/* The store committed (or failed) a window added through the API. */
+static void add_done(void *arg, const struct store_done *d)
+{
+    struct maint_op *op = arg;
+    struct hooks *h = op->h;
+    op_unlink(op);
+    char id[HOOKS_WINDOW_ID_MAX] = "";
+    if (d->rc < 0) {
+        hooks_logf(h, "maintenance window not added: the store failed: %s", d->err);
+        cfg_maint_clear(&op->m);
+        op->done(op->arg, d->rc, id, d->err);
+        free(op);
+        return;
     }
-    if (push(h, m, n) != 0) {
-        if (h->w != NULL)
-            store_writer_maint_delete(h->w, (int64_t)n, NULL);
+    unsigned long n = (unsigned long)d->id;
+    snprintf(id, sizeof id, "api-%lu", n);
+    if (n >= h->next_id)
+        h->next_id = n + 1;
+    if (push(h, &op->m, n) != 0) { /* stored: a restart brings it back */
+        cfg_maint_clear(&op->m);
+        hooks_logf(h, "maintenance window %s stored but not applied: out of memory", id);
+        op->done(op->arg, STORE_ENOMEM, id, "out of memory applying the stored window");
+        free(op);
+        return;
+    }
+    op->done(op->arg, 0, id, "");
+    free(op);
+}
+
+int hooks_maint_add(struct hooks *h, struct cfg_maint *m, const char *body, int64_t now_ms,
+                    hooks_maint_done done, void *arg)
+{
+    if (h == NULL || m == NULL || body == NULL || done == NULL ||
+        h->napi + h->nops_add >= HOOKS_API_MAINT_MAX)
+        return -1;
+    if (h->w == NULL) { /* no store: a counter, applied at once */
+        unsigned long n = h->next_id;
+        if (push(h, m, n) != 0)
+            return -1;
+        h->next_id++;
+        char id[HOOKS_WINDOW_ID_MAX];
+        snprintf(id, sizeof id, "api-%lu", n);
+        done(arg, 0, id, "");
+        return 0;
+    }
+    struct maint_op *op = op_new(h, false, done, arg);
+    if (op == NULL)
+        return -1;
+    /* id 0: the store gives the next of its sequence */
+    int rc = store_writer_maint_put(h->w, 0, body, end_of(m), now_ms, &op->ticket);
+    if (rc != 0) {
+        hooks_logf(h, "maintenance window not added: the store refused it (%s)",
+                   store_writer_errmsg(h->w));
+        free(op);
+        return rc == STORE_EFULL ? -2 : -1;
+    }
+    if (store_writer_wait(h->w, op->ticket, add_done, op) != 0) {
+        /* queued all the same: stored, found again at the next start */
+        hooks_logf(h, "maintenance window: out of memory waiting for the store");
+        free(op);
         return -1;
     }
-    h->next_id++;
-    snprintf(id, HOOKS_WINDOW_ID_MAX, "api-%lu", n);
+    op->m = *m;
+    memset(m, 0, sizeof *m);
+    op_link(op);
     return 0;
 }
 
-/* Remove API window i (and from the store). */
-static void remove_at(struct hooks *h, size_t i)
+/* Remove API window i from memory. */
+static void drop_at(struct hooks *h, size_t i)
 {
-    if (h->w != NULL && store_writer_maint_delete(h->w, (int64_t)h->api[i].id, NULL) != 0)
-        hooks_logf(h, "maintenance window api-%lu: cannot delete it from the store (%s); "
-                   "retention removes it once ended", h->api[i].id, store_writer_errmsg(h->w));
     cfg_maint_clear(&h->api[i].m);
     memmove(&h->api[i], &h->api[i + 1], (h->napi - i - 1) * sizeof *h->api);
     h->napi--;
 }
 
-int hooks_maint_delete(struct hooks *h, const char *id)
+/* Remove API window i (and from the store, without waiting). */
+static void remove_at(struct hooks *h, size_t i)
 {
-    if (h == NULL || id == NULL)
+    if (h->w != NULL && store_writer_maint_delete(h->w, (int64_t)h->api[i].id, NULL) != 0)
+        hooks_logf(h, "maintenance window api-%lu: cannot delete it from the store (%s); "
+                   "retention removes it once ended", h->api[i].id, store_writer_errmsg(h->w));
+    drop_at(h, i);
+}
+
+static void delete_done(void *arg, const struct store_done *d)
+{
+    struct maint_op *op = arg;
+    struct hooks *h = op->h;
+    op_unlink(op);
+    char id[HOOKS_WINDOW_ID_MAX];
+    snprintf(id, sizeof id, "api-%lu", op->id);
+    if (d->rc < 0) {
+        hooks_logf(h, "maintenance window %s not removed: the store failed: %s", id, d->err);
+        op->done(op->arg, d->rc, id, d->err);
+        free(op);
+        return;
+    }
+    bool found = false;
+    for (size_t i = 0; i < h->napi && !found; i++)
+        if (h->api[i].id == op->id) {
+            drop_at(h, i);
+            found = true;
+        }
+    /* not in memory and no row: another DELETE (or the end of the window)
+     * came first */
+    op->done(op->arg, found || d->rc > 0 ? 0 : -1, id, "");
+    free(op);
+}
+
+int hooks_maint_delete(struct hooks *h, const char *id, hooks_maint_done done, void *arg)
+{
+    if (h == NULL || id == NULL || done == NULL)
         return -1;
     if (strncmp(id, "cfg-", 4) == 0) {
         char *end;
@@ -115,12 +223,51 @@ int hooks_maint_delete(struct hooks *h, const char *id)
     unsigned long n = strtoul(id + 4, &end, 10);
     if (*end != '\0')
         return -1;
-    for (size_t i = 0; i < h->napi; i++)
-        if (h->api[i].id == n) {
-            remove_at(h, i);
-            return 0;
-        }
-    return -1;
+    size_t i = 0;
+    while (i < h->napi && h->api[i].id != n)
+        i++;
+    if (i == h->napi)
+        return -1;
+    if (h->w == NULL) {
+        drop_at(h, i);
+        done(arg, 0, id, "");
+        return 0;
+    }
+    struct maint_op *op = op_new(h, true, done, arg);
+    if (op == NULL)
+        return -1;
+    op->id = n;
+    int rc = store_writer_maint_delete(h->w, (int64_t)n, &op->ticket);
+    if (rc != 0) {
+        hooks_logf(h, "maintenance window %s not removed: the store refused it (%s)", id,
+                   store_writer_errmsg(h->w));
+        free(op);
+        return rc == STORE_EFULL ? -3 : -1;
+    }
+    if (store_writer_wait(h->w, op->ticket, delete_done, op) != 0) {
+        hooks_logf(h, "maintenance window %s: out of memory waiting for the store", id);
+        free(op);
+        return -1;
+    }
+    op_link(op);
+    return 0;
+}
+
+bool hooks_maint_pending(const struct hooks *h)
+{
+    return h != NULL && h->ops != NULL;
+}
+
+void hooks_maint_fini(struct hooks *h)
+{
+    while (h->ops != NULL) {
+        struct maint_op *op = h->ops;
+        op_unlink(op);
+        store_writer_unwait(h->w, op->ticket);
+        cfg_maint_clear(&op->m);
+        op->done(op->arg, STORE_ESTOPPED, "", "the service stopped before the store answered");
+        free(op);
+    }
 }
 
 size_t hooks_maint_expire(struct hooks *h, int64_t now_ms)

@@ -269,6 +269,7 @@ static void teardown(struct serve *s)
     for (size_t i = 0; i < s->ntargets; i++)
         serve_sched_stop(s, s->targets[i]); /* runs in flight cancelled */
     serve_probes_stop(s);                    /* ad-hoc probes too */
+    serve_api_writes_finish(s);              /* committed, then answered */
     serve_api_stop(s);
     hooks_free(s->hooks); /* deliveries in flight cancelled (each recorded) */
     s->hooks = NULL;

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "probes/check/check.h"
+#include "service/api.h"
 #include "service/config.h"
 #include "web/view.h"
 
@@ -165,6 +166,8 @@ struct serve {
     bool prune_pending;
     uint64_t writes_dropped;
     int64_t drop_logged_mono;
+    struct serve_apiw *apiw;         /* API target writes waiting for the store */
+    uint64_t cfg_gen;                /* bumped by every successful reload */
     bool stopping;
     int sigfd;
 };
@@ -295,10 +298,17 @@ void serve_writer_full(struct serve *s, const char *what, const char *target, in
  * 0, or -1 with the old configuration still running and err saying why. */
 int serve_reload(struct serve *s, char *err, size_t len);
 
-/* serve_target_put / serve_target_delete: api_ops.target_put / _delete. */
+/* serve_target_put / serve_target_delete: api_ops.target_put / _delete
+ * (the target changes once the store committed the write). */
 int serve_target_put(struct serve *s, const char *name, const char *body, size_t len,
-                     struct cfg_errs *errs);
-int serve_target_delete(struct serve *s, const char *name);
+                     struct cfg_errs *errs, api_write_done done, void *arg);
+int serve_target_delete(struct serve *s, const char *name, api_write_done done, void *arg);
+
+/* serve_api_writes_finish: at shutdown, before the API closes: wait for the
+ * writer (SERVE_SHUTDOWN_FLUSH_MS at most) and answer the API's writes it
+ * committed (targets, maintenance windows); the target writes still waiting
+ * are answered STORE_ESTOPPED (the windows' by hooks_free). */
+void serve_api_writes_finish(struct serve *s);
 
 /* ---- ad-hoc probes (serve_probe.c) ---- */
 

@@ -86,14 +86,14 @@ static int op_run_now(void *ctx, const char *name,
 }
 
 static int op_target_put(void *ctx, const char *name, const char *body, size_t len,
-                         struct cfg_errs *errs)
+                         struct cfg_errs *errs, api_write_done done, void *arg)
 {
-    return serve_target_put(ctx, name, body, len, errs);
+    return serve_target_put(ctx, name, body, len, errs, done, arg);
 }
 
-static int op_target_delete(void *ctx, const char *name)
+static int op_target_delete(void *ctx, const char *name, api_write_done done, void *arg)
 {
-    return serve_target_delete(ctx, name);
+    return serve_target_delete(ctx, name, done, arg);
 }
 
 static int op_reload(void *ctx, char *err, size_t len)

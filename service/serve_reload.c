@@ -343,6 +343,7 @@ int serve_reload(struct serve *s, char *err, size_t len)
         serve_sched_caps(s, nc->max_checks, "max_checks");
         serve_sched_drain(s);
     }
+    s->cfg_gen++; /* API targets waiting for the store are built again */
     s->view.reload_ok = 1;
     s->view.reload_success_ms = loop_wall_ms();
     s->reload_error[0] = '\0';
@@ -355,68 +356,239 @@ int serve_reload(struct serve *s, char *err, size_t len)
 
 /* ---- API targets ------------------------------------------------------------------ */
 
+/*
+ * A PUT or DELETE of an API target waits for the store: the target changes
+ * (and the client is answered) only once the writer committed the change,
+ * so a 2xx survives kill -9 and a failed write changes nothing. Writes of
+ * one name are applied in the order they were made (the writer is FIFO).
+ */
+struct serve_apiw {
+    struct serve *s;
+    struct serve_apiw *next;
+    uint64_t ticket;
+    bool del;
+    char name[CFG_NAME_MAX + 1];
+    struct serve_target *nt;  /* PUT: built from the body at submission */
+    char *body;               /* PUT: built again if a reload came first */
+    uint64_t cfg_gen;
+    api_write_done done;
+    void *arg;
+};
+
+static void apiw_unlink(struct serve_apiw *a)
+{
+    for (struct serve_apiw **p = &a->s->apiw; *p != NULL; p = &(*p)->next)
+        if (*p == a) {
+            *p = a->next;
+            return;
+        }
+}
+
+static void apiw_free(struct serve_apiw *a)
+{
+    serve_target_free(a->nt);
+    free(a->body);
+    free(a);
+}
+
+/* A PUT of name waiting for the store? */
+static bool put_pending(struct serve *s, const char *name)
+{
+    for (struct serve_apiw *a = s->apiw; a != NULL; a = a->next)
+        if (!a->del && strcmp(a->name, name) == 0)
+            return true;
+    return false;
+}
+
+/* The target of an API body on top of the running defaults, or NULL
+ * (errs, err filled). */
+static struct serve_target *api_target_build(struct serve *s, const char *name,
+                                             const char *body, size_t len,
+                                             struct cfg_errs *errs)
+{
+    struct cfg_target *ct = NULL;
+    if (cfg_target_parse_json(body, len, name, s->cfg, &ct, errs) != 0)
+        return NULL;
+    char err[512] = "";
+    struct serve_target *nt = serve_target_new(ct, VIEW_SOURCE_API, body, &s->trusts, err,
+                                               sizeof err);
+    if (nt == NULL)
+        cfg_err_add(errs, 0, 0, "", "%s", err);
+    return nt;
+}
+
+static void put_committed(void *arg, const struct store_done *d)
+{
+    struct serve_apiw *a = arg;
+    struct serve *s = a->s;
+    apiw_unlink(a);
+    if (d->rc < 0) {
+        serve_log("API target %s: not stored, nothing changed: %s", a->name, d->err);
+        a->done(a->arg, d->rc, d->err);
+        apiw_free(a);
+        return;
+    }
+    struct serve_target *old = serve_find(s, a->name);
+    if (old != NULL && old->v.source == VIEW_SOURCE_FILE) {
+        serve_log("API target %s: stored, but a reload gave the name to the file, which wins "
+                  "(the API's definition stays in the store)", a->name);
+        a->done(a->arg, API_WRITE_ECONFLICT, "");
+        apiw_free(a);
+        return;
+    }
+    if (a->cfg_gen != s->cfg_gen) { /* a reload came: the new defaults */
+        struct cfg_errs errs = {0};
+        struct serve_target *nt = api_target_build(s, a->name, a->body, strlen(a->body), &errs);
+        if (nt != NULL) {
+            serve_target_free(a->nt);
+            a->nt = nt;
+        } else {
+            serve_log("API target %s: no longer valid with the reloaded defaults: keeps the "
+                      "settings it was validated with", a->name);
+        }
+        cfg_errs_free(&errs);
+    }
+    struct serve_target *nt = a->nt;
+    a->nt = NULL;
+    int rc;
+    if (old != NULL && s->stopping) { /* shutdown: the view only, no run */
+        serve_target_adopt(old, nt);
+        rc = 1;
+    } else if (old != NULL) {
+        if (apply_one(s, old, nt) != NULL)
+            serve_log("API target %s: replaced: rescheduled", a->name);
+        else
+            serve_log("API target %s: replaced (same settings)", a->name);
+        rc = 1;
+    } else {
+        nt->s = s;
+        if (serve_insert(s, nt, s->ntargets) != 0) {
+            serve_target_free(nt);
+            serve_log("API target %s: stored but not started: out of memory", a->name);
+            a->done(a->arg, STORE_ENOMEM, "out of memory starting the stored target");
+            apiw_free(a);
+            return;
+        }
+        if (!s->stopping)
+            serve_sched_start(s, nt);
+        serve_log("API target %s: added", a->name);
+        rc = 0;
+    }
+    a->done(a->arg, rc, "");
+    apiw_free(a);
+}
+
+/* Queue a's write (ticket) and wait for it; a is freed on failure.
+ * Returns 0 or -3 / -4 (api_ops). */
+static int apiw_submit(struct serve *s, struct serve_apiw *a, int rc, const char *what,
+                       store_done_cb fn)
+{
+    if (rc < 0) {
+        serve_writer_full(s, what, a->name, rc);
+        apiw_free(a);
+        return rc == STORE_EFULL ? -4 : -3;
+    }
+    if (store_writer_wait(s->w, a->ticket, fn, a) != 0) {
+        serve_log("API target %s: out of memory waiting for the store (the write is queued)",
+                  a->name);
+        apiw_free(a);
+        return -3;
+    }
+    a->cfg_gen = s->cfg_gen;
+    a->next = s->apiw;
+    s->apiw = a;
+    return 0;
+}
+
 int serve_target_put(struct serve *s, const char *name, const char *body, size_t len,
-                     struct cfg_errs *errs)
+                     struct cfg_errs *errs, api_write_done done, void *arg)
 {
     struct serve_target *old = serve_find(s, name);
     if (old != NULL && old->v.source == VIEW_SOURCE_FILE)
         return -2;
-    struct cfg_target *ct = NULL;
-    if (cfg_target_parse_json(body, len, name, s->cfg, &ct, errs) != 0)
+    if (strlen(name) > CFG_NAME_MAX)
         return -1;
-    char *text = malloc(len + 1);
-    if (text == NULL) {
-        cfg_target_free(ct);
+    struct serve_apiw *a = calloc(1, sizeof *a);
+    if (a == NULL || (a->body = malloc(len + 1)) == NULL) {
+        free(a);
         return -3;
     }
-    memcpy(text, body, len);
-    text[len] = '\0';
-    char err[512] = "";
-    struct serve_target *nt = serve_target_new(ct, VIEW_SOURCE_API, text, &s->trusts, err,
-                                               sizeof err);
-    if (nt == NULL) {
-        free(text);
-        cfg_err_add(errs, 0, 0, "", "%s", err);
+    memcpy(a->body, body, len);
+    a->body[len] = '\0';
+    a->nt = api_target_build(s, name, a->body, len, errs);
+    if (a->nt == NULL) {
+        apiw_free(a);
         return -1;
     }
-    int rc = store_writer_api_put(s->w, name, text, loop_wall_ms(), NULL);
-    free(text);
-    if (rc < 0) {
-        serve_writer_full(s, "API target", name, rc);
-        serve_target_free(nt);
-        return -3;
-    }
-    if (old != NULL) {
-        if (apply_one(s, old, nt) != NULL)
-            serve_log("API target %s: replaced: rescheduled", name);
-        else
-            serve_log("API target %s: replaced (same settings)", name);
-        return 1;
-    }
-    nt->s = s;
-    if (serve_insert(s, nt, s->ntargets) != 0) {
-        serve_target_free(nt);
-        return -3;
-    }
-    serve_sched_start(s, nt);
-    serve_log("API target %s: added", name);
-    return 0;
+    a->s = s;
+    a->done = done;
+    a->arg = arg;
+    snprintf(a->name, sizeof a->name, "%s", name);
+    int rc = store_writer_api_put(s->w, name, a->body, loop_wall_ms(), &a->ticket);
+    return apiw_submit(s, a, rc, "API target", put_committed);
 }
 
-int serve_target_delete(struct serve *s, const char *name)
+static void delete_committed(void *arg, const struct store_done *d)
+{
+    struct serve_apiw *a = arg;
+    struct serve *s = a->s;
+    apiw_unlink(a);
+    if (d->rc < 0 && d->rc != STORE_ENOTFOUND) {
+        serve_log("API target %s: not removed from the store, nothing changed: %s", a->name,
+                  d->err);
+        a->done(a->arg, d->rc, d->err);
+        apiw_free(a);
+        return;
+    }
+    struct serve_target *t = serve_find(s, a->name);
+    if (t == NULL || t->v.source != VIEW_SOURCE_API) {
+        /* no row and nothing running: another DELETE came first */
+        a->done(a->arg, d->rc == STORE_ENOTFOUND ? API_WRITE_ENOTFOUND : 0, "");
+        apiw_free(a);
+        return;
+    }
+    if (!s->stopping) {
+        serve_sched_stop(s, t);
+        hooks_forget(s->hooks, &t->v, loop_wall_ms());
+        serve_remove(s, t);
+        serve_target_free(t);
+        serve_log("API target %s: deleted", a->name);
+    }
+    a->done(a->arg, 0, "");
+    apiw_free(a);
+}
+
+int serve_target_delete(struct serve *s, const char *name, api_write_done done, void *arg)
 {
     struct serve_target *t = serve_find(s, name);
-    if (t == NULL)
-        return -1;
-    if (t->v.source == VIEW_SOURCE_FILE)
+    if (t != NULL && t->v.source == VIEW_SOURCE_FILE)
         return -2;
-    int rc = store_writer_api_delete(s->w, name, NULL);
-    if (rc < 0)
-        serve_writer_full(s, "API target delete", name, rc);
-    serve_sched_stop(s, t);
-    hooks_forget(s->hooks, &t->v, loop_wall_ms());
-    serve_remove(s, t);
-    serve_target_free(t);
-    serve_log("API target %s: deleted", name);
-    return 0;
+    if (t == NULL && !put_pending(s, name))
+        return -1;
+    struct serve_apiw *a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return -3;
+    a->s = s;
+    a->del = true;
+    a->done = done;
+    a->arg = arg;
+    snprintf(a->name, sizeof a->name, "%s", name);
+    int rc = store_writer_api_delete(s->w, name, &a->ticket);
+    return apiw_submit(s, a, rc, "API target delete", delete_committed);
+}
+
+void serve_api_writes_finish(struct serve *s)
+{
+    if ((s->apiw != NULL || hooks_maint_pending(s->hooks)) && s->w != NULL) {
+        if (store_writer_flush(s->w, SERVE_SHUTDOWN_FLUSH_MS) != 0)
+            serve_log("store: the writer did not finish in %d ms", SERVE_SHUTDOWN_FLUSH_MS);
+        serve_writer_ready(s, -1, 0); /* the completions: answers */
+    }
+    while (s->apiw != NULL) { /* the writer is stuck: answer 503 */
+        struct serve_apiw *a = s->apiw;
+        s->apiw = a->next;
+        store_writer_unwait(s->w, a->ticket);
+        a->done(a->arg, STORE_ESTOPPED, "the service stopped before the store committed it");
+        apiw_free(a);
+    }
 }

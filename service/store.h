@@ -45,6 +45,9 @@
 #define STORE_ECURSOR   (-7)  /* the cursor was not issued for this query */
 #define STORE_EFULL     (-8)  /* the writer's queue is full (store_writer.h) */
 #define STORE_ESTOPPED  (-9)  /* the writer is stopped (store_writer.h) */
+#define STORE_EBUSY     (-10) /* the writer's transaction could not begin or
+                               * commit: another connection held the
+                               * database's lock past busy_timeout */
 
 /* The schema version this build writes (PRAGMA user_version). */
 #define STORE_SCHEMA_VERSION 3
@@ -362,6 +365,14 @@ typedef int (*store_maint_cb)(void *arg, int64_t id, const char *body, int64_t e
  */
 int store_maint_put(struct store *st, int64_t id, const char *body, int64_t end_at,
                     int64_t now);
+/*
+ * store_maint_add: stores a new window under the next id of the table's
+ * AUTOINCREMENT sequence (larger than every id ever stored, deleted ones
+ * and those of earlier processes included), returned in *id. Returns 0,
+ * STORE_EINVAL, STORE_EDB.
+ */
+int store_maint_add(struct store *st, const char *body, int64_t end_at, int64_t now,
+                    int64_t *id);
 /* store_maint_delete: Returns 1 deleted, 0 there was none, STORE_EINVAL,
  * STORE_EDB. */
 int store_maint_delete(struct store *st, int64_t id);

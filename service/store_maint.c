@@ -38,6 +38,40 @@ int store_maint_put(struct store *st, int64_t id, const char *body, int64_t end_
     return step == SQLITE_DONE ? 0 : store_dberr(st, "maintenance: write");
 }
 
+int store_maint_add(struct store *st, const char *body, int64_t end_at, int64_t now,
+                    int64_t *id)
+{
+    if (!st)
+        return STORE_EINVAL;
+    if (!id)
+        return store_seterr(st, STORE_EINVAL, "id: missing");
+    int rc = store_check_text(st, "body", body, STORE_MAINT_BODY_MAX, 0);
+    if (rc)
+        return rc;
+    if (now < 0 || end_at < -1)
+        return store_seterr(st, STORE_EINVAL, "%s: negative", now < 0 ? "now" : "end_at");
+    /* AUTOINCREMENT: larger than any id ever stored (sqlite_sequence), so an
+     * id handed out once is never handed out again, deleted or not */
+    sqlite3_stmt *s = store_stmt(st, SS_MAINT_ADD,
+                                 "INSERT INTO maintenance(id, body, end_at, created_at)"
+                                 " VALUES (NULL, ?1, ?2, ?3)");
+    if (!s)
+        return STORE_EDB;
+    sqlite3_bind_text(s, 1, body, -1, SQLITE_STATIC);
+    if (end_at >= 0)
+        sqlite3_bind_int64(s, 2, end_at);
+    else
+        sqlite3_bind_null(s, 2);
+    sqlite3_bind_int64(s, 3, now);
+    int step = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (step != SQLITE_DONE)
+        return store_dberr(st, "maintenance: add");
+    *id = sqlite3_last_insert_rowid(st->db);
+    return 0;
+}
+
 int store_maint_delete(struct store *st, int64_t id)
 {
     if (!st)

@@ -55,6 +55,13 @@ struct item {
     char data[]; /* the copied strings */
 };
 
+/* A callback for one ticket's completion (store_writer_wait). */
+struct waiter {
+    uint64_t ticket;
+    store_done_cb fn;
+    void *arg;
+};
+
 struct store_writer {
     struct store *st;          /* the worker's connection */
     pthread_t thread;
@@ -70,6 +77,8 @@ struct store_writer {
     size_t outstanding;        /* submitted and not yet polled */
     size_t cap, bytes_cap;
     uint64_t next_ticket;
+    struct waiter *waiters;    /* loop thread only, by ticket */
+    size_t nwaiters, waiters_cap;
     struct store_writer_stats stats;
     char err[200];             /* last submission failure (loop thread) */
 };
@@ -93,9 +102,18 @@ static int apply(struct store *st, struct item *it)
         return store_api_target_put(st, it->u.api.name, it->u.api.json, it->u.api.now);
     case STORE_OP_API_DELETE:
         return store_api_target_delete(st, it->u.api.name);
-    case STORE_OP_MAINT_PUT:
-        return store_maint_put(st, it->u.maint.id, it->u.maint.body, it->u.maint.end_at,
-                               it->u.maint.now);
+    case STORE_OP_MAINT_PUT: {
+        int64_t id = it->u.maint.id;
+        int rc = id == 0 ? store_maint_add(st, it->u.maint.body, it->u.maint.end_at,
+                                           it->u.maint.now, &id)
+                         : store_maint_put(st, id, it->u.maint.body, it->u.maint.end_at,
+                                           it->u.maint.now);
+        if (rc >= 0) {
+            d->d.id = id;
+            snprintf(d->target, sizeof d->target, "api-%lld", (long long)id);
+        }
+        return rc;
+    }
     case STORE_OP_MAINT_DELETE:
         return store_maint_delete(st, it->u.maint.id);
     case STORE_OP_ALERT_PUT:
@@ -115,14 +133,23 @@ static void finish(struct item *it, int rc, const char *err)
         snprintf(it->done->err, sizeof it->done->err, "%s", err);
 }
 
+/* STORE_EBUSY when the last statement failed because another connection
+ * held the lock past busy_timeout, else STORE_EDB. */
+static int busy_or_db(struct store *st)
+{
+    int code = sqlite3_extended_errcode(st->db) & 0xff;
+    return code == SQLITE_BUSY || code == SQLITE_LOCKED ? STORE_EBUSY : STORE_EDB;
+}
+
 /* Applies n items (no prune among them) in one transaction. */
 static void apply_batch(struct store_writer *w, struct item **v, size_t n)
 {
     struct store *st = w->st;
     if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        int rc = busy_or_db(st);
         store_dberr(st, "writer: begin");
         for (size_t i = 0; i < n; i++)
-            finish(v[i], STORE_EDB, st->err);
+            finish(v[i], rc, st->err);
         return;
     }
     st->in_batch = 1;
@@ -133,12 +160,13 @@ static void apply_batch(struct store_writer *w, struct item **v, size_t n)
     }
     st->in_batch = 0;
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        int rc = busy_or_db(st);
         store_dberr(st, "writer: commit");
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         for (size_t i = 0; i < n; i++)
             if (v[i]->done->d.rc >= 0) {
                 v[i]->done->d.id = 0;
-                finish(v[i], STORE_EDB, st->err);
+                finish(v[i], rc, st->err);
             }
     }
 }
@@ -255,6 +283,9 @@ static void *worker(void *arg)
 
 /* ---- start, stop, poll -------------------------------------------------- */
 
+static struct waiter *waiter_find(struct store_writer *w, uint64_t t);
+static size_t deliver(struct store_writer *w, struct done *d, store_done_cb cb, void *arg);
+
 int store_writer_start(const char *path, size_t queue_cap, size_t bytes_cap,
                        struct store_writer **out, char *err, size_t errlen)
 {
@@ -313,12 +344,10 @@ void store_writer_stop(struct store_writer *w)
     pthread_cond_signal(&w->work_cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
-    struct done *d = w->dhead;
-    while (d) {
-        struct done *next = d->next;
-        free(d);
-        d = next;
-    }
+    /* everything queued is committed (or failed): waiters get their answer */
+    deliver(w, w->dhead, NULL, NULL);
+    w->dhead = w->dtail = NULL;
+    free(w->waiters);
     close(w->efd);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->work_cv);
@@ -332,6 +361,30 @@ int store_writer_fd(const struct store_writer *w)
     return w ? w->efd : -1;
 }
 
+/* Hands the completions of list d to their waiters and to cb, frees them;
+ * returns how many (loop thread). */
+static size_t deliver(struct store_writer *w, struct done *d, store_done_cb cb, void *arg)
+{
+    size_t n = 0;
+    while (d) {
+        struct done *next = d->next;
+        d->d.target = d->target;
+        d->d.err = d->d.rc < 0 ? d->err : "";
+        struct waiter *x = w->nwaiters ? waiter_find(w, d->d.ticket) : NULL;
+        if (x) {
+            struct waiter one = *x;
+            store_writer_unwait(w, one.ticket);
+            one.fn(one.arg, &d->d);
+        }
+        if (cb)
+            cb(arg, &d->d);
+        free(d);
+        d = next;
+        n++;
+    }
+    return n;
+}
+
 size_t store_writer_poll(struct store_writer *w, store_done_cb cb, void *arg)
 {
     if (!w)
@@ -343,21 +396,56 @@ size_t store_writer_poll(struct store_writer *w, store_done_cb cb, void *arg)
     struct done *d = w->dhead;
     w->dhead = w->dtail = NULL;
     pthread_mutex_unlock(&w->mu);
-    size_t n = 0;
-    while (d) {
-        struct done *next = d->next;
-        d->d.target = d->target;
-        d->d.err = d->d.rc < 0 ? d->err : "";
-        if (cb)
-            cb(arg, &d->d);
-        free(d);
-        d = next;
-        n++;
-    }
+    size_t n = deliver(w, d, cb, arg);
     pthread_mutex_lock(&w->mu);
     w->outstanding -= n;
     pthread_mutex_unlock(&w->mu);
     return n;
+}
+
+/* The waiter of ticket t, or NULL (binary search: tickets only grow). */
+static struct waiter *waiter_find(struct store_writer *w, uint64_t t)
+{
+    size_t lo = 0, hi = w->nwaiters;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->waiters[mid].ticket < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < w->nwaiters && w->waiters[lo].ticket == t ? &w->waiters[lo] : NULL;
+}
+
+int store_writer_wait(struct store_writer *w, uint64_t ticket, store_done_cb fn, void *arg)
+{
+    if (!w || !fn || ticket == 0 || ticket > w->next_ticket || waiter_find(w, ticket))
+        return STORE_EINVAL;
+    if (w->nwaiters == w->waiters_cap) {
+        size_t cap = w->waiters_cap ? 2 * w->waiters_cap : 8;
+        struct waiter *v = realloc(w->waiters, cap * sizeof *v);
+        if (!v)
+            return STORE_ENOMEM;
+        w->waiters = v;
+        w->waiters_cap = cap;
+    }
+    size_t i = w->nwaiters; /* kept sorted: usually the newest ticket */
+    while (i > 0 && w->waiters[i - 1].ticket > ticket)
+        i--;
+    memmove(&w->waiters[i + 1], &w->waiters[i], (w->nwaiters - i) * sizeof *w->waiters);
+    w->waiters[i] = (struct waiter){ticket, fn, arg};
+    w->nwaiters++;
+    return 0;
+}
+
+void store_writer_unwait(struct store_writer *w, uint64_t ticket)
+{
+    struct waiter *x = w ? waiter_find(w, ticket) : NULL;
+    if (!x)
+        return;
+    size_t i = (size_t)(x - w->waiters);
+    memmove(x, x + 1, (w->nwaiters - i - 1) * sizeof *x);
+    w->nwaiters--;
 }
 
 int store_writer_flush(struct store_writer *w, int timeout_ms)

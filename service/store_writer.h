@@ -91,8 +91,9 @@ int store_writer_start(const char *path, size_t queue_cap, size_t bytes_cap,
 
 /*
  * store_writer_stop: lets the worker commit everything queued, joins it,
- * closes its connection and frees w. Completions not polled are dropped.
- * NULL: no-op.
+ * closes its connection and frees w. Completions not polled are dropped,
+ * except that each waiter (store_writer_wait) still registered is called
+ * with its completion first. NULL: no-op.
  */
 void store_writer_stop(struct store_writer *w);
 
@@ -106,6 +107,20 @@ int store_writer_fd(const struct store_writer *w);
  * Never blocks. Returns the number of completions.
  */
 size_t store_writer_poll(struct store_writer *w, store_done_cb cb, void *arg);
+
+/*
+ * store_writer_wait: when the completion of `ticket` (a submission's, not
+ * yet polled) is collected, call fn(arg, d) with it, once, before poll's
+ * own callback: how a caller learns that its write is committed (rc >= 0;
+ * it survives kill -9) or failed (d->err says why: STORE_EBUSY, the lock
+ * of another connection; STORE_EDB ...). Loop thread only, like poll.
+ * Returns 0, STORE_EINVAL (no fn, an unknown or already waited ticket),
+ * STORE_ENOMEM.
+ */
+int store_writer_wait(struct store_writer *w, uint64_t ticket, store_done_cb fn, void *arg);
+
+/* store_writer_unwait: forget the waiter of ticket; fn is not called. */
+void store_writer_unwait(struct store_writer *w, uint64_t ticket);
 
 /*
  * store_writer_flush: waits (blocking!) until the queue is empty and the
@@ -140,7 +155,9 @@ int store_writer_api_put(struct store_writer *w, const char *name, const char *j
                          int64_t now, uint64_t *ticket);
 int store_writer_api_delete(struct store_writer *w, const char *name, uint64_t *ticket);
 /* Maintenance windows of the API and alert states (store_maint_put ...);
- * the completion's target is "api-<id>" or the target's name. */
+ * the completion's target is "api-<id>" or the target's name. A maint_put
+ * with id 0 is a new window (store_maint_add): the completion's id is the
+ * one the store gave it. */
 int store_writer_maint_put(struct store_writer *w, int64_t id, const char *body, int64_t end_at,
                            int64_t now, uint64_t *ticket);
 int store_writer_maint_delete(struct store_writer *w, int64_t id, uint64_t *ticket);

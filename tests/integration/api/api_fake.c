@@ -168,8 +168,8 @@ static bool file_target(struct fake *f, const char *name)
     return false;
 }
 
-static int f_target_put(void *ctx, const char *name, const char *body, size_t len,
-                        struct cfg_errs *errs)
+static int target_put_now(void *ctx, const char *name, const char *body, size_t len,
+                          struct cfg_errs *errs)
 {
     struct fake *f = ctx;
     if (file_target(f, name))
@@ -213,7 +213,7 @@ static int f_target_put(void *ctx, const char *name, const char *body, size_t le
     return rc;
 }
 
-static int f_target_delete(void *ctx, const char *name)
+static int target_delete_now(void *ctx, const char *name)
 {
     struct fake *f = ctx;
     if (file_target(f, name))
@@ -229,6 +229,26 @@ static int f_target_delete(void *ctx, const char *name)
         return 0;
     }
     return -1;
+}
+
+/* The fake has no store: a write is "committed" at once. */
+static int f_target_put(void *ctx, const char *name, const char *body, size_t len,
+                        struct cfg_errs *errs, api_write_done done, void *arg)
+{
+    int rc = target_put_now(ctx, name, body, len, errs);
+    if (rc < 0)
+        return rc;
+    done(arg, rc, "");
+    return 0;
+}
+
+static int f_target_delete(void *ctx, const char *name, api_write_done done, void *arg)
+{
+    int rc = target_delete_now(ctx, name);
+    if (rc < 0)
+        return rc;
+    done(arg, rc, "");
+    return 0;
 }
 
 static int f_reload(void *ctx, char *err, size_t len)

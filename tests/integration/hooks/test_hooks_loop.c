@@ -553,6 +553,29 @@ static void scenario_slow(const char *dir, struct loop *l)
 
 /* ---- what a restart keeps (hooks_maint_restore, hooks_alert_restore) ---- */
 
+/* How an API window's write ended (hooks_maint_done). */
+struct maint_end {
+    int calls, rc;
+    char id[HOOKS_WINDOW_ID_MAX];
+};
+
+static void on_maint(void *arg, int rc, const char *id, const char *err)
+{
+    (void)err;
+    struct maint_end *e = arg;
+    e->calls++;
+    e->rc = rc;
+    snprintf(e->id, sizeof e->id, "%s", id);
+}
+
+/* The writer commits what is queued; its completions reach their waiters
+ * (what the daemon's loop does when the writer's eventfd is readable). */
+static void commit(struct store_writer *w)
+{
+    CHECK(store_writer_flush(w, 10000) == 0, "writer flushed");
+    store_writer_poll(w, NULL, NULL);
+}
+
 static const struct view_target *find_target(void *ctx, const char *name)
 {
     const struct view_target *t = ctx;
@@ -602,19 +625,28 @@ static void scenario_persist(const char *dir, struct loop *l)
         " \"end\": \"2026-12-02T00:00:00Z\"}",
         "{\"labels\": {\"site\": \"elsewhere\"}, \"recurring\": \"sun 03:00+1h\"}",
     };
-    char ids[3][HOOKS_WINDOW_ID_MAX];
+    struct maint_end ends[3] = {{0}};
     for (size_t i = 0; i < 3; i++) {
         struct cfg_maint m;
         CHECK(cfg_maint_parse_json(bodies[i], strlen(bodies[i]), &m, NULL) == 0, "window %zu",
               i);
-        CHECK(hooks_maint_add(h, &m, bodies[i], now, ids[i]) == 0, "add %zu", i);
+        CHECK(hooks_maint_add(h, &m, bodies[i], now, on_maint, &ends[i]) == 0, "add %zu", i);
+        CHECK(hooks_maint_list(h, now, NULL, 0) == 0, "window %zu not listed before its commit",
+              i);
         cfg_maint_clear(&m);
     }
-    CHECK(strcmp(ids[0], "api-1") == 0 && strcmp(ids[2], "api-3") == 0, "ids %s %s", ids[0],
-          ids[2]);
+    commit(w);
+    CHECK(ends[0].calls == 1 && ends[2].calls == 1 && ends[0].rc == 0, "adds answered");
+    CHECK(strcmp(ends[0].id, "api-1") == 0 && strcmp(ends[2].id, "api-3") == 0, "ids %s %s",
+          ends[0].id, ends[2].id);
     CHECK(hooks_maint_expire(h, now) == 1, "the ended window is expired");
     CHECK(hooks_maint_expire(h, now) == 0, "nothing more to expire");
-    CHECK(hooks_maint_delete(h, "api-3") == 0, "delete api-3");
+    struct maint_end del = {0};
+    CHECK(hooks_maint_delete(h, "api-3", on_maint, &del) == 0, "delete api-3");
+    CHECK(hooks_maint_list(h, now, NULL, 0) == 2, "api-3 kept until the store committed");
+    commit(w);
+    CHECK(del.calls == 1 && del.rc == 0 && hooks_maint_list(h, now, NULL, 0) == 1,
+          "api-3 deleted");
     /* a target fires */
     struct view_target t = target();
     set_state(&t, OA_STATE_CRITICAL);
@@ -638,10 +670,12 @@ static void scenario_persist(const char *dir, struct loop *l)
     size_t n = hooks_maint_list(h, now + 60000, win, 4);
     CHECK(n == 1 && strcmp(win[0].id, "api-1") == 0 && win[0].api, "restored: %zu windows", n);
     struct cfg_maint m;
-    char id[HOOKS_WINDOW_ID_MAX];
+    struct maint_end e = {0};
     CHECK(cfg_maint_parse_json(bodies[2], strlen(bodies[2]), &m, NULL) == 0, "window");
-    CHECK(hooks_maint_add(h, &m, bodies[2], now, id) == 0 && strcmp(id, "api-4") == 0,
-          "a new window takes api-4, not an old id: %s", id);
+    CHECK(hooks_maint_add(h, &m, bodies[2], now, on_maint, &e) == 0, "add after the restart");
+    commit(w);
+    CHECK(e.calls == 1 && strcmp(e.id, "api-4") == 0,
+          "a new window takes api-4, not an old id: %s", e.id);
     cfg_maint_clear(&m);
     /* still down: no second firing; Alertmanager again with the same startsAt */
     hooks_on_result(h, &t, OA_STATE_CRITICAL, now + 60000);
@@ -665,8 +699,8 @@ static void scenario_persist(const char *dir, struct loop *l)
     size_t alerts = 0;
     store_alerts(st, count_alerts, &alerts);
     CHECK(alerts == 0, "%zu alert states left in the store", alerts);
-    printf("persist: windows %s %s %s then %s; webhook %zu, alertmanager %zu\n", ids[0], ids[1],
-           ids[2], id, wh.nreq, am.nreq);
+    printf("persist: windows %s %s %s then %s; webhook %zu, alertmanager %zu\n", ends[0].id,
+           ends[1].id, ends[2].id, e.id, wh.nreq, am.nreq);
     store_close(st);
     cfg_free(c);
     recv_stop(&wh);
