@@ -10,6 +10,8 @@ ASan/LSan, loopback only, no lab:
   other time the database is locked by another connection for 300 ms while
   the write waits: the answer comes only after the lock went (the old
   behaviour answered at once and lost the write to the kill);
+- test_writes_of_one_name_apply_in_order: a DELETE made while the target's
+  PUT waits for the store applies after it (201 then 204, gone);
 - test_locked_store_gives_503_and_changes_nothing: the database locked
   longer than the writer's busy timeout (5 s): PUT, DELETE and POST each get
   503 "store_busy" naming the lock, and the API's state is what it was;
@@ -363,6 +365,36 @@ class Durable(unittest.TestCase):
         self.assertEqual(out2["res"][0], 201, out2)
         self.assertEqual(self.q("SELECT name FROM api_targets"), [("at-exit",)])
         self.assertEqual(self.q("SELECT COUNT(*) FROM maintenance"), [(1,)])
+
+    def test_writes_of_one_name_apply_in_order(self):
+        # a DELETE made while the target's PUT still waits for the store is
+        # accepted and applies after it
+        s = Serve(self.tmp, self.port)
+        try:
+            lock = Lock(self.db)
+            try:
+                put = in_thread(s.http, "PUT", "/api/v1/targets/short-lived",
+                                target_body(self.closed))
+                time.sleep(0.2)
+                st, _ = s.http("GET", "/api/v1/targets/short-lived")
+                self.assertEqual(st, 404)  # not before the commit
+                dele = in_thread(s.http, "DELETE", "/api/v1/targets/short-lived")
+                time.sleep(0.2)
+            finally:
+                lock.release()
+            put[0].join(30)
+            dele[0].join(30)
+            self.assertEqual(put[1]["res"][0], 201, put[1])
+            self.assertEqual(dele[1]["res"][0], 204, dele[1])
+            st, _ = s.http("GET", "/api/v1/targets/short-lived")
+            self.assertEqual(st, 404)
+            st, _ = s.http("DELETE", "/api/v1/targets/short-lived")
+            self.assertEqual(st, 404)
+        finally:
+            log = s.stop(self)
+        self.assertIn("API target short-lived: added", log)
+        self.assertIn("API target short-lived: deleted", log)
+        self.assertEqual(self.q("SELECT COUNT(*) FROM api_targets"), [(0,)])
 
     def test_shutdown_with_the_store_locked(self):
         # the lock outlives the writer's busy timeout: at shutdown the write

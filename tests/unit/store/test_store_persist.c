@@ -2,8 +2,9 @@
  * test_store_persist.c: what a restart must not forget (store_maint.c,
  * store_alerts.c): API maintenance windows (put, replace, delete, listing,
  * ids never reused, retention of ended ones), alert state records (put,
- * replace, delete, bad input), the streak of a target's latest runs, and
- * the same writes through the asynchronous writer.
+ * replace, delete, bad input), the streak of a target's latest runs, the
+ * same writes through the asynchronous writer, and waiting for one of them
+ * (store_writer_wait: how the API answers only after the commit).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -214,6 +215,110 @@ static void test_through_the_writer(void **state)
     assert_string_equal(a.name[0], "a");
 }
 
+/* store_maint_add: the next id of the AUTOINCREMENT sequence, larger than
+ * any stored before (a deleted window's included). */
+static void test_maint_add(void **state)
+{
+    struct fx *f = *state;
+    int64_t a = 0, b = 0, c = 0;
+    assert_int_equal(store_maint_add(f->st, "{\"targets\": \"a\"}", T0 + HOUR, T0, &a), 0);
+    assert_int_equal(store_maint_add(f->st, "{}", -1, T0, &b), 0);
+    assert_true(a >= 1 && b == a + 1);
+    assert_int_equal(store_maint_delete(f->st, b), 1);
+    assert_int_equal(store_maint_add(f->st, "{}", -1, T0, &c), 0);
+    assert_int_equal(c, b + 1); /* b is not given again */
+    assert_int_equal(store_maint_put(f->st, 50, "{}", -1, T0), 0);
+    assert_int_equal(store_maint_add(f->st, "{}", -1, T0, &c), 0);
+    assert_int_equal(c, 51);
+    assert_int_equal(store_maint_add(f->st, "{}", -1, T0, NULL), STORE_EINVAL);
+    assert_int_equal(store_maint_add(f->st, NULL, -1, T0, &c), STORE_EINVAL);
+    assert_int_equal(store_maint_add(f->st, "{}", -2, T0, &c), STORE_EINVAL);
+    assert_int_equal(store_maint_add(NULL, "{}", -1, T0, &c), STORE_EINVAL);
+}
+
+struct waited {
+    int calls, rc, order;
+    int64_t id;
+    char target[40];
+};
+
+static int seq;
+
+static void on_waited(void *arg, const struct store_done *d)
+{
+    struct waited *x = arg;
+    x->calls++;
+    x->rc = d->rc;
+    x->id = d->id;
+    x->order = ++seq;
+    snprintf(x->target, sizeof x->target, "%s", d->target);
+}
+
+static int poll_order;
+
+static void on_polled(void *arg, const struct store_done *d)
+{
+    (void)arg;
+    (void)d;
+    if (poll_order == 0)
+        poll_order = ++seq;
+}
+
+/* store_writer_wait: the ticket's completion, once, before poll's own
+ * callback; unwait forgets it; stop hands the rest to their waiters. */
+static void test_writer_wait(void **state)
+{
+    struct fx *f = *state;
+    struct store_writer *w = NULL;
+    char err[256] = "";
+    assert_int_equal(store_writer_start(f->path, 0, 0, &w, err, sizeof err), 0);
+    uint64_t t1 = 0, t2 = 0, t3 = 0, t4 = 0;
+    assert_int_equal(store_writer_maint_put(w, 0, "{}", -1, T0, &t1), 0);
+    assert_int_equal(store_writer_maint_put(w, 0, "{}", -1, T0, &t2), 0);
+    assert_int_equal(store_writer_alert_put(w, "c", "not json", T0, &t3), 0);
+    assert_int_equal(store_writer_alert_put(w, "d", "{}", T0, &t4), 0);
+    struct waited x1 = {0}, x2 = {0}, x3 = {0}, x4 = {0};
+    /* registered out of order: kept sorted */
+    assert_int_equal(store_writer_wait(w, t2, on_waited, &x2), 0);
+    assert_int_equal(store_writer_wait(w, t1, on_waited, &x1), 0);
+    assert_int_equal(store_writer_wait(w, t3, on_waited, &x3), 0);
+    assert_int_equal(store_writer_wait(w, t4, on_waited, &x4), 0);
+    assert_int_equal(store_writer_wait(w, t1, on_waited, &x1), STORE_EINVAL); /* twice */
+    assert_int_equal(store_writer_wait(w, t4 + 1, on_waited, &x1), STORE_EINVAL); /* unknown */
+    assert_int_equal(store_writer_wait(w, 0, on_waited, &x1), STORE_EINVAL);
+    assert_int_equal(store_writer_wait(w, t1, NULL, NULL), STORE_EINVAL);
+    store_writer_unwait(w, t4);
+    store_writer_unwait(w, t4); /* no-op */
+    assert_int_equal(store_writer_flush(w, 10000), 0);
+    seq = 0;
+    poll_order = 0;
+    assert_int_equal(store_writer_poll(w, on_polled, NULL), 4);
+    assert_int_equal(x1.calls, 1);
+    assert_int_equal(x1.order, 1); /* before poll's callback */
+    assert_int_equal(poll_order, 2);
+    assert_int_equal(x1.rc, 0);
+    assert_int_equal(x2.rc, 0);
+    assert_true(x1.id >= 1 && x2.id == x1.id + 1); /* the ids the store gave */
+    char want[40];
+    snprintf(want, sizeof want, "api-%lld", (long long)x2.id);
+    assert_string_equal(x2.target, want);
+    assert_int_equal(x3.calls, 1);
+    assert_true(x3.rc < 0); /* failed alone */
+    assert_int_equal(x4.calls, 0); /* unwaited */
+    assert_int_equal(store_writer_poll(w, on_polled, NULL), 0);
+    assert_int_equal(x1.calls, 1); /* once */
+    /* not polled before stop: the waiter still gets its completion */
+    uint64_t t5 = 0;
+    struct waited x5 = {0};
+    assert_int_equal(store_writer_maint_delete(w, x1.id, &t5), 0);
+    assert_int_equal(store_writer_wait(w, t5, on_waited, &x5), 0);
+    store_writer_stop(w);
+    assert_int_equal(x5.calls, 1);
+    assert_int_equal(x5.rc, 1); /* deleted */
+    store_writer_unwait(NULL, 1);
+    assert_int_equal(store_writer_wait(NULL, 1, on_waited, &x5), STORE_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +327,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_alerts, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_streak, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_through_the_writer, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_maint_add, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_writer_wait, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
