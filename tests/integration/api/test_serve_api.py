@@ -48,8 +48,7 @@ class Serve(unittest.TestCase):
         cls.db = os.path.join(cls.tmp, "oaprobe.db")
         cls.config = os.path.join(cls.tmp, "oaprobe.yml")
         cls.write_config()
-        env = dict(os.environ)
-        env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
+        env = cls.lab.probe_env(cls.tmp)  # the lab's krb5.conf for Negotiate
         cls.log = open(os.path.join(cls.tmp, "serve.log"), "w+")
         cls.proc = subprocess.Popen([ARGS.oaprobe, "serve", "--config", cls.config],
                                     stdout=cls.log, stderr=subprocess.STDOUT,
@@ -248,6 +247,44 @@ class Serve(unittest.TestCase):
         st, _, _ = self.get("/api/v1/targets/from-api", method="DELETE", token=WRITE)
         self.assertEqual(st, 204)
         self.json("/api/v1/targets/from-api", status=404)
+
+    def test_6b_kerberos_metrics(self):
+        """A Negotiate target against the lab's KDC: the check engine's
+        Kerberos counters in /metrics (copied into the view by the daemon)
+        count its acquisition, and promtool accepts the exposition."""
+        if not self.lab.data.get("kdc"):
+            self.skipTest("no KDC")
+        sc = self.lab.scenario("healthy")
+        port = sc.get("https_port") or 443
+        body = {"host": "%s%s" % (sc["host"], "" if port == 443 else ":%d" % port),
+                "resolve": ["%s:%d:%s" % (sc["host"], port, sc["address"])],
+                "depth": "auth", "auth": "negotiate", "interval": "1h"}
+        self.json("/api/v1/targets/krb-api", status=201, method="PUT", body=body, token=WRITE)
+        try:
+            doc = self.json("/api/v1/targets/krb-api/run", method="POST", token=WRITE)
+            self.assertEqual(doc["status"], "ok", json.dumps(doc)[:800])
+            st, _, raw = self.get("/metrics")
+            self.assertEqual(st, 200)
+            text = raw.decode()
+        finally:
+            self.get("/api/v1/targets/krb-api", method="DELETE", token=WRITE)
+        values = {}
+        for line in text.splitlines():
+            if line.startswith(("oaprobe_kerberos_", "oaprobe_trust_store_")):
+                k, v = line.rsplit(" ", 1)
+                values[k] = float(v)
+        sys.stderr.write("kerberos metrics after a Negotiate run: %s\n" % values)
+        self.assertEqual(values["oaprobe_kerberos_workers_max"], 8)
+        self.assertGreaterEqual(values['oaprobe_kerberos_acquisitions_total{outcome="ok"}'], 1)
+        self.assertEqual(values['oaprobe_kerberos_acquisitions_total{outcome="rejected"}'], 0)
+        self.assertGreaterEqual(values["oaprobe_kerberos_tgts_acquired_total"], 1)
+        self.assertGreaterEqual(values["oaprobe_kerberos_workers_peak"], 1)
+        self.assertEqual(values["oaprobe_kerberos_queue_length"], 0)
+        self.assertGreaterEqual(values["oaprobe_trust_store_loads_total"], 1)
+        self.assertIn("# TYPE oaprobe_kerberos_acquisitions_total counter", text)
+        p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual((p.returncode, p.stdout + p.stderr), (0, ""))
 
     def test_7_reload(self):
         self.json("/-/reload", status=401, method="POST")
