@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -615,6 +616,10 @@ static int listen_one(struct api *a, struct api_listener *l, const struct cfg_li
     }
     l->api = a;
     l->epfd = -1;
+    /* MHD may use sendfile() (memfd bodies, api_cache.c) only when SIGPIPE
+     * cannot kill the process: oaprobe serve ignores it */
+    struct sigaction sp;
+    int sigpipe_ignored = sigaction(SIGPIPE, NULL, &sp) == 0 && sp.sa_handler == SIG_IGN;
     errno = 0;
     l->d = MHD_start_daemon(flags, cl->port, NULL, NULL, on_request, l,
                             MHD_OPTION_SOCK_ADDR, sa,
@@ -623,6 +628,7 @@ static int listen_one(struct api *a, struct api_listener *l, const struct cfg_li
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONNECTIONS_MAX,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_IDLE_TIMEOUT_S,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                            MHD_OPTION_SIGPIPE_HANDLED_BY_APP, sigpipe_ignored,
                             MHD_OPTION_END);
     if (l->d == NULL) {
         snprintf(err, len, "listen %s%s%s:%u: cannot start the HTTP server%s%s",

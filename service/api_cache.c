@@ -1,14 +1,20 @@
 /*
  * api_cache.c: the cache of rendered bodies (api_cache.h): a hash table of
  * entries by key, an LRU list of the unpinned ones, shared MHD responses,
- * gzip variants made with zlib.
+ * gzip variants made with zlib. A body of API_CACHE_FD_MIN bytes or more is
+ * kept in a memfd, so that MHD sends it with sendfile() (no copy through the
+ * loop thread, as nginx sends a file) when SIGPIPE is ignored.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include "service/api_cache.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "service/api_conneg.h"
@@ -26,7 +32,8 @@ struct entry {
     int64_t floor_us;                /* no rebuild for gen before built_us + this */
     unsigned status;
     const char *ctype;
-    const char *body;                /* owned by `id` */
+    const char *body;                /* owned by `id`; NULL: in memfd `fd` */
+    int fd;                          /* owned by `id`; -1: in `body` */
     size_t len;
     struct MHD_Response *id;         /* identity; one reference */
     struct MHD_Response *gz;         /* gzip, or NULL; one reference */
@@ -87,6 +94,7 @@ static void drop_responses(struct entry *e)
         MHD_destroy_response(e->gz);
     e->id = e->gz = NULL;
     e->body = NULL;
+    e->fd = -1;
     e->len = e->gz_len = 0;
     e->gz_none = false;
 }
@@ -215,6 +223,7 @@ static struct entry *insert(struct api_cache *c, const char *key, uint64_t h, bo
         grow(c);
     e->hash = h;
     e->pinned = pinned;
+    e->fd = -1;
     e->hnext = c->buckets[h & (c->nbuckets - 1)];
     c->buckets[h & (c->nbuckets - 1)] = e;
     c->count++;
@@ -262,14 +271,47 @@ static void etag_of(const struct api_cache *c, const struct entry *e, bool gz, c
              (unsigned long long)e->serial, gz ? "-gz" : "");
 }
 
-/* A response of body (malloc'd: freed with the response) with e's headers. */
-static struct MHD_Response *make_response(const struct api_cache *c, const struct entry *e,
-                                          char *body, size_t len, bool gz)
+/* body (len bytes) in a new memfd; -1 when that fails. */
+static int memfd_of(const char *body, size_t len)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, body,
-                                                                                   free);
-    if (resp == NULL)
-        return NULL;
+    int fd = memfd_create("oaprobe-api-body", MFD_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, body + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            close(fd);
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    return fd;
+}
+
+/* A response of body (malloc'd: freed with the response, or at once when
+ * *fd_out gets a memfd holding it) with e's headers. NULL: body freed. */
+static struct MHD_Response *make_response(const struct api_cache *c, const struct entry *e,
+                                          char *body, size_t len, bool gz, int *fd_out)
+{
+    struct MHD_Response *resp = NULL;
+    int fd = fd_out != NULL && len >= API_CACHE_FD_MIN ? memfd_of(body, len) : -1;
+    if (fd >= 0) {
+        resp = MHD_create_response_from_fd64(len, fd); /* closes fd when destroyed */
+        if (resp == NULL)
+            close(fd);
+        free(body);
+        if (resp == NULL)
+            return NULL;
+        *fd_out = fd;
+    } else {
+        resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+        if (resp == NULL) {
+            free(body);
+            return NULL;
+        }
+    }
     char etag[64];
     etag_of(c, e, gz, etag, sizeof etag);
     api_common_headers(resp, e->ctype);
@@ -337,13 +379,14 @@ static int build(struct api_cache *c, struct entry *e, struct api_req *r,
     e->serial = ++c->serial;
     e->ctype = sp->ctype;
     e->vary_auth = vary_auth;
-    e->id = make_response(c, e, body, len, false);
+    int fd = -1;
+    e->id = make_response(c, e, body, len, false, &fd);
     if (e->id == NULL) {
-        free(body);
         account(c, e, before);
         return 0; /* e stays empty: answered 500 by the caller */
     }
-    e->body = body;
+    e->fd = fd;
+    e->body = fd < 0 ? body : NULL;
     e->len = len;
     e->status = status;
     e->gen = sp->gen;
@@ -366,10 +409,17 @@ static void answer(struct api_cache *c, struct entry *e, struct api_req *r, bool
                    api_accepts_gzip(api_req_header(r, MHD_HTTP_HEADER_ACCEPT_ENCODING));
     if (want_gz && e->gz == NULL && !e->gz_none) {
         size_t before = entry_bytes(e), zlen = 0;
-        char *z = gzip_of(e->body, e->len, &zlen);
-        e->gz = z ? make_response(c, e, z, zlen, true) : NULL;
+        const char *plain = e->body;
+        void *map = MAP_FAILED;
+        if (plain == NULL && e->fd >= 0) { /* in the memfd: read it through a mapping */
+            map = mmap(NULL, e->len, PROT_READ, MAP_SHARED, e->fd, 0);
+            plain = map != MAP_FAILED ? map : NULL;
+        }
+        char *z = plain ? gzip_of(plain, e->len, &zlen) : NULL;
+        if (map != MAP_FAILED)
+            munmap(map, e->len);
+        e->gz = z ? make_response(c, e, z, zlen, true, NULL) : NULL;
         if (e->gz == NULL) {
-            free(z);
             e->gz_none = true;
         } else {
             e->gz_len = zlen;

@@ -8,7 +8,10 @@
  * headers set once: Content-Type, the security headers of every answer,
  * Cache-Control: no-cache, a strong ETag and Vary. A gzip variant is made
  * on the first request that accepts gzip, for bodies of API_CACHE_GZIP_MIN
- * bytes or more. If-None-Match naming the current ETag gets 304.
+ * bytes or more. If-None-Match naming the current ETag gets 304. A body of
+ * API_CACHE_FD_MIN bytes or more is kept in a memfd, which MHD sends with
+ * sendfile() when the process ignores SIGPIPE (oaprobe serve does; api.c
+ * tells MHD so): the loop thread does not copy a 4.7 MB list per request.
  *
  * Validity. A handler names the body by a key (route, target, normalized
  * query, format) and says which state it shows: `gen`, a change counter of
@@ -49,6 +52,8 @@ struct api_cache;
 #define API_CACHE_DAILY_STALE_MS 60000       /* /api/v1/daily: one store query
                                               * per target to rebuild */
 #define API_CACHE_GZIP_MIN 1024u             /* smaller bodies go uncompressed */
+#define API_CACHE_FD_MIN (256u * 1024u)      /* larger bodies live in a memfd and
+                                              * go out with sendfile() */
 
 /* What a handler asks for. */
 struct api_cache_spec {

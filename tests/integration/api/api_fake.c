@@ -6,7 +6,7 @@
  * store file filled with runs and incidents of contoso-mail; a run started
  * through the API ends 50 ms later with the target's sample result.
  *
- *   api_fake --store FILE [--read-token] [--no-tokens]
+ *   api_fake --store FILE [--read-token] [--no-tokens] [--many N]
  *       prints "port4 N" and "port6 N" (0: no IPv6) and serves until stdin
  *       closes; commands on stdin, one per line:
  *         burst N BYTES   publish N events of BYTES bytes of data
@@ -17,10 +17,14 @@
  *         add-run NAME    a committed run of NAME now (view_touch_history)
  *         cache           prints the API cache's "entries E bytes B pinned
  *                         P pinned_bytes Q builds N hits H evictions V"
+ *   --many N adds N copies of contoso-mail (many-00000 ...), for bodies
+ *   large enough to go out of a memfd with sendfile (SIGPIPE is ignored, as
+ *   oaprobe serve does).
  *
  * Tokens: "reader" (read) and "writer" (write), secrets below.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +58,10 @@ struct fake {
     bool read_token, reload_fails;
     struct api_target *api_t[API_MAX];
     size_t n_api;
-    const struct view_target *ptrs[VIEWS_N + API_MAX];
+    const struct view_target **ptrs;  /* VIEWS_N + API_MAX + nmany */
+    struct view_target *many;         /* --many */
+    char (*many_names)[24];
+    size_t nmany;
     struct view_service svc;
     struct view_service gens;         /* the change counters (view_touch) */
     struct oa_result *extra[VIEWS_N]; /* results made for targets without one */
@@ -72,6 +79,8 @@ static const struct view_service *f_view(void *ctx)
         f->ptrs[n++] = &f->v->t[i];
     for (size_t i = 0; i < f->n_api; i++)
         f->ptrs[n++] = &f->api_t[i]->t;
+    for (size_t i = 0; i < f->nmany; i++)
+        f->ptrs[n++] = &f->many[i];
     f->svc = f->v->svc;
     f->svc.targets = f->ptrs;
     f->svc.ntargets = n;
@@ -91,6 +100,9 @@ static struct view_target *f_find(struct fake *f, const char *name)
     for (size_t i = 0; i < f->n_api; i++)
         if (strcmp(f->api_t[i]->name, name) == 0)
             return &f->api_t[i]->t;
+    for (size_t i = 0; i < f->nmany; i++)
+        if (strcmp(f->many[i].name, name) == 0)
+            return &f->many[i];
     return NULL;
 }
 
@@ -388,6 +400,7 @@ int main(int argc, char **argv)
 {
     const char *store_path = NULL;
     bool read_token = false, no_tokens = false;
+    size_t nmany = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
             store_path = argv[++i];
@@ -395,8 +408,11 @@ int main(int argc, char **argv)
             read_token = true;
         } else if (strcmp(argv[i], "--no-tokens") == 0) {
             no_tokens = true;
+        } else if (strcmp(argv[i], "--many") == 0 && i + 1 < argc) {
+            nmany = strtoul(argv[++i], NULL, 10);
         } else {
-            fprintf(stderr, "usage: api_fake --store FILE [--read-token] [--no-tokens]\n");
+            fprintf(stderr, "usage: api_fake --store FILE [--read-token] [--no-tokens] "
+                            "[--many N]\n");
             return 2;
         }
     }
@@ -410,9 +426,21 @@ int main(int argc, char **argv)
     char err[256] = "";
     struct cfg_errs errs = {0};
     static const char toks[] = "reader read " READ_SECRET "\nwriter write " WRITE_SECRET "\n";
+    signal(SIGPIPE, SIG_IGN); /* as oaprobe serve: MHD may use sendfile */
     f.v = views_new();
     f.loop = loop_new(err, sizeof err);
-    if (f.v == NULL || f.loop == NULL) {
+    f.nmany = nmany;
+    f.ptrs = calloc(VIEWS_N + API_MAX + nmany, sizeof *f.ptrs);
+    f.many = calloc(nmany ? nmany : 1, sizeof *f.many);
+    f.many_names = calloc(nmany ? nmany : 1, sizeof *f.many_names);
+    for (size_t i = 0; f.v && f.many && f.many_names && i < nmany; i++) {
+        f.many[i] = f.v->t[0];
+        snprintf(f.many_names[i], sizeof f.many_names[i], "many-%05u", (unsigned)(i % 100000));
+        f.many[i].name = f.many_names[i];
+        view_touch(&f.gens, &f.many[i]);
+    }
+    if (f.v == NULL || f.loop == NULL || f.ptrs == NULL || f.many == NULL ||
+        f.many_names == NULL) {
         fprintf(stderr, "api_fake: %s\n", err[0] ? err : "out of memory");
         return 1;
     }
@@ -459,6 +487,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < VIEWS_N; i++)
         oa_result_free(f.extra[i]);
     views_free(f.v);
+    free(f.ptrs);
+    free(f.many);
+    free(f.many_names);
     cfg_errs_free(&errs);
     return rc == 0 ? 0 : 1;
 }

@@ -180,6 +180,61 @@ class Cache(unittest.TestCase):
         self.assertLessEqual(s["pinned"], 6)
 
 
+class BigBodies(unittest.TestCase):
+    """A list of 3,000 targets (over API_CACHE_FD_MIN: kept in a memfd and
+    sent with sendfile): whole, identical for concurrent clients and for
+    gzip, a new body after a change while an old one is still being read."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = base.Fake("--many", "3000")
+        cls.port = cls.fake.port4
+
+    @classmethod
+    def tearDownClass(cls):
+        rc, err = cls.fake.stop()
+        assert rc == 0, "api_fake exited %d: %s" % (rc, err)
+
+    def test_big_list(self):
+        st, h, plain = base.request(self.port, "GET", "/api/v1/targets")
+        self.assertEqual(st, 200)
+        self.assertGreater(len(plain), 256 * 1024)
+        self.assertEqual(int(h["content-length"]), len(plain))
+        doc = json.loads(plain)
+        self.assertEqual(len(doc["targets"]), 3006)
+        st, h, head = base.request(self.port, "HEAD", "/api/v1/targets")
+        self.assertEqual((st, head), (200, b""))
+        # many clients at once, some stalled half-way: every body whole
+        conns = []
+        for _ in range(8):
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            c.request("GET", "/api/v1/targets")
+            conns.append(c)
+        slow = conns[0].getresponse()
+        first = slow.read(1000)
+        self.assertEqual(self.fake.command("touch many-00007"), "ok")
+        for c in conns[1:]:
+            r = c.getresponse()
+            self.assertEqual(r.read(), plain)
+            c.close()
+        self.assertEqual(first + slow.read(), plain)  # the old body, whole
+        conns[0].close()
+        # the change, within the documented staleness; gzip of the same bytes
+        t0 = time.monotonic()
+        while True:
+            _, h2, now = base.request(self.port, "GET", "/api/v1/targets")
+            if now != plain:
+                break
+            self.assertLess(time.monotonic() - t0, STALE_MAX_S + 0.5)
+            time.sleep(0.05)
+        self.assertNotEqual(h2["etag"], h["etag"])
+        _, hz, zipped = base.request(self.port, "GET", "/api/v1/targets",
+                                     headers={"Accept-Encoding": "gzip"})
+        self.assertEqual(hz["content-encoding"], "gzip")
+        self.assertEqual(gzip.decompress(zipped), now)
+        self.assertLess(len(zipped), len(now) // 5)
+
+
 class CacheReadToken(unittest.TestCase):
     """read_requires_token: a cached body is never served without a token."""
 
