@@ -5,7 +5,11 @@
 # namespace. Prints, per N: RSS of the empty service and with N targets (RSS
 # per target), CPU over the measured period, p50/p99 schedule lag; then, at
 # the largest N, wrk on GET /api/v1/targets and on one target's /results next
-# to nginx serving the same bytes as static files.
+# to nginx serving the same bytes as static files. The comparison is one core
+# each: nginx runs worker_processes 1 against oaprobe's one loop thread (which
+# also runs the N targets' checks); wrk sends no Accept-Encoding, so both send
+# the same identity bytes. The load average is printed with each figure: on a
+# shared machine the others' load starves the loop (lag, RSS) and both sides.
 #
 #   tests/bench/serve/serve-bench.sh [--oaprobe PATH] [--counts "1000 10000"]
 #                                    [--run-secs 75] [--wrk-secs 10] [--keep]
@@ -144,6 +148,9 @@ stop_serve() {
   serve_pid=
 }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "fairness: nginx worker_processes 1 vs oaprobe's single loop thread (one core each);" \
+  "wrk sends no Accept-Encoding (identity bytes on both sides); load average $(loadavg)"
 
 start_serve 0
 sleep 3
@@ -171,6 +178,7 @@ for n in $counts; do
       printf "N=%d: schedule lag p50 %s ms, p99 %s ms (goal p99 < 100 ms: %s)\n", n, p50, p99, p99 + 0 < 100 ? "PASS" : "FAIL"
     }'
   echo "N=$n: status: $ok"
+  echo "N=$n: load average $(loadavg) (2 cores here; the loop needs about half of one at 10,000 targets)"
   last_n=$n
   [ "$n" = "${counts##* }" ] || stop_serve
 done
@@ -197,4 +205,5 @@ for what in targets results; do
     printf "wrk %s (%d bytes, N=%d): API %.0f req/s, nginx static %.0f req/s, ratio %.2f (goal >= 0.5: %s)\n", w, b, n, a, s, r, (r >= 0.5) ? "PASS" : "FAIL"
   }'
 done
+echo "load average after wrk: $(loadavg)"
 stop_serve
