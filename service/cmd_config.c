@@ -5,6 +5,9 @@
  * after its warnings (cfg_warnings: valid, but likely not what was meant,
  * such as a module with credentials and no allow_hosts), in the same form.
  *
+ * `oaprobe config keys`: every key path the loader accepts, one a line
+ * (cfg_keys_each: from the loader's own tables).
+ *
  * Exit: 0 valid (warnings or not), 1 invalid, 3 bad usage.
  */
 #include <stdio.h>
@@ -15,6 +18,7 @@
 
 static const char usage_text[] =
     "usage: oaprobe config check FILE\n"
+    "       oaprobe config keys\n"
     "\n"
     "Validates the service configuration FILE (YAML, see docs/config.md) the way\n"
     "'oaprobe serve' loads it, ${NAME} expansion included, and prints every\n"
@@ -23,7 +27,18 @@ static const char usage_text[] =
     "credentials without allow_hosts, which /probe never sends anywhere) are\n"
     "printed the same way, as key.path: warning: ...\n"
     "\n"
+    "'keys' prints every key path the loader accepts, one a line, from its own\n"
+    "tables: api.tokens_file is key tokens_file of the mapping api,\n"
+    "targets[].interval key interval of each item of the list targets,\n"
+    "modules.NAME.allow_hosts key allow_hosts of each module NAME.\n"
+    "\n"
     "Exit: 0 valid (with or without warnings), 1 invalid, 3 bad usage.\n";
+
+static void print_key(const char *path, void *arg)
+{
+    (void)arg;
+    puts(path);
+}
 
 static int config_check(const char *path)
 {
@@ -62,6 +77,10 @@ int cmd_config(int argc, char **argv)
         fputs(usage_text, stdout);
         return 0;
     }
+    if (argc == 2 && strcmp(argv[1], "keys") == 0) {
+        (void)cfg_keys_each(print_key, NULL);
+        return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+    }
     if (argc == 3 && strcmp(argv[1], "check") == 0 && argv[2][0] != '-')
         return config_check(argv[2]);
     if (argc >= 3 && strcmp(argv[1], "check") == 0 &&
@@ -69,6 +88,6 @@ int cmd_config(int argc, char **argv)
         fputs(usage_text, stdout);
         return 0;
     }
-    fprintf(stderr, "oaprobe config: want 'check FILE'\n%s", usage_text);
+    fprintf(stderr, "oaprobe config: want 'check FILE' or 'keys'\n%s", usage_text);
     return 3;
 }

@@ -139,14 +139,22 @@ static bool key_bool(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
     return true;
 }
 
+static const struct cfg_key api_keys[] = {
+    {"tokens_file", key_string, offsetof(struct cfg, tokens_file), NULL},
+    {"read_requires_token", key_bool, offsetof(struct cfg, read_requires_token), NULL},
+};
+
+const struct cfg_key *cfg_api_keys(size_t *n)
+{
+    *n = sizeof api_keys / sizeof api_keys[0];
+    return api_keys;
+}
+
 static void do_api(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n, const char *path)
 {
-    static const struct cfg_key keys[] = {
-        {"tokens_file", key_string, offsetof(struct cfg, tokens_file), NULL},
-        {"read_requires_token", key_bool, offsetof(struct cfg, read_requires_token), NULL},
-    };
     if (cfg_map_check(ctx, n, path, CFG_MAP_MAX))
-        (void)cfg_walk_keys(ctx, n, path, keys, sizeof keys / sizeof keys[0], NULL, cfg);
+        (void)cfg_walk_keys(ctx, n, path, api_keys, sizeof api_keys / sizeof api_keys[0], NULL,
+                            cfg);
 }
 
 struct named {
@@ -247,6 +255,12 @@ static const char *const top_keys[] = {
     "listen",   "storage", "retention",     "api",      "external_url", "max_checks",
     "defaults", "targets", "alertmanagers", "webhooks", "exec",     "maintenance",  "modules"};
 
+const char *const *cfg_top_keys(size_t *n)
+{
+    *n = sizeof top_keys / sizeof top_keys[0];
+    return top_keys;
+}
+
 static const yaml_node_t *top_value(struct cfg_ctx *ctx, const yaml_node_t *root, const char *key)
 {
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
@@ -267,12 +281,16 @@ static void walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root)
         for (i = 0; i < sizeof top_keys / sizeof top_keys[0]; i++)
             if (strcmp(k, top_keys[i]) == 0)
                 break;
-        if (i == sizeof top_keys / sizeof top_keys[0])
-            cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), k,
-                         "unknown key '%.60s' (listen, storage, retention, api, external_url, "
-                         "max_checks, defaults, targets, alertmanagers, webhooks, exec, maintenance, "
-                         "modules)",
-                         k);
+        if (i < sizeof top_keys / sizeof top_keys[0])
+            continue;
+        char list[256];
+        size_t used = 0;
+        list[0] = '\0';
+        for (size_t j = 0; j < sizeof top_keys / sizeof top_keys[0] && used < sizeof list; j++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "",
+                                     top_keys[j]);
+        cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), k, "unknown key '%.60s' (%s)",
+                     k, list);
     }
     const yaml_node_t *v;
     if ((v = top_value(ctx, root, "listen")) != NULL)

@@ -247,6 +247,17 @@ int cfg_rfc3339_parse(const char *s, int64_t *ms);
  */
 int cfg_load_file(const char *path, struct cfg **out, struct cfg_errs *errs);
 
+/*
+ * cfg_keys_each: every key path the loader accepts, in the order of the
+ * loader's tables, to fn (`oaprobe config keys`). Notation: "listen" a
+ * top-level key; "api.tokens_file" key tokens_file of mapping api;
+ * "targets[].interval" key interval of each item of list targets;
+ * "modules.NAME.allow_hosts" key allow_hosts of each module NAME. The free
+ * keys of labels and webhooks' headers are the operator's, not listed.
+ * Returns the count.
+ */
+size_t cfg_keys_each(void (*fn)(const char *path, void *arg), void *arg);
+
 /* cfg_load_string: the same for a document in memory (len bytes, any content). */
 int cfg_load_string(const char *text, size_t len, struct cfg **out, struct cfg_errs *errs);
 

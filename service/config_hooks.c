@@ -362,6 +362,22 @@ static void exec_item(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *i
         ctx->oom = true;
 }
 
+const struct cfg_key *cfg_hook_keys(enum cfg_hook_kind kind, size_t *n)
+{
+    switch (kind) {
+    case CFG_HOOK_ALERTMANAGER:
+        *n = sizeof am_keys / sizeof am_keys[0];
+        return am_keys;
+    case CFG_HOOK_WEBHOOK:
+        *n = sizeof webhook_keys / sizeof webhook_keys[0];
+        return webhook_keys;
+    case CFG_HOOK_EXEC:
+        break;
+    }
+    *n = sizeof exec_keys / sizeof exec_keys[0];
+    return exec_keys;
+}
+
 static void do_exec(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
 {
     size_t count;
@@ -402,17 +418,16 @@ static void do_maintenance(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node
  * labels and location are a target's: an error, not silently ignored. */
 static bool module_keys_ok(struct cfg_ctx *ctx, const yaml_node_t *map, const char *path)
 {
-    static const char *const target_only[] = {"interval", "remind_every", "labels",
-                                               "failure_threshold", "success_threshold",
-                                               "location"};
+    size_t n_refused;
+    const struct cfg_key *refused = cfg_target_keys(CFG_SCOPE_MODULE_REFUSED, &n_refused);
     if (map->type != YAML_MAPPING_NODE)
         return true; /* cfg_target_apply reports it */
     bool ok = true;
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         const char *k = cfg_key(ctx, p);
-        for (size_t i = 0; i < sizeof target_only / sizeof target_only[0]; i++) {
-            if (strcmp(k, target_only[i]) != 0)
+        for (size_t i = 0; i < n_refused; i++) {
+            if (strcmp(k, refused[i].key) != 0)
                 continue;
             char sub[CFG_PATH_MAX];
             cfg_path(sub, sizeof sub, path, k);

@@ -178,6 +178,35 @@ struct cfg_kept {
  * entry's offset. */
 bool cfg_key_keep(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p);
 
+/* ---- the tables, for the key list (config_keys.c) ---------------------- */
+
+/* cfg_top_keys: the top-level keys, in the order they are applied. */
+const char *const *cfg_top_keys(size_t *n);
+
+/* cfg_api_keys: the keys of the api mapping. */
+const struct cfg_key *cfg_api_keys(size_t *n);
+
+/* Where a target's mapping is walked (cfg_target_apply). */
+enum cfg_scope {
+    CFG_SCOPE_TARGET,        /* targets[i]: name and the schedule keys */
+    CFG_SCOPE_DEFAULTS,      /* defaults: the schedule keys */
+    CFG_SCOPE_MODULE_OWN,    /* modules.NAME: allow_hosts */
+    CFG_SCOPE_MODULE_REFUSED /* the schedule keys a module refuses (a target's) */
+};
+
+/* cfg_target_keys: the keys of the target table a scope accepts (or, for
+ * CFG_SCOPE_MODULE_REFUSED, refuses), beyond the check options (cfg_opts;
+ * a module's but host). */
+const struct cfg_key *cfg_target_keys(enum cfg_scope scope, size_t *n);
+
+enum cfg_hook_kind { CFG_HOOK_ALERTMANAGER, CFG_HOOK_WEBHOOK, CFG_HOOK_EXEC };
+
+/* cfg_hook_keys: the keys of an alertmanagers, webhooks or exec item. */
+const struct cfg_key *cfg_hook_keys(enum cfg_hook_kind kind, size_t *n);
+
+/* cfg_maint_keys: the keys of a maintenance window. */
+const struct cfg_key *cfg_maint_keys(size_t *n);
+
 /*
  * cfg_read_file: the whole regular file path (at most max bytes) into a
  * malloc'd buffer (*len bytes, one spare; the caller frees it). private_why:

@@ -349,6 +349,12 @@ static const struct cfg_key maint_keys[] = {
 };
 #undef KEPT
 
+const struct cfg_key *cfg_maint_keys(size_t *n)
+{
+    *n = sizeof maint_keys / sizeof maint_keys[0];
+    return maint_keys;
+}
+
 bool cfg_maint_apply(struct cfg_ctx *ctx, struct cfg_maint *m, const yaml_node_t *n,
                      const char *path)
 {

@@ -501,9 +501,6 @@ static bool key_location(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *
 /* Any other key: a check option of the vocabulary (cfg_vocab.h), or unknown. */
 static bool key_option(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
 {
-    const char *k = p->key;
-    if (ctx->module != NULL && strcmp(k, "allow_hosts") == 0)
-        return cfg_module_allow(ctx, ctx->module, p->value, p->path); /* a module's own */
     const struct cfg_opt *o = cfg_opt_by_key(p->key, strlen(p->key));
     if (o == NULL) {
         unknown_key(ctx, p->key_node, p->path, p->key);
@@ -512,15 +509,44 @@ static bool key_option(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
     return apply_opt(ctx, ((struct target_walk *)obj)->t, o, p->value, p->path);
 }
 
+/* allow_hosts: a module's own (cfg_module_allow). */
+static bool key_allow_hosts(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    (void)obj;
+    return cfg_module_allow(ctx, ctx->module, p->value, p->path);
+}
+
+/*
+ * The keys of a target's mapping beyond the check options (key_option), in
+ * runs: name, a target's own; the schedule keys, a target's and the
+ * defaults' (a module refuses them: cfg_hooks' module_keys_ok); allow_hosts,
+ * a module's own. cfg_target_keys hands out the runs a scope accepts.
+ */
+enum { TK_NAME = 0, TK_SCHEDULE = 1, TK_MODULE = 7, TK_END = 8 };
 static const struct cfg_key target_keys[] = {
-    {"name", key_name, 0, NULL},
-    {"interval", key_interval, 0, NULL},
+    [TK_NAME] = {"name", key_name, 0, NULL},
+    [TK_SCHEDULE] = {"interval", key_interval, 0, NULL},
     {"remind_every", key_remind_every, 0, NULL},
     {"failure_threshold", key_threshold, offsetof(struct cfg_target, failure_threshold), NULL},
     {"success_threshold", key_threshold, offsetof(struct cfg_target, success_threshold), NULL},
     {"labels", key_labels, 0, NULL},
     {"location", key_location, 0, NULL},
+    [TK_MODULE] = {"allow_hosts", key_allow_hosts, 0, NULL},
 };
+_Static_assert(sizeof target_keys / sizeof target_keys[0] == TK_END, "the runs cover the table");
+
+const struct cfg_key *cfg_target_keys(enum cfg_scope scope, size_t *n)
+{
+    size_t from = TK_SCHEDULE, to = TK_MODULE; /* defaults; what a module refuses */
+    if (scope == CFG_SCOPE_TARGET)
+        from = TK_NAME;
+    else if (scope == CFG_SCOPE_MODULE_OWN) {
+        from = TK_MODULE;
+        to = TK_END;
+    }
+    *n = to - from;
+    return target_keys + from;
+}
 
 bool cfg_target_apply(struct cfg_ctx *ctx, struct cfg_target *t, const yaml_node_t *map,
                       const char *path, bool defaults)
@@ -530,8 +556,9 @@ bool cfg_target_apply(struct cfg_ctx *ctx, struct cfg_target *t, const yaml_node
     if (t->line == 0 && !defaults && !ctx->api)
         t->line = (unsigned)map->start_mark.line + 1u;
     struct target_walk w = {.t = t, .defaults = defaults};
-    return cfg_walk_keys(ctx, map, path, target_keys, sizeof target_keys / sizeof target_keys[0],
-                         key_option, &w);
+    /* a module's walk has its allow_hosts too; elsewhere it is unknown */
+    size_t n = ctx->module != NULL ? TK_END : TK_MODULE;
+    return cfg_walk_keys(ctx, map, path, target_keys, n, key_option, &w);
 }
 
 static int label_cmp(const void *a, const void *b)

@@ -16,7 +16,8 @@ struct command {
 
 static const struct command commands[] = {
     {"check", cmd_check, "check an Outlook Anywhere endpoint end to end"},
-    {"config", cmd_config, "validate a service configuration file ('config check FILE')"},
+    {"config", cmd_config,
+     "validate a service configuration file ('config check FILE'), list its keys ('config keys')"},
     {"serve", cmd_serve, "run the monitoring service ('serve --config FILE')"},
     {"validports", cmd_validports,
      "parse, check and correct an RpcProxy ValidPorts value"},
