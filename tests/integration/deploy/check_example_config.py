@@ -5,11 +5,14 @@
 
 1. `oaprobe config check` accepts it (CREDENTIALS_DIRECTORY set, as systemd
    sets it for the service).
-2. Every configuration key the loader knows appears in it (and has a table
-   row in docs/config.md), set (not only in
-   a comment) and with a comment line above it: the keys are read from the
-   sources (the option table of service/cfg_vocab.c, top_keys of
-   service/config.c, every `strcmp(k, "KEY")` of service/config*.c).
+2. Every key path the loader accepts is set in it at that path, unless
+   ABSENT says why not: the paths are what `oaprobe config keys` prints
+   (read from the loader's own tables, so a key added there is checked
+   here). A key name the listing has under several of defaults, targets[]
+   and modules.NAME (a check option, one vocabulary; a schedule key, which
+   defaults gives every target) is set in any of them. Each key
+   name has a comment line above one of its uses, and a table row in
+   docs/config.md.
 3. The check can fail: a copy with an unknown key is refused.
 4. deploy/prometheus/ agrees with it: every `module` a scrape config sends
    to /probe is a module of the example, every /probe target that is a
@@ -25,18 +28,61 @@ import subprocess
 import sys
 import tempfile
 
+import yaml
 
-def loader_keys(top):
-    keys = set()
-    vocab = open(os.path.join(top, "service/cfg_vocab.c")).read()
-    keys |= set(re.findall(r'\{CFG_O_[A-Z_]+, "([a-z_]+)"', vocab))
-    for path in glob.glob(os.path.join(top, "service/config*.c")):
-        text = open(path).read()
-        m = re.search(r"top_keys\[\]\s*=\s*\{([^}]*)\}", text)
-        if m:
-            keys |= set(re.findall(r'"([a-z_]+)"', m.group(1)))
-        keys |= set(re.findall(r'strcmp\(k, "([a-z_]+)"\)', text))
-    return keys
+# Key paths deliberately not set in the example, with the reason.
+ABSENT = {}
+
+# The sections that take a target's check options (the one vocabulary).
+OPTION_SECTIONS = ("defaults.", "targets[].", "modules.NAME.")
+
+# `oaprobe config keys` printed 97 paths (51 key names) when this was written.
+MIN_PATHS = 90
+
+
+def loader_keys(oaprobe):
+    """The key paths the loader accepts: `oaprobe config keys`, in its order."""
+    p = subprocess.run([oaprobe, "config", "keys"], capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit("oaprobe config keys failed (exit %d): %s" % (p.returncode, p.stderr))
+    return [l for l in p.stdout.splitlines() if l]
+
+
+def key_names(paths):
+    """The key names (the last part of each path)."""
+    return set(p.rsplit(".", 1)[-1] for p in paths)
+
+
+def is_set(node, parts):
+    """Whether the parsed document sets the path parts ("x[]" every item of
+    list x, "NAME" any value of a mapping) in at least one place."""
+    if not parts:
+        return True
+    part, rest = parts[0], parts[1:]
+    if part == "NAME":
+        return isinstance(node, dict) and any(is_set(v, rest) for v in node.values())
+    if part.endswith("[]"):
+        v = node.get(part[:-2]) if isinstance(node, dict) else None
+        return isinstance(v, list) and any(is_set(i, rest) for i in v)
+    return isinstance(node, dict) and part in node and is_set(node[part], rest)
+
+
+def unset_paths(doc, paths):
+    """The paths the example does not set. A key name listed under several
+    of OPTION_SECTIONS (a check option, or a schedule key of defaults and
+    targets[]: what defaults sets every target starts from) counts as set
+    when any of those sections sets it."""
+    missing = []
+    for path in paths:
+        if is_set(doc, path.split(".")):
+            continue
+        sec = next((s for s in OPTION_SECTIONS if path.startswith(s)), None)
+        name = path[len(sec):] if sec else None
+        group = [s + name for s in OPTION_SECTIONS if sec and s + name in paths]
+        if len(group) > 1 and any(is_set(doc, p.split(".")) for p in group):
+            continue
+        missing.append(path)
+    return missing
 
 
 def prometheus_agrees(top, lines):
@@ -102,20 +148,31 @@ def main():
         print("oaprobe config check refused the example (exit %d)" % p.returncode)
         return 1
 
-    lines = open(example).read().splitlines()
-    keys = loader_keys(a.top)
-    if len(keys) < 25:
-        print("only %d keys found in the sources: the scan is broken" % len(keys))
+    text = open(example).read()
+    lines = text.splitlines()
+    paths = loader_keys(a.oaprobe)
+    if len(paths) < MIN_PATHS:
+        print("oaprobe config keys printed %d paths (%d or more expected)" % (len(paths), MIN_PATHS))
         return 1
+    keys = key_names(paths)
     bad = 0
+    for path in sorted(set(ABSENT) - set(paths)):
+        print("ABSENT names %s, which the loader does not accept: remove it" % path)
+        bad += 1
+    doc = yaml.safe_load(text)
+    for path in unset_paths(doc, paths):
+        if path in ABSENT:
+            continue
+        print("the example does not set %s (set it, or say in ABSENT why not)" % path)
+        bad += 1
+    for path in sorted(set(ABSENT) & set(paths)):
+        if is_set(doc, path.split(".")):
+            print("%s is in ABSENT but the example sets it: remove it from ABSENT" % path)
+            bad += 1
     for key in sorted(keys):
         at = [i for i, l in enumerate(lines) if re.match(r"\s*(- )?%s:" % key, l)]
-        if not at:
-            print("the example does not set '%s'" % key)
-            bad += 1
-            continue
         # a comment right above one of its uses (or above its list item)
-        if not any(i > 0 and lines[i - 1].lstrip().startswith("#") for i in at):
+        if at and not any(i > 0 and lines[i - 1].lstrip().startswith("#") for i in at):
             print("'%s' (line %d) has no comment above it" % (key, at[0] + 1))
             bad += 1
     # docs/config.md: a table row per key
@@ -139,8 +196,9 @@ def main():
         if p.returncode != 1 or "not_an_option" not in p.stdout:
             print("config check accepted an unknown key; the test proves nothing")
             return 1
-    print("deploy/oaprobe.example.yml: valid, sets and comments all %d keys; "
-          "docs/config.md describes them" % len(keys))
+    print("deploy/oaprobe.example.yml: valid, sets all %d key paths of `oaprobe config keys` "
+          "(%d deliberately absent) and comments all %d key names; docs/config.md describes them"
+          % (len(paths), len(ABSENT), len(keys)))
     return 0
 
 

@@ -9,8 +9,8 @@
   names every option of every `oaprobe COMMAND --help`, and names no option
   that no --help has;
 - oaprobe(1) names every diagnosis code of probes/result/diag.h;
-- oaprobe.yml(5) describes (.B KEY after .TP) every key the loader knows
-  (the same scan as check_example_config.py).
+- oaprobe.yml(5) describes (.B KEY after .TP) every key name of the paths
+  `oaprobe config keys` prints (the loader's own tables).
 """
 import argparse
 import os
@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_example_config import loader_keys  # noqa: E402
+from check_example_config import MIN_PATHS, key_names, loader_keys  # noqa: E402
 
 OPT = re.compile(r"(?<![\w-])(--[a-z][a-z-]*|-vv|-v|-h)\b")
 
@@ -88,7 +88,10 @@ def main():
 
     src5 = open(man5).read()
     described = set(re.findall(r"^\.TP\n\.B ([a-z_]+)$", src5, re.M))
-    for k in sorted(loader_keys(a.top) - described):
+    paths = loader_keys(a.oaprobe)
+    if len(paths) < MIN_PATHS:
+        bad.append("oaprobe config keys printed %d paths: too few" % len(paths))
+    for k in sorted(key_names(paths) - described):
         bad.append("oaprobe.yml.5 does not describe the key %s" % k)
 
     for b in bad:
