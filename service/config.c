@@ -339,7 +339,14 @@ static void walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root)
     cfg_hooks_walk(ctx, cfg, root);
 }
 
-int cfg_load_string(const char *text, size_t len, struct cfg **out, struct cfg_errs *errs)
+/*
+ * A document into *out; origin names it in an out-of-memory error ("out of
+ * memory reading FILE"): any allocation that failed while walking it
+ * (ctx.oom) fails the load, so a configuration parsed in part is never
+ * used.
+ */
+static int load_text(const char *text, size_t len, const char *origin, struct cfg **out,
+                     struct cfg_errs *errs)
 {
     struct cfg_errs local = {0};
     if (errs == NULL)
@@ -360,7 +367,7 @@ int cfg_load_string(const char *text, size_t len, struct cfg **out, struct cfg_e
     struct cfg *cfg = calloc(1, sizeof *cfg);
     yaml_document_t doc;
     if (cfg == NULL || (cfg->defaults = cfg_target_new()) == NULL) {
-        cfg_err_add(errs, 0, 0, "", "out of memory");
+        cfg_err_add(errs, 0, 0, "", "out of memory reading %.200s", origin);
         cfg_free(cfg);
         cfg_errs_free(&local);
         return -1;
@@ -371,13 +378,15 @@ int cfg_load_string(const char *text, size_t len, struct cfg **out, struct cfg_e
         yaml_node_t *root = yaml_document_get_root_node(&doc);
         if (cfg_ctx_init(&ctx, &doc, errs, false) && root != NULL && !cfg_is_null(root))
             walk(&ctx, cfg, cfg_node(&ctx, 1, ""));
+        if (ctx.oom)
+            cfg_err_add(errs, 0, 0, "", "out of memory reading %.200s", origin);
         free(ctx.seen);
         yaml_document_delete(&doc);
     }
     if (errs->n + errs->dropped == before && cfg->n_listen == 0) {
         cfg->listen = calloc(1, sizeof *cfg->listen);
         if (cfg->listen == NULL || (cfg->listen[0].host = strdup("127.0.0.1")) == NULL)
-            cfg_err_add(errs, 0, 0, "", "out of memory");
+            cfg_err_add(errs, 0, 0, "", "out of memory reading %.200s", origin);
         else {
             cfg->listen[0].port = 9780;
             cfg->n_listen = 1;
@@ -385,7 +394,7 @@ int cfg_load_string(const char *text, size_t len, struct cfg **out, struct cfg_e
     }
     if (errs->n + errs->dropped == before && cfg->storage == NULL &&
         (cfg->storage = strdup(CFG_DEFAULT_STORAGE)) == NULL)
-        cfg_err_add(errs, 0, 0, "", "out of memory");
+        cfg_err_add(errs, 0, 0, "", "out of memory reading %.200s", origin);
     if (errs->n + errs->dropped != before) {
         cfg_free(cfg);
         cfg_errs_free(&local);
@@ -393,6 +402,11 @@ int cfg_load_string(const char *text, size_t len, struct cfg **out, struct cfg_e
     }
     *out = cfg;
     return 0;
+}
+
+int cfg_load_string(const char *text, size_t len, struct cfg **out, struct cfg_errs *errs)
+{
+    return load_text(text, len, "the configuration", out, errs);
 }
 
 char *cfg_read_file(const char *path, size_t max, const char *private_why, size_t *len,
@@ -420,7 +434,7 @@ char *cfg_read_file(const char *path, size_t max, const char *private_why, size_
     } else if (st.st_size > (off_t)max) {
         cfg_err_add(errs, 0, 0, "", "larger than %zu bytes", max);
     } else if ((buf = malloc(cap = (size_t)st.st_size + 1)) == NULL) {
-        cfg_err_add(errs, 0, 0, "", "out of memory");
+        cfg_err_add(errs, 0, 0, "", "out of memory reading %.200s", path);
     } else {
         bool ok = false;
         for (;;) {
@@ -461,7 +475,7 @@ int cfg_load_file(const char *path, struct cfg **out, struct cfg_errs *errs)
     char *buf = cfg_read_file(path, CFG_FILE_MAX, NULL, &n, errs);
     if (buf == NULL)
         return -1;
-    int rc = cfg_load_string(buf, n, out, errs);
+    int rc = load_text(buf, n, path, out, errs);
     free(buf);
     return rc;
 }
@@ -498,7 +512,7 @@ int cfg_target_parse_json(const char *body, size_t len, const char *name,
     struct cfg_target *t = NULL;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (!cfg_ctx_init(&ctx, &doc, errs, true)) {
-        /* reported by cfg_ctx_init */
+        /* out of memory: ctx.oom, reported below */
     } else if (root == NULL || root->type != YAML_MAPPING_NODE) {
         cfg_err_add(errs, 1, 1, "", "the body must be a JSON object");
     } else {
@@ -522,6 +536,8 @@ int cfg_target_parse_json(const char *body, size_t len, const char *name,
             }
         }
     }
+    if (ctx.oom)
+        cfg_err_add(errs, 0, 0, "", "out of memory reading the request body");
     free(ctx.seen);
     yaml_document_delete(&doc);
     if (errs->n + errs->dropped != before) {

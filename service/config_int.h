@@ -25,7 +25,8 @@ struct cfg_ctx {
     bool api;        /* an API body: secrets may not be set */
     struct cfg_module *module; /* a module's body is walked: its allow_hosts
                                 * goes there (cfg_module_allow); else NULL */
-    bool oom;
+    bool oom; /* an allocation failed: the load fails ("out of memory
+               * reading ...", added once by the loader after the walk) */
 };
 
 /* cfg_err_add: append one error (copied; msg formatted). */
@@ -223,9 +224,11 @@ bool cfg_parse_doc(const char *text, size_t len, yaml_document_t *doc, struct cf
 
 /*
  * cfg_ctx_init: a walk context over doc (${NAME} expansion for a file, none
- * and no secrets for an API body). Returns false, with "out of memory" in
- * errs, when the per-node table could not be allocated; free(ctx->seen) in
- * every case.
+ * and no secrets for an API body). Returns false, with ctx->oom set, when
+ * the per-node table could not be allocated; free(ctx->seen) in every case.
+ * After the walk, the caller turns ctx->oom into the error "out of memory
+ * reading FILE" (or "... the request body"): an allocation that failed
+ * anywhere in the walk fails the load.
  */
 bool cfg_ctx_init(struct cfg_ctx *ctx, yaml_document_t *doc, struct cfg_errs *errs, bool api);
 

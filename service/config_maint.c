@@ -525,13 +525,15 @@ int cfg_maint_parse_json(const char *body, size_t len, struct cfg_maint *out,
     struct cfg_ctx ctx;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (!cfg_ctx_init(&ctx, &doc, errs, true)) {
-        /* reported by cfg_ctx_init */
+        /* out of memory: ctx.oom, reported below */
     } else if (root == NULL || root->type != YAML_MAPPING_NODE) {
         cfg_err_add(errs, 1, 1, "", "the body must be a JSON object");
     } else if (cfg_maint_apply(&ctx, out, cfg_node(&ctx, 1, ""), "") && out->name == NULL &&
                (out->name = strdup("api")) == NULL) {
         cfg_err_add(errs, 0, 0, "", "out of memory");
     }
+    if (ctx.oom)
+        cfg_err_add(errs, 0, 0, "", "out of memory reading the request body");
     free(ctx.seen);
     yaml_document_delete(&doc);
     if (errs->n + errs->dropped != before) {

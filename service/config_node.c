@@ -91,7 +91,7 @@ bool cfg_ctx_init(struct cfg_ctx *ctx, yaml_document_t *doc, struct cfg_errs *er
     ctx->n_nodes = (size_t)(doc->nodes.top - doc->nodes.start);
     ctx->seen = calloc(ctx->n_nodes ? ctx->n_nodes : 1, 1);
     if (ctx->seen == NULL) {
-        cfg_err_add(errs, 0, 0, "", "out of memory");
+        ctx->oom = true; /* the caller reports it, naming what it reads */
         return false;
     }
     return true;
