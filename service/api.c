@@ -645,6 +645,9 @@ static int listen_one(struct api *a, struct api_listener *l, const struct cfg_li
         return -1;
     }
     l->epfd = ei->epoll_fd;
+    /* answered between the events of a long batch of checks (loop.h); best
+     * effort beyond LOOP_PRIORITY_MAX listen addresses */
+    (void)loop_fd_priority(a->loop, l->epfd);
     return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
@@ -78,6 +79,9 @@ struct loop {
     loop_check_fn check_fn;
     void *check_arg;
     int engine_fd; /* check_engine_fd(): the engine's background work; -1 */
+
+    int prio[LOOP_PRIORITY_MAX]; /* loop_fd_priority */
+    size_t nprio;
 };
 
 static int64_t mono_ms(void)
@@ -165,6 +169,40 @@ void loop_fd_del(struct loop *l, int fd)
         return;
     (void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
     *s = (struct fd_slot){0};
+    for (size_t i = 0; i < l->nprio; i++)
+        if (l->prio[i] == fd)
+            l->prio[i--] = l->prio[--l->nprio];
+}
+
+int loop_fd_priority(struct loop *l, int fd)
+{
+    struct fd_slot *s = l ? slot_get(l, fd, false) : NULL;
+    if (s == NULL || s->kind != FD_USER || l->nprio == LOOP_PRIORITY_MAX) {
+        errno = s == NULL ? ENOENT : ENOSPC;
+        return -1;
+    }
+    for (size_t i = 0; i < l->nprio; i++)
+        if (l->prio[i] == fd)
+            return 0;
+    l->prio[l->nprio++] = fd;
+    return 0;
+}
+
+/* The callbacks of the priority fds that are readable now. */
+static void run_priority(struct loop *l)
+{
+    struct pollfd p[LOOP_PRIORITY_MAX];
+    size_t n = l->nprio;
+    for (size_t i = 0; i < n; i++)
+        p[i] = (struct pollfd){.fd = l->prio[i], .events = POLLIN};
+    if (n == 0 || poll(p, (nfds_t)n, 0) <= 0)
+        return;
+    for (size_t i = 0; i < n && !l->stop; i++) {
+        struct fd_slot *s = slot_get(l, p[i].fd, false);
+        /* a callback may have deleted it meanwhile */
+        if ((p[i].revents & POLLIN) && s != NULL && s->kind == FD_USER)
+            s->fn(s->arg, p[i].fd, EPOLLIN);
+    }
 }
 
 /* ---- libcurl's sockets and timer ------------------------------------------ */
@@ -392,6 +430,7 @@ void loop_timer_cancel(struct loop *l, struct loop_timer *t)
 static void fire_timers(struct loop *l)
 {
     uint64_t seq_end = l->seq;
+    unsigned fired = 0;
     while (l->nheap > 0 && !l->stop) {
         struct loop_timer *t = l->heap[0];
         if (t->due > l->now || t->seq >= seq_end)
@@ -401,6 +440,8 @@ static void fire_timers(struct loop *l)
         void *arg = t->arg;
         free(t);
         fn(arg);
+        if (++fired % LOOP_PRIORITY_EVERY == 0)
+            run_priority(l);
     }
 }
 
@@ -541,8 +582,11 @@ int loop_run(struct loop *l)
                 return -1;
         }
         l->now = mono_ms();
-        for (int i = 0; i < n && !l->stop; i++)
+        for (int i = 0; i < n && !l->stop; i++) {
             dispatch(l, &evs[i]);
+            if ((i + 1) % LOOP_PRIORITY_EVERY == 0 && i + 1 < n)
+                run_priority(l);
+        }
         if (l->curl_due >= 0 && l->curl_due <= mono_ms()) {
             int running;
             l->curl_due = -1;

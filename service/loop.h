@@ -90,6 +90,19 @@ int loop_fd_add(struct loop *l, int fd, uint32_t events, loop_fd_fn fn, void *ar
 /* loop_fd_mod: change the events watched on fd. Returns 0 or -1 (ENOENT). */
 int loop_fd_mod(struct loop *l, int fd, uint32_t events);
 
+/*
+ * loop_fd_priority: fd (added with loop_fd_add for EPOLLIN) is also checked,
+ * without waiting, after every LOOP_PRIORITY_EVERY events and every
+ * LOOP_PRIORITY_EVERY timers of an iteration, and its callback runs when it
+ * is readable. The HTTP API's fds are: after the loop was held up, one
+ * iteration can carry 128 events of checks catching up, each with TLS work,
+ * and the API would otherwise wait for its turn in epoll's order (seconds).
+ * At most LOOP_PRIORITY_MAX fds; loop_fd_del ends it. Returns 0 or -1.
+ */
+#define LOOP_PRIORITY_EVERY 16
+#define LOOP_PRIORITY_MAX 8
+int loop_fd_priority(struct loop *l, int fd);
+
 /* loop_fd_del: stop watching fd (before closing it). No-op when not watched;
  * a pending event of fd in the current iteration is not delivered. */
 void loop_fd_del(struct loop *l, int fd);

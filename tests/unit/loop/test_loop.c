@@ -304,6 +304,71 @@ static CURL *easy_to(const char *url, struct client *c)
     return e;
 }
 
+/* ---- priority fds ---------------------------------------------------------- */
+
+#define BATCH 64
+
+struct prio {
+    struct loop *l;
+    int batch[BATCH][2];
+    int fast[2];
+    int seen;         /* batch callbacks so far */
+    int fast_at;      /* batch callbacks before the priority one; -1 */
+};
+
+static void on_batch(void *arg, int fd, uint32_t events)
+{
+    (void)events;
+    struct prio *p = arg;
+    loop_fd_del(p->l, fd);
+    if (++p->seen == BATCH && p->fast_at >= 0)
+        loop_stop(p->l);
+}
+
+static void on_fast(void *arg, int fd, uint32_t events)
+{
+    (void)events;
+    struct prio *p = arg;
+    assert_int_equal(p->fast_at, -1); /* once: deleted below */
+    p->fast_at = p->seen;
+    loop_fd_del(p->l, fd);
+    if (p->seen == BATCH)
+        loop_stop(p->l);
+}
+
+/* 64 readable fds in one batch and a priority fd that became readable
+ * last: its callback runs after LOOP_PRIORITY_EVERY of them, not after all. */
+static void test_priority_fd(void **state)
+{
+    (void)state;
+    struct loop *l = new_loop();
+    struct prio p = {.l = l, .fast_at = -1};
+    for (int i = 0; i < BATCH; i++) {
+        assert_int_equal(pipe(p.batch[i]), 0);
+        assert_int_equal(write(p.batch[i][1], "x", 1), 1);
+        assert_int_equal(loop_fd_add(l, p.batch[i][0], EPOLLIN, on_batch, &p), 0);
+    }
+    assert_int_equal(pipe(p.fast), 0);
+    assert_int_equal(loop_fd_priority(l, p.fast[0]), -1); /* not watched yet */
+    assert_int_equal(write(p.fast[1], "x", 1), 1);
+    assert_int_equal(loop_fd_add(l, p.fast[0], EPOLLIN, on_fast, &p), 0);
+    assert_int_equal(loop_fd_priority(l, p.fast[0]), 0);
+    assert_int_equal(loop_fd_priority(l, p.fast[0]), 0); /* twice: once */
+    struct loop_timer *g = loop_timer_at(l, loop_now_ms(l) + 5000, guard_fired, NULL);
+    assert_int_equal(loop_run(l), 0);
+    loop_timer_cancel(l, g);
+    assert_int_equal(p.seen, BATCH);
+    assert_true(p.fast_at >= 0);
+    assert_true(p.fast_at <= LOOP_PRIORITY_EVERY);
+    for (int i = 0; i < BATCH; i++) {
+        close(p.batch[i][0]);
+        close(p.batch[i][1]);
+    }
+    close(p.fast[0]);
+    close(p.fast[1]);
+    loop_free(l);
+}
+
 static void test_foreign_transfers(void **state)
 {
     (void)state;
@@ -447,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_timers_order_and_cancel),
         cmocka_unit_test(test_timer_past_and_from_callback),
         cmocka_unit_test(test_fds),
+        cmocka_unit_test(test_priority_fd),
         cmocka_unit_test(test_foreign_transfers),
         cmocka_unit_test(test_free_with_pending_transfer),
         cmocka_unit_test(test_check_through_loop),
