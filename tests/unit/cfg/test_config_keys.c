@@ -148,7 +148,7 @@ static void config_for(const char *path, char *buf, size_t len)
     const char *v = sample(key);
     if (v == NULL)
         fail_msg("no sample value for '%s' (%s): add one to samples[]", key, path);
-    int w;
+    int w = 0;
     if (dot == NULL)
         w = snprintf(buf, len, "%s: %s\n", key, v);
     else if (strncmp(path, "api.", 4) == 0)
