@@ -3,7 +3,8 @@
  * and the loader cannot drift: the list has keys of every section, and
  * every listed key path, set in a small configuration of its own, is
  * accepted by cfg_load_string; keys a scope refuses are not listed and are
- * refused.
+ * refused; a top-level key under which the loader knows keys has them
+ * listed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -293,12 +294,63 @@ static void test_refused(void **state)
     expect_refused("not_a_key: 1\n", "unknown key 'not_a_key' (listen, storage,");
 }
 
+/* Whether text loads with an error "unknown key 'not_a_key'". */
+static bool unknown_reported(const char *text)
+{
+    struct cfg *cfg = NULL;
+    struct cfg_errs errs = {0};
+    bool found = false;
+    if (cfg_load_string(text, strlen(text), &cfg, &errs) == 0)
+        cfg_free(cfg);
+    for (size_t i = 0; i < errs.n; i++)
+        found = found || strstr(errs.v[i].msg, "unknown key 'not_a_key'") != NULL;
+    cfg_errs_free(&errs);
+    return found;
+}
+
+/* A top-level key whose value has keys of its own (a mapping, a list of
+ * mappings, a mapping of named mappings: the loader says "unknown key" to a
+ * key it does not know there) has them listed: a section the key list does
+ * not know of cannot go unnoticed. */
+static void test_no_unlisted_section(void **state)
+{
+    (void)state;
+    struct list l = {0};
+    (void)cfg_keys_each(collect, &l);
+    size_t sections = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        const char *top = l.v[i];
+        if (strchr(top, '.') != NULL)
+            continue;
+        static const char *const shapes[] = {"{not_a_key: 1}", "[{not_a_key: 1}]",
+                                             "{m: {not_a_key: 1}}"};
+        bool keyed = false;
+        for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+            char text[128];
+            snprintf(text, sizeof text, "%s: %s\n", top, shapes[k]);
+            keyed = keyed || unknown_reported(text);
+        }
+        size_t children = 0, tl = strlen(top);
+        for (size_t j = 0; j < l.n; j++)
+            if (strncmp(l.v[j], top, tl) == 0 && (l.v[j][tl] == '.' || l.v[j][tl] == '['))
+                children++;
+        if (keyed && children == 0)
+            fail_msg("%s has keys of its own (the loader names an unknown one), none listed", top);
+        if (!keyed && children > 0)
+            fail_msg("%s has listed keys, but the loader knows no keys there", top);
+        sections += keyed;
+    }
+    assert_int_equal(sections, 8); /* api, defaults, targets, the hooks, maintenance, modules */
+    list_free(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_section),
         cmocka_unit_test(test_each_key_loads),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_no_unlisted_section),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
