@@ -491,7 +491,8 @@ bool cfg_maint_apply(struct cfg_ctx *ctx, struct cfg_maint *m, const yaml_node_t
     }
     char *z = tz ? cfg_scalar(ctx, tz, pz, true, "a time zone") : strdup("UTC");
     if (z == NULL) {
-        ctx->oom = tz == NULL;
+        if (tz == NULL) /* else cfg_scalar reported it (and set oom if it was) */
+            ctx->oom = true;
         return false;
     }
     if (!tz_ok(z)) {
