@@ -395,6 +395,8 @@ static int build(struct api_cache *c, struct entry *e, struct api_req *r,
     int64_t stale = sp->stale_ms < 0 ? 0 : sp->stale_ms;
     e->built_us = t1;
     e->floor_us = 8 * (t1 - t0);
+    if (e->floor_us < sp->min_ms * 1000)
+        e->floor_us = sp->min_ms * 1000;
     if (e->floor_us > stale * 1000)
         e->floor_us = stale * 1000;
     c->st.builds++;

@@ -23,7 +23,9 @@
  * the lists, API_CACHE_DAILY_STALE_MS for /api/v1/daily, 0 for the pages of
  * one target: exact): a 10,000-target list that takes 20 ms to build
  * is rebuilt at most every 160 ms under a steady stream of results, a
- * small one at once. After a write through the API (api_cache_written)
+ * small one at once; one that sets min_ms (/api/v1/daily: 0.3 s of store
+ * queries at 10,000 targets) not sooner than that. After a write through
+ * the API (api_cache_written)
  * the next read rebuilds whatever changed, so a client sees its own write.
  *
  * Bounds. The few list bodies (pinned: /api/v1/targets as JSON and text,
@@ -62,6 +64,9 @@ struct api_cache_spec {
     uint64_t epoch;       /* anything else it depends on (day, second) */
     int64_t stale_ms;     /* how long after a change of gen the old body may
                            * still be served (0: never) */
+    int64_t min_ms;       /* and at least this long after its build, however
+                           * cheap the build (at most stale_ms): a body that
+                           * is dear to build (/api/v1/daily) */
     bool pinned;          /* a list body with a fixed key (outside the LRU) */
     const char *ctype;    /* its Content-Type */
     /* Renders the body (malloc'd, *len bytes) and its *status; or answers r

@@ -7,8 +7,8 @@
  *
  * Both are cached (api_cache.h) for the UTC day: a target's until the store
  * commits more of its history, the list of every target (one store query
- * per target to build) until its history changed and at most
- * API_CACHE_DAILY_STALE_MS.
+ * per target to build: 0.3 s of the loop at 10,000 targets) once a minute
+ * at most (API_CACHE_DAILY_STALE_MS) while the history changes.
  */
 #include "service/api_h.h"
 
@@ -162,6 +162,7 @@ void api_h_daily_all(struct api_req *r)
         .gen = gen,
         .epoch = (uint64_t)(api_req_now_ms(r) / 86400000),
         .stale_ms = API_CACHE_DAILY_STALE_MS,
+        .min_ms = API_CACHE_DAILY_STALE_MS, /* 0.3 s of queries at 10,000 targets */
         .pinned = days == DAYS_DEFAULT,
         .ctype = "application/json",
         .build = build_daily_all,
