@@ -192,13 +192,35 @@ wrk_rps() {
   timeout $((wrk_secs + 30)) wrk -t2 -c32 -d"${wrk_secs}s" "$1" 2>&1 |
     tee -a "$work/wrk.log" | awk '/^Requests\/sec:/ {print $2}'
 }
+# The checks in flight in the steady state (the loop's own work), read before
+# the first wrk. Each wrk phase saturates both cores (wrk, nginx, the loop);
+# the checks delayed meanwhile pile up on the one loop thread and would be
+# paid off during the next phase. settle waits (at most 60 s) until the
+# checks in flight are back near the steady figure, and prints what it saw,
+# so each phase measures the API in the steady state it is meant to measure.
+in_flight() {
+  curl -s "$api/metrics" | awk '$1 == "oaprobe_checks_in_flight" {print $2; exit}'
+}
+steady=$(in_flight)
+steady=${steady:-0}
+settle() {
+  local i f
+  for i in $(seq 1 120); do
+    f=$(in_flight)
+    [ -n "$f" ] && [ "$f" -le $((steady * 2 + 20)) ] && break
+    sleep 0.5
+  done
+  echo "settle before $1: $f checks in flight (steady $steady) after $(((i - 1) * 5 / 10)) s"
+}
 for what in targets results; do
   case $what in
     targets) path=/api/v1/targets ;;
     results) path=/api/v1/targets/t00001/results ;;
   esac
   bytes=$(stat -c %s "$work/static/api/$what.json")
+  settle "$path"
   a=$(wrk_rps "$api$path")
+  settle "nginx $what"
   s=$(wrk_rps "http://127.0.0.1:$static_port/api/$what.json")
   awk -v w="$path" -v b="$bytes" -v a="${a:-0}" -v s="${s:-0}" -v n="$last_n" 'BEGIN {
     r = s > 0 ? a / s : 0
