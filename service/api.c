@@ -79,10 +79,28 @@ void api_common_headers(struct MHD_Response *resp, const char *ctype)
                             "default-src 'none'; frame-ancestors 'none'");
 }
 
+/* r (answered now) leaves the deferred list; its connection resumes. */
+static void undefer(struct api_req *r)
+{
+    struct api *a = r->api;
+    if (r->prev_deferred)
+        r->prev_deferred->next_deferred = r->next_deferred;
+    else if (a->deferred == r)
+        a->deferred = r->next_deferred;
+    if (r->next_deferred)
+        r->next_deferred->prev_deferred = r->prev_deferred;
+    r->next_deferred = r->prev_deferred = NULL;
+    if (r->suspended) {
+        r->suspended = false;
+        MHD_resume_connection(r->conn);
+        api_kick(a);
+    }
+}
+
 void api_reply_shared(struct api_req *r, unsigned status, struct MHD_Response *resp,
                       bool shared)
 {
-    if (r == NULL || r->state != REQ_BODY) {
+    if (r == NULL || (r->state != REQ_BODY && r->state != REQ_DEFERRED)) {
         if (!shared && resp)
             MHD_destroy_response(resp);
         return;
@@ -91,7 +109,10 @@ void api_reply_shared(struct api_req *r, unsigned status, struct MHD_Response *r
     r->resp = resp;
     r->resp_shared = shared;
     r->status = status;
+    enum api_req_state was = r->state;
     r->state = REQ_REPLIED;
+    if (was == REQ_DEFERRED)
+        undefer(r);
 }
 
 void api_reply_resp(struct api_req *r, unsigned status, const char *ctype,
@@ -129,21 +150,8 @@ void api_reply_resp(struct api_req *r, unsigned status, const char *ctype,
     r->status = status;
     enum api_req_state was = r->state;
     r->state = REQ_REPLIED;
-    if (was == REQ_DEFERRED) {
-        struct api *a = r->api;
-        if (r->prev_deferred)
-            r->prev_deferred->next_deferred = r->next_deferred;
-        else if (a->deferred == r)
-            a->deferred = r->next_deferred;
-        if (r->next_deferred)
-            r->next_deferred->prev_deferred = r->prev_deferred;
-        r->next_deferred = r->prev_deferred = NULL;
-        if (r->suspended) {
-            r->suspended = false;
-            MHD_resume_connection(r->conn);
-            api_kick(a);
-        }
-    }
+    if (was == REQ_DEFERRED)
+        undefer(r);
 }
 
 void api_reply(struct api_req *r, unsigned status, const char *ctype, char *body, size_t len)
@@ -697,6 +705,10 @@ struct api *api_new(struct loop *l, const struct cfg_listen *listen, size_t n,
 void api_cache_counts(const struct api *a, struct api_cache_stats *out)
 {
     api_cache_stats(a ? a->cache : NULL, out);
+    if (a != NULL && out != NULL) {
+        out->daily_builds = a->daily_builds;
+        out->daily_running = a->ndaily;
+    }
 }
 
 uint16_t api_port(const struct api *a, size_t i)
@@ -737,6 +749,7 @@ void api_free(struct api *a)
     if (a == NULL)
         return;
     /* answer what still waits, then let MHD send it */
+    api_daily_fini(a);
     while (a->deferred)
         api_error(a->deferred, 503, "unavailable", "the service is stopping");
     api_sse_fini(a);

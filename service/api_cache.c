@@ -126,6 +126,7 @@ void api_cache_written(struct api_cache *c)
 {
     if (c == NULL)
         return;
+    c->st.writes++;
     for (size_t i = 0; i < c->nbuckets; i++)
         for (struct entry *e = c->buckets[i]; e; e = e->hnext)
             e->floor_us = 0;
@@ -445,6 +446,17 @@ static void answer(struct api_cache *c, struct entry *e, struct api_req *r, bool
     api_reply_shared(r, e->status, gz ? e->gz : e->id, kept);
 }
 
+bool api_cache_fresh(struct api_req *r, const struct api_cache_spec *sp)
+{
+    struct api_cache *c = r->api->cache;
+    if (c == NULL)
+        return false;
+    const struct api_ops *ops = r->api->ops;
+    bool vary_auth = ops->read_requires_token && ops->read_requires_token(r->api->ctx);
+    const struct entry *e = lookup(c, sp->key, key_hash(sp->key));
+    return e != NULL && fresh(e, sp, vary_auth, mono_us());
+}
+
 void api_cache_reply(struct api_req *r, const struct api_cache_spec *sp)
 {
     struct api_cache *c = r->api->cache;
@@ -474,7 +486,7 @@ void api_cache_reply(struct api_req *r, const struct api_cache_spec *sp)
     }
     if (build(c, e, r, sp, vary_auth) != 0 || e->id == NULL) {
         if (e->id == NULL) {
-            if (r->state == REQ_BODY)
+            if (r->state == REQ_BODY || r->state == REQ_DEFERRED)
                 api_error(r, 500, "internal", "out of memory");
             table_remove(c, e);
         }

@@ -79,6 +79,10 @@ struct api_cache_stats {
     size_t entries, bytes;               /* the LRU */
     size_t pinned, pinned_bytes;         /* the list bodies */
     uint64_t hits, builds, evictions, not_modified;
+    uint64_t writes;                     /* api_cache_written calls */
+    uint64_t daily_builds;               /* /api/v1/daily built across loop
+                                          * turns (api_daily.h), started */
+    size_t daily_running;                /* and under way now */
 };
 
 /* api_cache_new: an empty cache; boot_id makes ETags differ between two
@@ -91,6 +95,10 @@ void api_cache_free(struct api_cache *c);
 /* api_cache_reply: answer r with the body spec names, from the cache or
  * built now (see above); without a cache (out of memory) built each time. */
 void api_cache_reply(struct api_req *r, const struct api_cache_spec *spec);
+
+/* api_cache_fresh: whether api_cache_reply would answer r from the cache
+ * now, without calling spec's build (false without a cache). */
+bool api_cache_fresh(struct api_req *r, const struct api_cache_spec *spec);
 
 /* api_cache_written: a write through the API (PUT, DELETE, run, reload,
  * maintenance) was answered: the next read of any body shows the state as

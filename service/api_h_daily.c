@@ -7,8 +7,9 @@
  *
  * Both are cached (api_cache.h) for the UTC day: a target's until the store
  * commits more of its history, the list of every target (one store query
- * per target to build: 0.3 s of the loop at 10,000 targets) once a minute
- * at most (API_CACHE_DAILY_STALE_MS) while the history changes.
+ * per target to build: 0.3 s of store queries at 10,000 targets) once a
+ * minute at most (API_CACHE_DAILY_STALE_MS) while the history changes, and
+ * built across loop turns (api_daily.h): the loop is not held up 0.3 s.
  */
 #include "service/api_h.h"
 
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 
 #include "service/api_cache.h"
+#include "service/api_daily.h"
 #include "service/store.h"
 #include "web/render_api.h"
 
@@ -47,18 +49,8 @@ static struct store *store_of(struct api_req *r)
     return st;
 }
 
-static void to_view(const struct store_bucket *b, struct view_day *d, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        d[i] = (struct view_day){.start_ms = b[i].start, .up = b[i].up, .down = b[i].down,
-                                 .maint = b[i].maint, .sum_ms = b[i].sum_ms,
-                                 .min_ms = b[i].min_ms, .max_ms = b[i].max_ms};
-    }
-}
-
 struct daily_q {
     struct store *st;
-    const struct view_service *s;
     const char *name;
     size_t days;
 };
@@ -76,7 +68,7 @@ static char *build_daily(struct api_req *r, void *arg, size_t *len, unsigned *st
     } else if (store_daily(q->st, q->name, api_req_now_ms(r), days, b) != 0) {
         api_error(r, 500, "internal", "the daily history could not be read");
     } else {
-        to_view(b, d, days);
+        api_daily_to_view(b, d, days);
         body = render_api_daily(q->name, d, days, len);
         if (body == NULL)
             api_error(r, 500, "internal", "out of memory");
@@ -112,39 +104,6 @@ void api_h_daily(struct api_req *r)
     api_cache_reply(r, &sp);
 }
 
-static char *build_daily_all(struct api_req *r, void *arg, size_t *len, unsigned *status)
-{
-    (void)status;
-    const struct daily_q *q = arg;
-    const struct view_service *s = q->s;
-    struct store *st = q->st;
-    size_t days = q->days;
-    char *body = NULL;
-    size_t n = s != NULL ? s->ntargets : 0;
-    struct store_bucket *b = calloc(days, sizeof *b);
-    struct view_day *d = calloc(n ? n * days : 1, sizeof *d);
-    const char **names = calloc(n ? n : 1, sizeof *names);
-    int64_t now = api_req_now_ms(r);
-    bool ok = b != NULL && d != NULL && names != NULL;
-    for (size_t k = 0; ok && k < n; k++) {
-        names[k] = s->targets[k]->name;
-        ok = store_daily(st, names[k], now, days, b) == 0;
-        if (ok)
-            to_view(b, d + k * days, days);
-    }
-    if (!ok) {
-        api_error(r, 500, "internal", "the daily history could not be read");
-    } else {
-        body = render_api_daily_all(names, n, d, days, len);
-        if (body == NULL)
-            api_error(r, 500, "internal", "out of memory");
-    }
-    free(b);
-    free(d);
-    free(names);
-    return body;
-}
-
 void api_h_daily_all(struct api_req *r)
 {
     const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
@@ -152,7 +111,6 @@ void api_h_daily_all(struct api_req *r)
     struct store *st = days ? store_of(r) : NULL;
     if (st == NULL)
         return;
-    struct daily_q q = {.st = st, .s = s, .days = days};
     char key[48];
     snprintf(key, sizeof key, "daily-all %zu", days);
     /* the targets and their history: a change of either is a new state */
@@ -165,8 +123,9 @@ void api_h_daily_all(struct api_req *r)
         .min_ms = API_CACHE_DAILY_STALE_MS, /* 0.3 s of queries at 10,000 targets */
         .pinned = days == DAYS_DEFAULT,
         .ctype = "application/json",
-        .build = build_daily_all,
-        .arg = &q,
     };
-    api_cache_reply(r, &sp);
+    if (api_cache_fresh(r, &sp))
+        api_cache_reply(r, &sp); /* no build: sp.build is not called */
+    else
+        api_daily_reply(r, &sp, days, api_req_now_ms(r));
 }

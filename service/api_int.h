@@ -73,12 +73,19 @@ struct api {
     struct api_sse *sse;        /* event streams */
     struct api_cache *cache;    /* rendered bodies (api_cache.c) */
     struct api_frags *frags;    /* the target list's pieces (api_frag.c) */
+    struct api_daily *daily;    /* /api/v1/daily builds under way (api_daily.c) */
+    size_t ndaily;
+    uint64_t daily_builds;      /* started since the start */
     bool freeing;
 };
 
 /* api_sse.c */
 int api_sse_init(struct api *a);
 void api_sse_fini(struct api *a);
+
+/* api_daily.c: end the builds of /api/v1/daily under way (shutdown): their
+ * requests stay deferred (api_free answers them), their memory is freed. */
+void api_daily_fini(struct api *a);
 
 /* api.c: rearm the MHD timer (after handlers changed something). */
 void api_rearm(struct api *a);

@@ -16,7 +16,10 @@
  *                         row), as the daemon's view_touch marks it
  *         add-run NAME    a committed run of NAME now (view_touch_history)
  *         cache           prints the API cache's "entries E bytes B pinned
- *                         P pinned_bytes Q builds N hits H evictions V"
+ *                         P pinned_bytes Q builds N hits H evictions V
+ *                         daily_builds D daily_running R" (builds of
+ *                         /api/v1/daily across loop turns started, and
+ *                         under way: api_daily.h)
  *   --many N adds N copies of contoso-mail (many-00000 ...), for bodies
  *   large enough to go out of a memfd with sendfile (SIGPIPE is ignored, as
  *   oaprobe serve does).
@@ -363,9 +366,10 @@ static void command(struct fake *f, char *line)
         struct api_cache_stats cs;
         api_cache_counts(f->api, &cs);
         printf("entries %zu bytes %zu pinned %zu pinned_bytes %zu builds %llu hits %llu "
-               "evictions %llu\n", cs.entries, cs.bytes, cs.pinned, cs.pinned_bytes,
-               (unsigned long long)cs.builds, (unsigned long long)cs.hits,
-               (unsigned long long)cs.evictions);
+               "evictions %llu daily_builds %llu daily_running %zu\n", cs.entries, cs.bytes,
+               cs.pinned, cs.pinned_bytes, (unsigned long long)cs.builds,
+               (unsigned long long)cs.hits, (unsigned long long)cs.evictions,
+               (unsigned long long)cs.daily_builds, cs.daily_running);
     } else {
         printf("unknown command\n");
     }

@@ -235,6 +235,133 @@ class BigBodies(unittest.TestCase):
         self.assertLess(len(zipped), len(now) // 5)
 
 
+class DailyAcrossTurns(unittest.TestCase):
+    """GET /api/v1/daily over 2,006 targets, built API_DAILY_CHUNK (200)
+    targets per loop turn (service/api_daily.h): concurrent requests on a
+    cold cache share one build and get the same bytes, each target's row
+    equals its own /daily, a client gone mid-build or a target removed
+    mid-build harms nothing, and a stop mid-build frees everything (the
+    fake's exit status: LeakSanitizer in the test build)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = base.Fake("--many", "2000")
+        cls.port = cls.fake.port4
+        for name in ("contoso-mail", "many-00003", "many-01999"):
+            assert cls.fake.command("add-run " + name) == "ok"
+
+    @classmethod
+    def tearDownClass(cls):
+        rc, err = cls.fake.stop()
+        assert rc == 0, "api_fake exited %d: %s" % (rc, err)
+
+    def builds(self):
+        return cache_stats(self.fake)["daily_builds"]
+
+    def concurrent(self, target, n):
+        conns = []
+        for _ in range(n):
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            c.request("GET", target)
+            conns.append(c)
+        out = []
+        for c in conns:
+            r = c.getresponse()
+            out.append((r.status, r.getheader("ETag"), r.read()))
+            c.close()
+        return out
+
+    def test_concurrent_share_one_build(self):
+        before = self.builds()
+        got = self.concurrent("/api/v1/daily?days=37", 8)
+        self.assertEqual(self.builds() - before, 1)
+        self.assertEqual({st for st, _, _ in got}, {200})
+        self.assertEqual(len({(tag, body) for _, tag, body in got}), 1)
+        doc = json.loads(got[0][2])
+        self.assertEqual(doc["days"], 37)
+        # the targets in the service's order, each row its own /daily's
+        _, _, lst = base.request(self.port, "GET", "/api/v1/targets")
+        names = [t["name"] for t in json.loads(lst)["targets"]]
+        self.assertEqual(list(doc["targets"]), names)
+        for name in ("contoso-mail", "fabrikam-cert", "many-00000", "many-00003",
+                     "many-01999"):
+            _, _, one = base.request(self.port, "GET",
+                                     "/api/v1/targets/%s/daily?days=37" % name)
+            ratios = [d["ratio"] for d in json.loads(one)["days"]]
+            self.assertEqual(doc["targets"][name], ratios, name)
+        # fresh now: a hit, no build; 304 and gzip as for every cached body
+        st, h, again = base.request(self.port, "GET", "/api/v1/daily?days=37")
+        self.assertEqual((st, again), (200, got[0][2]))
+        st, _, _ = base.request(self.port, "GET", "/api/v1/daily?days=37",
+                                headers={"If-None-Match": h["etag"]})
+        self.assertEqual(st, 304)
+        _, hz, z = base.request(self.port, "GET", "/api/v1/daily?days=37",
+                                headers={"Accept-Encoding": "gzip"})
+        self.assertEqual(hz["content-encoding"], "gzip")
+        self.assertEqual(gzip.decompress(z), again)
+        self.assertEqual(self.builds() - before, 1)
+
+    def test_client_gone_mid_build(self):
+        before = self.builds()
+        # alone: the build is dropped with its last client
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.request("GET", "/api/v1/daily?days=38")
+        c.close()
+        # one of two gone: the other still gets the body
+        gone = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        gone.request("GET", "/api/v1/daily?days=39")
+        stays = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        stays.request("GET", "/api/v1/daily?days=39")
+        gone.close()
+        r = stays.getresponse()
+        body = r.read()
+        stays.close()
+        self.assertEqual(r.status, 200)
+        self.assertEqual(len(json.loads(body)["targets"]), 2006)
+        self.assertIn(self.builds() - before, (1, 2))
+        self.assertEqual(base.request(self.port, "GET", "/api/v1/daily?days=38")[0], 200)
+
+    def test_target_removed_mid_build(self):
+        url = "/api/v1/targets/daily-gone"
+        st, _, body = base.request(self.port, "PUT", url, body={"host": "mail.example.org"},
+                                   headers=base.bearer(base.WRITE))
+        self.assertEqual(st, 201, body)
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.request("GET", "/api/v1/daily?days=40")
+        st, _, _ = base.request(self.port, "DELETE", url, headers=base.bearer(base.WRITE))
+        self.assertEqual(st, 204)
+        r = c.getresponse()
+        doc = json.loads(r.read())
+        c.close()
+        self.assertEqual(r.status, 200)
+        # left out when its turn came after the DELETE, else read before it
+        self.assertIn(len(doc["targets"]), (2006, 2007))
+        self.assertIn("many-01999", doc["targets"])
+        # the client reads its own write: a build that began before it is
+        # not kept as fresh
+        _, _, now = base.request(self.port, "GET", "/api/v1/daily?days=40")
+        self.assertFalse("daily-gone" in json.loads(now)["targets"])
+
+    def test_stop_mid_build(self):
+        fake = base.Fake("--many", "20000")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", fake.port4, timeout=30)
+            c.request("GET", "/api/v1/daily?days=400")
+            while cache_stats(fake)["daily_builds"] == 0:
+                time.sleep(0.001)
+            running = cache_stats(fake)["daily_running"]
+        finally:
+            rc, err = fake.stop()
+        self.assertEqual(running, 1)  # stopped mid-build (20,000 targets)
+        self.assertEqual(rc, 0, err)
+        try:
+            st = c.getresponse().status
+        except (ConnectionError, http.client.HTTPException):
+            st = None
+        c.close()
+        self.assertIn(st, (200, 503, None))
+
+
 class CacheReadToken(unittest.TestCase):
     """read_requires_token: a cached body is never served without a token."""
 
