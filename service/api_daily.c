@@ -33,9 +33,12 @@ struct api_daily {
     uint64_t writes;                /* api_cache_stats' writes then */
     char **names;                   /* the snapshot */
     size_t n, k;                    /* targets, done */
-    bool *gone;                     /* removed before its turn */
-    struct view_day *d;             /* n * days */
+    struct view_day *d;             /* API_DAILY_CHUNK * days: a turn's */
+    const char **cnames;            /* and their names */
     struct store_bucket *b;         /* days */
+    char *rows;                     /* the rows rendered so far, joined */
+    size_t rows_len, rows_cap, nrows;
+    int64_t from_ms;                /* the first row's first day */
     struct loop_timer *timer;
     struct waiter *waiters;
     size_t nwaiting;
@@ -89,7 +92,8 @@ static void job_free(struct api_daily *j)
     for (size_t i = 0; j->names && i < j->n; i++)
         free(j->names[i]);
     free(j->names);
-    free(j->gone);
+    free(j->cnames);
+    free(j->rows);
     free(j->d);
     free(j->b);
     free(j->body);
@@ -166,20 +170,8 @@ static char *copy_body(struct api_req *r, void *arg, size_t *len, unsigned *stat
 
 static void job_finish(struct api_daily *j)
 {
-    /* the targets removed meanwhile are left out */
-    size_t m = 0;
-    for (size_t i = 0; i < j->n; i++) {
-        if (j->gone[i])
-            continue;
-        if (m != i) {
-            char *t = j->names[m];
-            j->names[m] = j->names[i];
-            j->names[i] = t;
-            memmove(j->d + m * j->days, j->d + i * j->days, j->days * sizeof *j->d);
-        }
-        m++;
-    }
-    j->body = render_api_daily_all((const char *const *)j->names, m, j->d, j->days, &j->len);
+    j->body = render_api_daily_frame(j->nrows > 0 ? j->from_ms : 0, j->days, j->rows,
+                                     j->rows_len, &j->len);
     if (j->body == NULL) {
         job_fail(j, 500, "internal", "out of memory");
         return;
@@ -209,6 +201,40 @@ static void job_finish(struct api_daily *j)
     job_free(j);
 }
 
+/* Renders the m targets of this turn and appends them to j's rows. */
+static int rows_add(struct api_daily *j, size_t m)
+{
+    if (m == 0)
+        return 0;
+    size_t len = 0;
+    char *r = render_api_daily_rows(j->cnames, m, j->d, j->days, &len);
+    if (r == NULL)
+        return -1;
+    size_t need = j->rows_len + 1 + len + 1;
+    if (need > j->rows_cap) {
+        size_t cap = j->rows_cap ? j->rows_cap : 64 * 1024;
+        while (cap < need)
+            cap *= 2;
+        char *grown = realloc(j->rows, cap);
+        if (grown == NULL) {
+            free(r);
+            return -1;
+        }
+        j->rows = grown;
+        j->rows_cap = cap;
+    }
+    if (j->nrows > 0)
+        j->rows[j->rows_len++] = ',';
+    else
+        j->from_ms = j->d[0].start_ms;
+    memcpy(j->rows + j->rows_len, r, len);
+    j->rows_len += len;
+    j->rows[j->rows_len] = '\0';
+    j->nrows += m;
+    free(r);
+    return 0;
+}
+
 /* One loop turn of j: a chunk of targets, then the next turn or the end. */
 static void job_step(void *arg)
 {
@@ -223,6 +249,7 @@ static void job_step(void *arg)
     const struct view_service *s = a->ops->view(a->ctx);
     bool same = s != NULL && s->generation == j->view_gen;
     int64_t t0 = mono_us();
+    size_t m = 0; /* targets read this turn */
     for (size_t i = 0; j->k < j->n && i < API_DAILY_CHUNK; i++, j->k++) {
         if (i > 0 && mono_us() - t0 >= API_DAILY_SLICE_US)
             break;
@@ -230,16 +257,19 @@ static void job_step(void *arg)
         if (!same) {
             const struct view_target *t = a->ops->target ? a->ops->target(a->ctx, name)
                                                          : view_target_find(s, name);
-            if (t == NULL) {
-                j->gone[j->k] = true;
-                continue;
-            }
+            if (t == NULL)
+                continue; /* removed before its turn: left out */
         }
         if (store_daily(st, name, j->now_ms, j->days, j->b) != 0) {
             job_fail(j, 500, "internal", "the daily history could not be read");
             return;
         }
-        api_daily_to_view(j->b, j->d + j->k * j->days, j->days);
+        api_daily_to_view(j->b, j->d + m * j->days, j->days);
+        j->cnames[m++] = name;
+    }
+    if (rows_add(j, m) != 0) {
+        job_fail(j, 500, "internal", "out of memory");
+        return;
     }
     if (j->k < j->n) {
         j->timer = loop_timer_at(a->loop, loop_now_ms(a->loop), job_step, j);
@@ -271,10 +301,10 @@ static struct api_daily *job_new(struct api *a, const struct api_cache_spec *sp,
     j->writes = cs.writes;
     j->n = n;
     j->names = calloc(n ? n : 1, sizeof *j->names);
-    j->gone = calloc(n ? n : 1, sizeof *j->gone);
-    j->d = calloc(n ? n * days : 1, sizeof *j->d);
+    j->cnames = calloc(API_DAILY_CHUNK, sizeof *j->cnames);
+    j->d = calloc(API_DAILY_CHUNK * days, sizeof *j->d);
     j->b = calloc(days, sizeof *j->b);
-    bool ok = j->names && j->gone && j->d && j->b;
+    bool ok = j->names && j->cnames && j->d && j->b;
     for (size_t i = 0; ok && i < n; i++)
         ok = (j->names[i] = strdup(s->targets[i]->name)) != NULL;
     if (!ok) {

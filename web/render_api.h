@@ -176,6 +176,19 @@ char *render_api_daily(const char *target, const struct view_day *d, size_t n,
 char *render_api_daily_all(const char *const *names, size_t ntargets,
                            const struct view_day *d, size_t ndays, size_t *len);
 
+/*
+ * The same in pieces, for a body built a chunk of targets at a time:
+ * render_api_daily_all is render_api_daily_frame(first day's start_ms or 0
+ * without targets, ndays, the rows of every target joined by ","):
+ *   render_api_daily_rows   "name":[...],"name":[...] of these ntargets
+ *                           ("" for none)
+ *   render_api_daily_frame  {"from":...,"days":ndays,"targets":{ROWS}}
+ */
+char *render_api_daily_rows(const char *const *names, size_t ntargets,
+                            const struct view_day *d, size_t ndays, size_t *len);
+char *render_api_daily_frame(int64_t from_ms, size_t ndays, const char *rows, size_t rows_len,
+                             size_t *len);
+
 /* ---- errors ------------------------------------------------------------- */
 
 /*

@@ -5,6 +5,7 @@
 #include "web/render_api.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "web/jsonutil.h"
@@ -78,20 +79,13 @@ static json_t *rounded_ratio(const struct view_day *d)
     return r < 0 ? json_null() : json_real(round(r * 1e4) / 1e4);
 }
 
-char *render_api_daily_all(const char *const *names, size_t ntargets,
-                           const struct view_day *d, size_t ndays, size_t *len)
+char *render_api_daily_rows(const char *const *names, size_t ntargets,
+                            const struct view_day *d, size_t ndays, size_t *len)
 {
     if ((names == NULL || d == NULL) && ntargets > 0)
         return NULL;
-    json_t *o = json_object();
     json_t *all = json_object();
-    if (o == NULL || all == NULL) {
-        json_decref(o);
-        json_decref(all);
-        return NULL;
-    }
-    int bad = ju_set(o, "from", ntargets > 0 && ndays > 0 ? date_value(d[0].start_ms) : json_null());
-    bad |= ju_set(o, "days", json_integer((json_int_t)ndays));
+    int bad = all == NULL;
     for (size_t k = 0; k < ntargets && !bad; k++) {
         json_t *arr = json_array();
         for (size_t i = 0; i < ndays && arr != NULL && !bad; i++)
@@ -100,10 +94,68 @@ char *render_api_daily_all(const char *const *names, size_t ntargets,
         ju_clean(name, sizeof name, names[k]);
         bad |= ju_set(all, name, arr);
     }
-    bad |= ju_set(o, "targets", all);
+    if (bad) {
+        json_decref(all);
+        return NULL;
+    }
+    size_t n = 0;
+    char *s = ju_dump(all, &n); /* {ROWS} */
+    if (s == NULL || n < 2) {
+        free(s);
+        return NULL;
+    }
+    memmove(s, s + 1, n - 2);
+    s[n - 2] = '\0';
+    if (len != NULL)
+        *len = n - 2;
+    return s;
+}
+
+char *render_api_daily_frame(int64_t from_ms, size_t ndays, const char *rows, size_t rows_len,
+                             size_t *len)
+{
+    if (rows == NULL && rows_len > 0)
+        return NULL;
+    json_t *o = json_object();
+    int bad = o == NULL;
+    if (!bad) {
+        bad |= ju_set(o, "from", date_value(from_ms));
+        bad |= ju_set(o, "days", json_integer((json_int_t)ndays));
+        bad |= ju_set(o, "targets", json_object());
+    }
     if (bad) {
         json_decref(o);
         return NULL;
     }
-    return ju_dump(o, len);
+    size_t n = 0;
+    char *head = ju_dump(o, &n); /* {"from":...,"days":N,"targets":{}} */
+    if (head == NULL || n < 3) {
+        free(head);
+        return NULL;
+    }
+    n -= 2; /* keep the "{" of targets */
+    char *out = malloc(n + rows_len + 3);
+    if (out != NULL) {
+        memcpy(out, head, n);
+        if (rows_len > 0)
+            memcpy(out + n, rows, rows_len);
+        memcpy(out + n + rows_len, "}}", 3);
+        if (len != NULL)
+            *len = n + rows_len + 2;
+    }
+    free(head);
+    return out;
+}
+
+char *render_api_daily_all(const char *const *names, size_t ntargets,
+                           const struct view_day *d, size_t ndays, size_t *len)
+{
+    size_t rlen = 0;
+    char *rows = render_api_daily_rows(names, ntargets, d, ndays, &rlen);
+    if (rows == NULL)
+        return NULL;
+    char *out = render_api_daily_frame(ntargets > 0 && ndays > 0 ? d[0].start_ms : 0, ndays,
+                                       rows, rlen, len);
+    free(rows);
+    return out;
 }

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -457,6 +458,31 @@ static void test_daily(void **unused)
     assert_true(json_real_value(json_array_get(a, 2)) == 0.6667); /* rounded */
     assert_true(json_real_value(json_array_get(b, 0)) == 1.0);
     json_decref(doc);
+
+    /* in pieces (service/api_daily.c: a chunk of targets per loop turn):
+     * the same bytes as at once */
+    size_t la = 0, lb = 0, lw = 0, lp = 0;
+    char *ra = render_api_daily_rows(names, 1, all, 3, &la);
+    char *rb = render_api_daily_rows(names + 1, 1, all + 3, 3, &lb);
+    char *whole = render_api_daily_all(names, 2, all, 3, &lw);
+    assert_non_null(ra);
+    assert_non_null(rb);
+    assert_non_null(whole);
+    char joined[256];
+    snprintf(joined, sizeof joined, "%s,%s", ra, rb);
+    char *pieces = render_api_daily_frame(all[0].start_ms, 3, joined, strlen(joined), &lp);
+    assert_non_null(pieces);
+    assert_int_equal(lp, lw);
+    assert_string_equal(pieces, whole);
+    assert_int_equal(strncmp(ra, "\"a\":[0.75,null,", 15), 0);
+    free(ra);
+    free(rb);
+    free(whole);
+    free(pieces);
+    char *none = render_api_daily_frame(0, 90, "", 0, &lp);
+    assert_string_equal(none, "{\"from\":null,\"days\":90,\"targets\":{}}");
+    assert_int_equal(lp, strlen(none));
+    free(none);
 
     doc = parse(render_api_daily_all(NULL, 0, NULL, 90, NULL));
     assert_true(json_is_null(json_object_get(doc, "from")));
