@@ -252,8 +252,9 @@ static void do_targets(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *
 
 /* The top-level keys, in the order they are applied (defaults before targets). */
 static const char *const top_keys[] = {
-    "listen",   "storage", "retention",     "api",      "external_url", "max_checks",
-    "defaults", "targets", "alertmanagers", "webhooks", "exec",     "maintenance",  "modules"};
+    "listen",      "storage",  "retention", "api",           "external_url",
+    "max_checks",  "tls_session_cache",     "defaults",      "targets",
+    "alertmanagers", "webhooks", "exec",    "maintenance",   "modules"};
 
 const char *const *cfg_top_keys(size_t *n)
 {
@@ -268,6 +269,22 @@ static const yaml_node_t *top_value(struct cfg_ctx *ctx, const yaml_node_t *root
         if (strcmp(cfg_key(ctx, p), key) == 0)
             return cfg_node(ctx, p->value, key);
     return NULL;
+}
+
+/* A top-level number from min to max into *out. */
+static void top_count(struct cfg_ctx *ctx, const yaml_node_t *v, const char *key,
+                      unsigned long min, unsigned long max, size_t *out)
+{
+    char *s = cfg_scalar(ctx, v, key, true, "a number");
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = s != NULL ? strtoul(s, &end, 10) : 0;
+    if (s != NULL && (errno != 0 || end == s || *end != '\0' || s[0] == '-' || n < min ||
+                      n > max))
+        cfg_node_err(ctx, v, key, "\"%.40s\" is not a number from %lu to %lu", s, min, max);
+    else if (s != NULL)
+        *out = n;
+    free(s);
 }
 
 static void walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root)
@@ -314,19 +331,11 @@ static void walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root)
             strncmp(cfg->external_url, "https://", 8) != 0)
             cfg_node_err(ctx, v, "external_url", "wants an http:// or https:// URL");
     }
-    if ((v = top_value(ctx, root, "max_checks")) != NULL) {
-        char *s = cfg_scalar(ctx, v, "max_checks", true, "a number");
-        char *end = NULL;
-        errno = 0;
-        unsigned long n = s != NULL ? strtoul(s, &end, 10) : 0;
-        if (s != NULL && (errno != 0 || end == s || *end != '\0' || s[0] == '-' || n == 0 ||
-                          n > CFG_MAX_CHECKS_MAX))
-            cfg_node_err(ctx, v, "max_checks", "\"%.40s\" is not a number from 1 to %u", s,
-                         CFG_MAX_CHECKS_MAX);
-        else if (s != NULL)
-            cfg->max_checks = n;
-        free(s);
-    }
+    if ((v = top_value(ctx, root, "max_checks")) != NULL)
+        top_count(ctx, v, "max_checks", 1, CFG_MAX_CHECKS_MAX, &cfg->max_checks);
+    if ((v = top_value(ctx, root, "tls_session_cache")) != NULL)
+        top_count(ctx, v, "tls_session_cache", 0, CFG_TLS_SESSION_CACHE_MAX,
+                  &cfg->tls_session_cache);
     if ((v = top_value(ctx, root, "defaults")) != NULL && !cfg_is_null(v)) {
         cfg->defaults->line = (unsigned)v->start_mark.line + 1u;
         (void)cfg_target_apply(ctx, cfg->defaults, v, "defaults", true);
@@ -373,6 +382,7 @@ static int load_text(const char *text, size_t len, const char *origin, struct cf
         return -1;
     }
     cfg->retention_ms = CFG_DEFAULT_RETENTION_MS;
+    cfg->tls_session_cache = CFG_DEFAULT_TLS_SESSION_CACHE;
     if (cfg_parse_doc(text, len, &doc, errs)) {
         struct cfg_ctx ctx;
         yaml_node_t *root = yaml_document_get_root_node(&doc);

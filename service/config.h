@@ -55,6 +55,8 @@
 #define CFG_DEFAULT_STORAGE "/var/lib/oaprobe/oaprobe.db"
 #define CFG_DEFAULT_RETENTION_MS (90ull * 86400000ull)
 #define CFG_MAX_CHECKS_MAX 1000000u /* max_checks: at most this (--max-checks too) */
+#define CFG_TLS_SESSION_CACHE_MAX 1000000u /* tls_session_cache: at most this */
+#define CFG_DEFAULT_TLS_SESSION_CACHE 32u /* targets keeping TLS sessions (docs/config.md) */
 #define CFG_DEFAULT_INTERVAL_MS 60000ull
 #define CFG_MIN_INTERVAL_MS 1000ull
 #define CFG_DEFAULT_FAILURE_THRESHOLD 2u
@@ -189,6 +191,8 @@ struct cfg {
     char *external_url;          /* external_url: base of links; NULL: none */
     size_t max_checks;           /* max_checks: checks at once (0: derived
                                   * from the fd limit and the memory) */
+    size_t tls_session_cache;    /* tls_session_cache: targets whose TLS sessions
+                                  * are kept from run to run (0: none) */
     struct cfg_target *defaults; /* the defaults: block, as a nameless target */
     struct cfg_target **targets; /* in file order */
     size_t n_targets;

@@ -228,6 +228,7 @@ static int setup(struct serve *s, const struct args *a, const sigset_t *sigs)
         serve_sched_caps(s, a->max_checks, "--max-checks");
     else
         serve_sched_caps(s, s->cfg->max_checks, "max_checks");
+    check_tls_cache_budget(s->cfg->tls_session_cache);
     int rc = store_writer_start(s->cfg->storage, a->store_queue, 0, &s->w, err, sizeof err);
     if (rc == 0)
         rc = store_open(s->cfg->storage, &s->st, err, sizeof err);

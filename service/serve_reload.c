@@ -326,6 +326,11 @@ int serve_reload(struct serve *s, char *err, size_t len)
 
     keep_running_endpoints(s, s->cfg, nc);
     bool caps_changed = nc->max_checks != s->cfg->max_checks;
+    if (nc->tls_session_cache != s->cfg->tls_session_cache) {
+        serve_log("reload: tls_session_cache %zu (was %zu)", nc->tls_session_cache,
+                  s->cfg->tls_session_cache);
+        check_tls_cache_budget(nc->tls_session_cache); /* a smaller one drops sessions now */
+    }
     hooks_reload(s->hooks, nc);
     serve_modules_free(s->modules, s->nmodules); /* probes in flight hold copies */
     s->modules = mods;

@@ -222,9 +222,11 @@ void check_free(struct check *c);
  * handshake, whose chain the certificate verdict judges. A session is
  * resumed only by a check with the same host (name, port: the SNI) and the
  * same verification settings (CA file, shared trust store, --insecure);
- * when they change the cache starts over. Memory: per cache one libcurl
- * share holding the session of one name and port (libcurl keeps at most 8
- * per share; a new session replaces the old). check_new takes what
+ * when they change the cache starts over. Memory: per cache holding
+ * sessions one libcurl share with the session of one name and port (libcurl
+ * keeps at most 8 per share; a new session replaces the old), about 8.5 KiB
+ * measured, and at most check_tls_cache_budget caches hold one (below).
+ * check_new takes what
  * it needs, so the cache may be freed at any time (a target removed);
  * engine thread only.
  *
@@ -236,6 +238,32 @@ void check_free(struct check *c);
 struct check_tls_cache *check_tls_cache_new(void);
 void check_tls_cache_free(struct check_tls_cache *cache);
 unsigned long check_tls_cache_shares(const struct check_tls_cache *cache);
+
+/*
+ * The process-wide budget of caches holding sessions (each holds one share:
+ * a libcurl share and the target's SSL_SESSION with the server's parsed
+ * certificate chain, about 8 KiB). A cache takes a place at its first check
+ * while fewer than the budget hold one and keeps it until it is freed; when
+ * the budget is full, the checks of the others use shares of their own (they
+ * resume within the check, not from one check to the next). No eviction:
+ * under the cyclic order of a scheduler, LRU would evict every cache before
+ * its reuse.
+ *
+ * check_tls_cache_budget: at most max caches hold sessions (0: none); a
+ * smaller budget drops the newest holders' sessions at once.
+ * check_tls_cache_stats: the budget, the caches holding sessions now, and
+ * since the start the checks that resumed a cache's share (reused) and
+ * the checks whose cache found the budget full (refused).
+ */
+#define CHECK_TLS_CACHE_DEFAULT 32u /* check_tls_cache_budget before a call */
+struct check_tls_cache_stats {
+    size_t budget;
+    size_t held;
+    unsigned long reused;
+    unsigned long refused;
+};
+void check_tls_cache_budget(size_t max);
+void check_tls_cache_stats(struct check_tls_cache_stats *out);
 
 int check_engine_fd(void);
 void check_engine_poll(void (*finished)(void *arg, struct check *c), void *arg);

@@ -22,7 +22,22 @@ struct check_tls_share {
 struct check_tls_cache {
     struct check_tls_share *cur; /* the share of the latest settings, or NULL */
     unsigned long shares;        /* shares started (a new key, or the first) */
+    struct check_tls_cache *prev, *next; /* in holders while cur != NULL */
 };
+
+/* The process-wide budget: caches holding a share, oldest first. A cache
+ * keeps its place until it is freed (or the budget shrinks below it); one
+ * that finds the budget full does not evict another, its checks use shares
+ * of their own. With the scheduler's cyclic order (every target once per
+ * interval) evicting the least recently used would evict each target just
+ * before its next run, and no run would resume anything once the targets
+ * outnumber the budget; keeping the holders resumes for budget targets. */
+static struct {
+    size_t budget;
+    size_t held;
+    struct check_tls_cache *head, *tail;
+    unsigned long reused, refused;
+} holders = {.budget = CHECK_TLS_CACHE_DEFAULT};
 
 static void share_unref(struct check_tls_share *s)
 {
@@ -62,6 +77,38 @@ static char *share_key(const struct check *c)
     return k;
 }
 
+static void holder_add(struct check_tls_cache *cache)
+{
+    cache->prev = holders.tail;
+    cache->next = NULL;
+    if (holders.tail != NULL)
+        holders.tail->next = cache;
+    else
+        holders.head = cache;
+    holders.tail = cache;
+    holders.held++;
+}
+
+/* Drop cache's share (checks still attached keep it until they are freed)
+ * and its place in the budget. */
+static void holder_drop(struct check_tls_cache *cache)
+{
+    if (cache->cur == NULL)
+        return;
+    share_unref(cache->cur);
+    cache->cur = NULL;
+    if (cache->prev != NULL)
+        cache->prev->next = cache->next;
+    else
+        holders.head = cache->next;
+    if (cache->next != NULL)
+        cache->next->prev = cache->prev;
+    else
+        holders.tail = cache->prev;
+    cache->prev = cache->next = NULL;
+    holders.held--;
+}
+
 struct check_tls_cache *check_tls_cache_new(void)
 {
     return calloc(1, sizeof(struct check_tls_cache));
@@ -71,8 +118,21 @@ void check_tls_cache_free(struct check_tls_cache *cache)
 {
     if (cache == NULL)
         return;
-    share_unref(cache->cur); /* checks still attached keep it until they are freed */
+    holder_drop(cache);
     free(cache);
+}
+
+void check_tls_cache_budget(size_t max)
+{
+    holders.budget = max;
+    while (holders.held > max) /* the newest holders give their place back */
+        holder_drop(holders.tail);
+}
+
+void check_tls_cache_stats(struct check_tls_cache_stats *out)
+{
+    *out = (struct check_tls_cache_stats){holders.budget, holders.held, holders.reused,
+                                          holders.refused};
 }
 
 unsigned long check_tls_cache_shares(const struct check_tls_cache *cache)
@@ -91,14 +151,24 @@ void check_tlscache_attach(struct check *c, struct check_tls_cache *cache)
     if (cache != NULL && cache->cur != NULL && strcmp(cache->cur->key, key) == 0) {
         s = cache->cur;
         s->refs++;
+        holders.reused++;
         check_tracef(c, "TLS sessions: the target's cache");
     } else {
         s = share_new(key);
-        if (s != NULL && cache != NULL) { /* the cache's new settings */
-            share_unref(cache->cur);
+        if (s != NULL && cache != NULL && cache->cur != NULL) { /* the cache's new settings */
+            share_unref(cache->cur); /* its place in the budget stays */
             cache->cur = s;
             cache->shares++;
             s->refs++;
+        } else if (s != NULL && cache != NULL && holders.held < holders.budget) {
+            cache->cur = s;
+            cache->shares++;
+            s->refs++;
+            holder_add(cache);
+        } else if (s != NULL && cache != NULL) {
+            holders.refused++;
+            check_tracef(c, "TLS sessions: the check's own (%zu targets keep theirs, "
+                            "tls_session_cache)", holders.held);
         }
     }
     free(key);

@@ -159,6 +159,7 @@ static void test_defaults_and_empty(void **state)
     assert_string_equal(cfg->storage, CFG_DEFAULT_STORAGE);
     assert_int_equal(cfg->retention_ms, CFG_DEFAULT_RETENTION_MS);
     assert_int_equal(cfg->max_checks, 0);
+    assert_int_equal(cfg->tls_session_cache, CFG_DEFAULT_TLS_SESSION_CACHE);
     assert_int_equal(cfg->n_targets, 0);
     assert_null(cfg->tokens_file);
     assert_false(cfg->read_requires_token);
@@ -168,6 +169,12 @@ static void test_defaults_and_empty(void **state)
     assert_int_equal(cfg->targets[0]->set.opts.timeout_ms, 15000);
     assert_int_equal(cfg->targets[0]->set.opts.cert_warn_days, 14);
     assert_int_equal(cfg->targets[0]->failure_threshold, 2);
+    cfg_free(cfg);
+    cfg = load_ok("tls_session_cache: 0\n");
+    assert_int_equal(cfg->tls_session_cache, 0);
+    cfg_free(cfg);
+    cfg = load_ok("tls_session_cache: 10000\n");
+    assert_int_equal(cfg->tls_session_cache, 10000);
     cfg_free(cfg);
     cfg_free(NULL);
 }
@@ -268,6 +275,10 @@ static void test_bad_table(void **state)
         {"max_checks: 1000001\n", "max_checks: \"1000001\" is not a number from 1 to 1000000"},
         {"max_checks: 12x\n", "max_checks: \"12x\" is not a number"},
         {"max_checks: [1]\n", "max_checks: wants a number"},
+        {"tls_session_cache: -1\n", "tls_session_cache: \"-1\" is not a number from 0 to 1000000"},
+        {"tls_session_cache: 1000001\n", "tls_session_cache: \"1000001\" is not a number from 0 to "
+                                        "1000000"},
+        {"tls_session_cache: many\n", "tls_session_cache: \"many\" is not a number"},
         {"[a]: 1\n", "a key must be a plain name"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

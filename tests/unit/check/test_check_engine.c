@@ -347,6 +347,91 @@ static void test_tls_cache(void **state)
     assert_int_equal(check_tls_cache_shares(NULL), 0);
 }
 
+/* The process-wide budget: never more caches holding sessions than it
+ * allows; the holders keep resuming (no cyclic eviction); the others' checks
+ * use shares of their own; a place freed goes to the next cache; a smaller
+ * budget drops the newest holders at once. */
+static void test_tls_cache_budget(void **state)
+{
+    (void)state;
+    char err[256];
+    struct check_tls_cache_stats st, st0;
+    check_tls_cache_budget(2);
+    check_tls_cache_stats(&st0);
+    assert_int_equal(st0.budget, 2);
+    assert_int_equal(st0.held, 0);
+    struct check_tls_cache *t[4];
+    for (size_t i = 0; i < 4; i++)
+        assert_non_null(t[i] = check_tls_cache_new());
+    struct check_opts o = good_opts();
+    /* three rounds of the scheduler's cyclic order over four targets */
+    CURLSH *first[4] = {NULL};
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < 4; i++) {
+            o.tls_cache = t[i];
+            struct check *c = check_new(&o, err, sizeof err);
+            assert_non_null(c);
+            assert_non_null(c->tls_share); /* sessions within the check in any case */
+            if (round == 0)
+                first[i] = c->tls_share;
+            else if (i < 2)
+                assert_ptr_equal(c->tls_share, first[i]); /* the holders resume */
+            else /* a share of its own (its address may be a freed one's) */
+                assert_int_equal(check_tls_cache_shares(t[i]), 0);
+            check_free(c);
+            check_tls_cache_stats(&st);
+            assert_true(st.held <= st.budget);
+        }
+    }
+    check_tls_cache_stats(&st);
+    assert_int_equal(st.held, 2);
+    assert_int_equal(st.reused - st0.reused, 4);  /* 2 holders x 2 later rounds */
+    assert_int_equal(st.refused - st0.refused, 6); /* 2 others x 3 rounds */
+    assert_int_equal(check_tls_cache_shares(t[0]), 1);
+    assert_int_equal(check_tls_cache_shares(t[2]), 0);
+
+    /* a holder goes away: the next cache that runs takes its place */
+    check_tls_cache_free(t[0]);
+    t[0] = NULL;
+    o.tls_cache = t[3];
+    struct check *a = check_new(&o, err, sizeof err);
+    struct check *b = check_new(&o, err, sizeof err);
+    assert_ptr_equal(a->tls_share, b->tls_share);
+    assert_int_equal(check_tls_cache_shares(t[3]), 1);
+    check_tls_cache_stats(&st);
+    assert_int_equal(st.held, 2);
+
+    /* a smaller budget drops the newest holder (t[3]) at once; its checks
+     * in flight keep the share */
+    check_tls_cache_budget(1);
+    check_tls_cache_stats(&st);
+    assert_int_equal(st.held, 1);
+    assert_non_null(a->tls_share);
+    check_free(a);
+    check_free(b);
+    o.tls_cache = t[1];
+    a = check_new(&o, err, sizeof err);
+    assert_ptr_equal(a->tls_share, first[1]); /* the oldest holder kept its sessions */
+    check_free(a);
+
+    /* 0: no cache keeps sessions, checks still have their own */
+    check_tls_cache_budget(0);
+    check_tls_cache_stats(&st);
+    assert_int_equal(st.held, 0);
+    o.tls_cache = t[1];
+    a = check_new(&o, err, sizeof err);
+    assert_non_null(a->tls_share);
+    check_tls_cache_stats(&st);
+    assert_int_equal(st.refused - st0.refused, 7);
+    check_free(a);
+    check_tls_cache_stats(&st);
+    assert_int_equal(st.held, 0);
+
+    for (size_t i = 0; i < 4; i++)
+        check_tls_cache_free(t[i]);
+    check_tls_cache_budget(CHECK_TLS_CACHE_DEFAULT);
+}
+
 /* The shared trust store: one load, references counted, a bad file named. */
 static void test_trust_store(void **state)
 {
@@ -400,7 +485,7 @@ int main(void)
         cmocka_unit_test(test_new_validation),      cmocka_unit_test(test_http_and_direct_resolve),
         cmocka_unit_test(test_api_without_start),   cmocka_unit_test(test_null_api),
         cmocka_unit_test(test_state_setter_traces), cmocka_unit_test(test_names_and_resolve),
-        cmocka_unit_test(test_trust_store),         cmocka_unit_test(test_tls_cache),         cmocka_unit_test(test_engine_api),
+        cmocka_unit_test(test_trust_store),         cmocka_unit_test(test_tls_cache),         cmocka_unit_test(test_tls_cache_budget),         cmocka_unit_test(test_engine_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
