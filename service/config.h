@@ -56,7 +56,7 @@
 #define CFG_DEFAULT_RETENTION_MS (90ull * 86400000ull)
 #define CFG_MAX_CHECKS_MAX 1000000u /* max_checks: at most this (--max-checks too) */
 #define CFG_TLS_SESSION_CACHE_MAX 1000000u /* tls_session_cache: at most this */
-#define CFG_DEFAULT_TLS_SESSION_CACHE 32u /* targets keeping TLS sessions (docs/config.md) */
+#define CFG_DEFAULT_TLS_SESSION_CACHE 8u /* targets keeping TLS sessions (docs/config.md) */
 #define CFG_DEFAULT_INTERVAL_MS 60000ull
 #define CFG_MIN_INTERVAL_MS 1000ull
 #define CFG_DEFAULT_FAILURE_THRESHOLD 2u

@@ -255,7 +255,7 @@ unsigned long check_tls_cache_shares(const struct check_tls_cache *cache);
  * since the start the checks that resumed a cache's share (reused) and
  * the checks whose cache found the budget full (refused).
  */
-#define CHECK_TLS_CACHE_DEFAULT 32u /* check_tls_cache_budget before a call */
+#define CHECK_TLS_CACHE_DEFAULT 8u /* check_tls_cache_budget before a call */
 struct check_tls_cache_stats {
     size_t budget;
     size_t held;
