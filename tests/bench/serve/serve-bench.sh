@@ -13,6 +13,10 @@
 #
 #   tests/bench/serve/serve-bench.sh [--oaprobe PATH] [--counts "1000 10000"]
 #                                    [--run-secs 75] [--wrk-secs 10] [--keep]
+#                                    [--tls-session-cache N]
+#
+# --tls-session-cache N writes `tls_session_cache: N` into the service's
+# configuration (the targets keeping TLS sessions; default: the service's).
 #
 # Root (unshare -n). A measurement: exit 0 when it ran, 1 when something
 # broke, 2 for bad arguments. Everything is removed on exit.
@@ -25,6 +29,7 @@ counts="1000 10000"
 run_secs=75
 wrk_secs=10
 keep=0
+tls_cache=
 while [ $# -gt 0 ]; do
   case $1 in
     --oaprobe) oaprobe=$2; shift 2 ;;
@@ -32,6 +37,7 @@ while [ $# -gt 0 ]; do
     --run-secs) run_secs=$2; shift 2 ;;
     --wrk-secs) wrk_secs=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --tls-session-cache) tls_cache=$2; shift 2 ;;
     *) echo "serve-bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -40,6 +46,7 @@ done
 if [ -z "${OAPROBE_SERVE_BENCH_NS:-}" ]; then
   args=(--oaprobe "$oaprobe" --counts "$counts" --run-secs "$run_secs" --wrk-secs "$wrk_secs")
   [ "$keep" = 1 ] && args+=(--keep)
+  [ -n "$tls_cache" ] && args+=(--tls-session-cache "$tls_cache")
   exec unshare -n env OAPROBE_SERVE_BENCH_NS=1 "$0" "${args[@]}"
 fi
 ip link set lo up
@@ -132,6 +139,7 @@ start_serve() {
   rm -f "$work/oaprobe.db"*
   "$util" config "$n" "$tls_port" "$work/ca.pem" "$work/oaprobe.db" "127.0.0.1:$api_port" \
     >"$work/serve-$n.yml"
+  [ -z "$tls_cache" ] || echo "tls_session_cache: $tls_cache" >>"$work/serve-$n.yml"
   "$oaprobe" serve --config "$work/serve-$n.yml" >"$work/serve-$n.log" 2>&1 &
   serve_pid=$!
   wait_for 60 curl -sf "http://127.0.0.1:$api_port/healthz" || {
