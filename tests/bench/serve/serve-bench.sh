@@ -206,8 +206,8 @@ wrk_rps() {
 # paid off during the next phase. settle waits (at most 60 s) until the
 # checks in flight are back near the steady figure, and prints what it saw,
 # so each phase measures the API in the steady state it is meant to measure.
-in_flight() {
-  curl -s "$api/metrics" | awk '$1 == "oaprobe_checks_in_flight" {print $2; exit}'
+in_flight() { # awk reads to the end: an early exit would SIGPIPE curl, and pipefail end the script
+  curl -s "$api/metrics" | awk '$1 == "oaprobe_checks_in_flight" {v = $2} END {print v}' || true
 }
 steady=$(in_flight)
 steady=${steady:-0}
