@@ -38,20 +38,9 @@ int store_alert_put(struct store *st, const char *name, const char *json, int64_
 
 int store_alert_delete(struct store *st, const char *name)
 {
-    if (!st)
-        return STORE_EINVAL;
-    int rc = store_check_name(st, "name", name);
-    if (rc)
-        return rc;
-    sqlite3_stmt *s = store_stmt(st, SS_ALERT_DEL, "DELETE FROM alerts WHERE name = ?1");
-    if (!s)
-        return STORE_EDB;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    int step = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (step != SQLITE_DONE)
-        return store_dberr(st, "alerts: delete");
-    return sqlite3_changes(st->db) > 0;
+    int n = store_delete_name(st, SS_ALERT_DEL, "DELETE FROM alerts WHERE name = ?1",
+                              "alerts: delete", name);
+    return n < 0 ? n : n > 0;
 }
 
 int store_alerts(struct store *st, store_alert_cb cb, void *arg)

@@ -58,6 +58,12 @@ int store_txn_end(struct store *st, int ok);
 /* store_check_name: STORE_EINVAL with "field: ..." unless a valid name. */
 int store_check_name(struct store *st, const char *field, const char *name);
 
+/* store_delete_name: run slot's "DELETE ... WHERE name = ?1" for a valid
+ * name; the rows deleted (0 or more), or a STORE_E* code (what: the
+ * error's label, "alerts: delete"). */
+int store_delete_name(struct store *st, enum store_stmt slot, const char *sql,
+                      const char *what, const char *name);
+
 /* store_check_text: STORE_EINVAL unless s is NULL-or-text of <= max bytes
  * (nullable says whether NULL is allowed). */
 int store_check_text(struct store *st, const char *field, const char *s,

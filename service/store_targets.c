@@ -65,20 +65,11 @@ int store_api_target_put(struct store *st, const char *name, const char *json, i
 
 int store_api_target_delete(struct store *st, const char *name)
 {
-    if (!st)
-        return STORE_EINVAL;
-    int rc = store_check_name(st, "name", name);
-    if (rc)
-        return rc;
-    sqlite3_stmt *s = store_stmt(st, SS_API_DEL, "DELETE FROM api_targets WHERE name = ?1");
-    if (!s)
-        return STORE_EDB;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    int step = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (step != SQLITE_DONE)
-        return store_dberr(st, "api_targets: delete");
-    if (sqlite3_changes(st->db) == 0)
+    int n = store_delete_name(st, SS_API_DEL, "DELETE FROM api_targets WHERE name = ?1",
+                              "api_targets: delete", name);
+    if (n < 0)
+        return n;
+    if (n == 0)
         return store_seterr(st, STORE_ENOTFOUND, "%s: not a target added through the API",
                             name);
     return 0;

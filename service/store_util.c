@@ -71,6 +71,25 @@ int store_check_name(struct store *st, const char *field, const char *name)
     return 0;
 }
 
+int store_delete_name(struct store *st, enum store_stmt slot, const char *sql,
+                      const char *what, const char *name)
+{
+    if (!st)
+        return STORE_EINVAL;
+    int rc = store_check_name(st, "name", name);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = store_stmt(st, slot, sql);
+    if (!s)
+        return STORE_EDB;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    int step = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (step != SQLITE_DONE)
+        return store_dberr(st, what);
+    return sqlite3_changes(st->db);
+}
+
 int store_check_text(struct store *st, const char *field, const char *s,
                      size_t max, int nullable)
 {
