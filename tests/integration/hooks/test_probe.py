@@ -62,6 +62,7 @@ sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
 
 import test_serve_lab as sl  # noqa: E402  (Serve, wait_for)
 from fixture import Lab, free_port, net_for, write_secret  # noqa: E402
+from test_stack import start_prometheus  # noqa: E402
 
 SCEN = ["healthy", "backend_down_6004", "tarpit"]
 READ = "read-T0ken-%x" % int.from_bytes(os.urandom(6), "big")
@@ -190,10 +191,7 @@ class Probe(unittest.TestCase):
         """Prometheus with the blackbox relabelling, module=tunnel, lab hosts."""
         s = self.serve(token=True)
         hosts = [self.host("healthy"), self.host("backend_down_6004")]
-        prom_port = free_port()
-        cfg = os.path.join(self.tmp, "prom.yml")
-        with open(cfg, "w") as f:
-            f.write("""global: {scrape_interval: 3s, scrape_timeout: 3s}
+        prom_port = start_prometheus(self, self.tmp, self.procs, """global: {scrape_interval: 3s, scrape_timeout: 3s}
 scrape_configs:
   - job_name: oaprobe-hosts
     metrics_path: /probe
@@ -205,13 +203,6 @@ scrape_configs:
       - {source_labels: [__param_target], target_label: instance}
       - {target_label: __address__, replacement: '127.0.0.1:%d'}
 """ % (READ, ", ".join("'%s'" % h for h in hosts), self.port))
-        log = open(os.path.join(self.tmp, "prom.log"), "w")
-        self.addCleanup(log.close)
-        p = subprocess.Popen(["/usr/bin/prometheus", "--config.file=" + cfg,
-                              "--storage.tsdb.path=" + os.path.join(self.tmp, "prom-data"),
-                              "--web.listen-address=127.0.0.1:%d" % prom_port],
-                             stdout=log, stderr=log)
-        self.procs.append(p)
 
         def query(expr):
             try:

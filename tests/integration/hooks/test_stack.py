@@ -106,6 +106,24 @@ def start_alertmanager(test, tmp, procs, rx_port):
     return port
 
 
+def start_prometheus(test, tmp, procs, config):
+    """A real Prometheus on a free loopback port running config (the text
+    of its prometheus.yml; its files in tmp, the process added to procs, its
+    log closed by test's cleanup); returns its port once it is ready."""
+    port = free_port()
+    cfg = os.path.join(tmp, "prom.yml")
+    with open(cfg, "w") as f:
+        f.write(config)
+    log = open(os.path.join(tmp, "prom.log"), "w")
+    test.addCleanup(log.close)
+    p = subprocess.Popen(["/usr/bin/prometheus", "--config.file=" + cfg,
+                          "--storage.tsdb.path=" + os.path.join(tmp, "prom-data"),
+                          "--web.listen-address=127.0.0.1:%d" % port], stdout=log, stderr=log)
+    procs.append(p)
+    sl.wait_for("prometheus", lambda: up("http://127.0.0.1:%d/-/ready" % port), 60)
+    return port
+
+
 def get(url, headers=None, timeout=30):
     req = urllib.request.Request(url, headers=headers or {})
     with urllib.request.urlopen(req, timeout=timeout) as r:
@@ -146,10 +164,7 @@ class Stack(unittest.TestCase):
         return start_alertmanager(self, self.tmp, self.procs, rx_port)
 
     def prometheus(self, oa_port, names):
-        port = free_port()
-        cfg = os.path.join(self.tmp, "prom.yml")
-        with open(cfg, "w") as f:
-            f.write("""global: {scrape_interval: 2s, scrape_timeout: 2s, evaluation_interval: 2s}
+        return start_prometheus(self, self.tmp, self.procs, """global: {scrape_interval: 2s, scrape_timeout: 2s, evaluation_interval: 2s}
 scrape_configs:
   - job_name: oaprobe
     honor_labels: true
@@ -162,14 +177,6 @@ scrape_configs:
       - {source_labels: [__param_target], target_label: instance}
       - {target_label: __address__, replacement: '127.0.0.1:%d'}
 """ % (oa_port, ", ".join("'%s'" % n for n in names), oa_port))
-        log = open(os.path.join(self.tmp, "prom.log"), "w")
-        self.addCleanup(log.close)
-        p = subprocess.Popen(["/usr/bin/prometheus", "--config.file=" + cfg,
-                              "--storage.tsdb.path=" + os.path.join(self.tmp, "prom-data"),
-                              "--web.listen-address=127.0.0.1:%d" % port], stdout=log, stderr=log)
-        self.procs.append(p)
-        sl.wait_for("prometheus", lambda: up("http://127.0.0.1:%d/-/ready" % port), 60)
-        return port
 
     @staticmethod
     def prom_query(port, q):
