@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 
+from ports import free_port  # noqa: F401  (re-exported for the tests)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OALAB = os.path.join(HERE, "oalab.py")
 PYTHON = "/usr/bin/python3"
@@ -214,15 +216,6 @@ class Lab:
             yield mapping
         finally:
             socket.getaddrinfo = real
-
-
-def free_port(host="127.0.0.1"):
-    """A TCP port free on host now (bound to 0 and closed)."""
-    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    s.bind((host, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def write_secret(path, text):

@@ -33,6 +33,8 @@ import tempfile
 import threading
 import time
 
+import ports
+
 __all__ = ["LabKdc", "KdcError", "KinitError", "DEFAULT_REALM",
            "DEFAULT_HOSTS", "DEFAULT_USERS"]
 
@@ -104,22 +106,11 @@ def _tool(name):
 
 
 def _free_port():
-    """A port free on 127.0.0.1 for both TCP and UDP (bounded attempts)."""
-    for _ in range(50):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            try:
-                u.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-        finally:
-            t.close()
-            u.close()
-    raise KdcError("no free loopback port for TCP and UDP after 50 tries")
+    """A port free on 127.0.0.1 for both TCP and UDP (ports.free_port)."""
+    try:
+        return ports.free_port("127.0.0.1", udp=True)
+    except OSError as e:
+        raise KdcError("no free loopback port for TCP and UDP: %s" % e)
 
 
 def _tcp_open(port, timeout=0.2):

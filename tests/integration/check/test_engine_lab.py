@@ -56,7 +56,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LAB = os.path.join(HERE, "..", "..", "lab")
 sys.path.insert(0, os.path.abspath(LAB))
 
-from fixture import Lab, net_for  # noqa: E402
+from fixture import Lab, free_port, net_for  # noqa: E402
 
 DRIVERS = {}
 # Kerberos identities added to the lab's users: worker cap, queue, renewal
@@ -145,12 +145,20 @@ class EngineLab(unittest.TestCase):
     def dead_kdc_config(self, tmp):
         """The lab's krb5.conf plus a realm DEAD.LAB whose KDC takes the
         datagrams and the connection and never answers."""
-        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        udp.bind(("127.0.0.1", 0))
-        port = udp.getsockname()[1]
-        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        tcp.bind(("127.0.0.1", port))
+        udp, tcp, port = None, None, 0
+        for _ in range(20):  # another test may take the port between the two binds
+            port = free_port("127.0.0.1", udp=True)
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                udp.bind(("127.0.0.1", port))
+                tcp.bind(("127.0.0.1", port))
+                break
+            except OSError:
+                udp.close()
+                tcp.close()
+        else:
+            self.fail("no port free for both UDP and TCP after 20 tries")
         tcp.listen(16)
         with open(self.lab.data["kdc"]["krb5_config"]) as f:
             text = f.read()

@@ -132,7 +132,7 @@ for _ in $(seq 1 200); do
   sleep 0.1
 done
 grep -q '^READY' "$scratch/lab/out" || fail "the lab did not start in 20 s"
-port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(PYTHONPATH="$src/tests/lab" /usr/bin/python3 -c 'import ports; print(ports.free_port())')
 /usr/bin/python3 - "$scratch" "$port" >"$scratch/serve.yml" <<'PY'
 import json, os, sys
 d, port = sys.argv[1], sys.argv[2]

@@ -16,11 +16,14 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "lab"))
+from ports import free_port  # noqa: E402
 
 EXPECT = {  # target: (status, a code that must be among its codes)
     "healthy": ("ok", None),
@@ -32,12 +35,6 @@ EXPECT = {  # target: (status, a code that must be among its codes)
 }
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def get(url):
