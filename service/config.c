@@ -253,7 +253,7 @@ static void do_targets(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *
 /* The top-level keys, in the order they are applied (defaults before targets). */
 static const char *const top_keys[] = {
     "listen",      "storage",  "retention", "api",           "external_url",
-    "max_checks",  "tls_session_cache",     "defaults",      "targets",
+    "max_checks",  "max_probes", "tls_session_cache", "defaults",    "targets",
     "alertmanagers", "webhooks", "exec",    "maintenance",   "modules"};
 
 const char *const *cfg_top_keys(size_t *n)
@@ -333,6 +333,8 @@ static void walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root)
     }
     if ((v = top_value(ctx, root, "max_checks")) != NULL)
         top_count(ctx, v, "max_checks", 1, CFG_MAX_CHECKS_MAX, &cfg->max_checks);
+    if ((v = top_value(ctx, root, "max_probes")) != NULL)
+        top_count(ctx, v, "max_probes", 1, CFG_MAX_PROBES_MAX, &cfg->max_probes);
     if ((v = top_value(ctx, root, "tls_session_cache")) != NULL)
         top_count(ctx, v, "tls_session_cache", 0, CFG_TLS_SESSION_CACHE_MAX,
                   &cfg->tls_session_cache);
@@ -383,6 +385,7 @@ static int load_text(const char *text, size_t len, const char *origin, struct cf
     }
     cfg->retention_ms = CFG_DEFAULT_RETENTION_MS;
     cfg->tls_session_cache = CFG_DEFAULT_TLS_SESSION_CACHE;
+    cfg->max_probes = CFG_DEFAULT_MAX_PROBES;
     if (cfg_parse_doc(text, len, &doc, errs)) {
         struct cfg_ctx ctx;
         yaml_node_t *root = yaml_document_get_root_node(&doc);

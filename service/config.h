@@ -56,6 +56,8 @@
 #define CFG_DEFAULT_RETENTION_MS (90ull * 86400000ull)
 #define CFG_MAX_CHECKS_MAX 1000000u /* max_checks: at most this (--max-checks too) */
 #define CFG_TLS_SESSION_CACHE_MAX 1000000u /* tls_session_cache: at most this */
+#define CFG_MAX_PROBES_MAX 10000u /* max_probes: at most this */
+#define CFG_DEFAULT_MAX_PROBES 8u /* ad-hoc /probe checks at once (503 beyond) */
 #define CFG_DEFAULT_TLS_SESSION_CACHE 8u /* targets keeping TLS sessions (docs/config.md) */
 #define CFG_DEFAULT_INTERVAL_MS 60000ull
 #define CFG_MIN_INTERVAL_MS 1000ull
@@ -191,6 +193,8 @@ struct cfg {
     char *external_url;          /* external_url: base of links; NULL: none */
     size_t max_checks;           /* max_checks: checks at once (0: derived
                                   * from the fd limit and the memory) */
+    size_t max_probes;           /* max_probes: ad-hoc /probe checks at once
+                                  * (default CFG_DEFAULT_MAX_PROBES) */
     size_t tls_session_cache;    /* tls_session_cache: targets whose TLS sessions
                                   * are kept from run to run (0: none) */
     struct cfg_target *defaults; /* the defaults: block, as a nameless target */

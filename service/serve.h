@@ -48,7 +48,6 @@ struct api_probe_result;
 #define SERVE_SHUTDOWN_FLUSH_MS 10000   /* wait for the writer at shutdown */
 #define SERVE_STORE_QUEUE_MAX 1000000u  /* --store-queue: at most this */
 #define SERVE_API_RETIRE_MS 30000       /* a moved API's open connections finish */
-#define SERVE_PROBE_MAX 8u              /* ad-hoc probes at once (503 beyond) */
 #define SERVE_PROBE_GRACE_MS 100        /* an ad-hoc check still running this long
                                          * after its deadline is stopped (a
                                          * timeout) and answered */

@@ -32,6 +32,8 @@ static void refresh_counters(struct serve *s)
 {
     s->view.checks_in_flight = s->running;
     s->view.checks_queued = s->queued;
+    s->view.adhoc_max = s->cfg->max_probes;
+    s->view.adhoc_in_flight = s->nprobes;
     struct check_engine_stats es;
     check_engine_stats(&es);
     struct view_kerberos *k = &s->view.kerberos;

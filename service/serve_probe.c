@@ -6,9 +6,12 @@
  * An ad-hoc probe is not a target: nothing is stored, nothing alerts, it is
  * not in the view (/api/v1/targets, /metrics). It runs on the loop like a
  * target's run and counts within the caps of the scheduler (checks and
- * sockets at once); at most SERVE_PROBE_MAX run at once, and one never
- * waits in the scheduler's queue: when there is no room, the request is
- * refused (503) and Prometheus tries again at its next scrape.
+ * sockets at once); at most `max_probes:` of the configuration (default 8)
+ * run at once, and one never waits in the scheduler's queue: when there is
+ * no room, the request is refused (503) and Prometheus tries again at its
+ * next scrape. A reload's new max_probes applies to the probes that start
+ * after it; those in flight run on (a smaller value refuses new ones until
+ * enough have ended).
  *
  * Its deadline is the smaller of the scrape's budget and the module's
  * timeout, given to the engine as the check's timeout; a check still
@@ -310,11 +313,12 @@ int serve_probe_start(struct serve *s, const char *host, const char *module, uns
         }
     }
     unsigned sockets = serve_sockets_of(&set.opts);
-    if (s->nprobes >= SERVE_PROBE_MAX) {
+    if (s->nprobes >= s->cfg->max_probes) {
         s->view.adhoc[VIEW_ADHOC_REFUSED]++;
         snprintf(err, len,
-                 "%zu ad-hoc probes are running, the most at once (%u); try again later",
-                 s->nprobes, SERVE_PROBE_MAX);
+                 "%zu ad-hoc probes are running, the most at once (%zu, max_probes); try "
+                 "again later",
+                 s->nprobes, s->cfg->max_probes);
         return API_PROBE_EBUSY;
     }
     if (!serve_sched_room(s, sockets)) {

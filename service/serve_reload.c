@@ -331,6 +331,9 @@ int serve_reload(struct serve *s, char *err, size_t len)
                   s->cfg->tls_session_cache);
         check_tls_cache_budget(nc->tls_session_cache); /* a smaller one drops sessions now */
     }
+    if (nc->max_probes != s->cfg->max_probes) /* read per probe: applies at once */
+        serve_log("reload: max_probes %zu (was %zu; %zu ad-hoc probes in flight run on)",
+                  nc->max_probes, s->cfg->max_probes, s->nprobes);
     hooks_reload(s->hooks, nc);
     serve_modules_free(s->modules, s->nmodules); /* probes in flight hold copies */
     s->modules = mods;

@@ -594,6 +594,13 @@ static void service_families(struct out *o, const struct view_service *s)
         label(&o->extra, "outcome", view_adhoc_name((enum view_adhoc)k));
         sample(o, "", "", o->extra.p, fmt_u(v, sizeof v, s->adhoc[k]));
     }
+    if (s->adhoc_max > 0) {
+        family(o, "oaprobe_adhoc_probes_max", "gauge",
+               "The most ad-hoc /probe checks run at once (max_probes); more are refused");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->adhoc_max));
+        family(o, "oaprobe_adhoc_probes_in_flight", "gauge", "Ad-hoc /probe checks running now");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->adhoc_in_flight));
+    }
     if (s->checks_max > 0) {
         family(o, "oaprobe_checks_max", "gauge",
                "The most checks the scheduler runs at once (from the fd limit and the memory "

@@ -34,6 +34,8 @@
  *   oaprobe_hook_deliveries_total{kind,outcome},
  *   oaprobe_adhoc_probes_total{outcome} (/probe?target=HOST&module=M:
  *                                 success, failure, refused, cancelled),
+ *   oaprobe_adhoc_probes_max, oaprobe_adhoc_probes_in_flight (max_probes:
+ *                                 the cap, and how many run now),
  *   oaprobe_start_time_seconds,
  *   oaprobe_build_info{version}                             (service)
  *

@@ -305,6 +305,10 @@ struct view_service {
                                   /* hook deliveries by kind and outcome */
     uint64_t adhoc[VIEW_ADHOC__COUNT];
                                   /* ad-hoc /probe checks by outcome */
+    size_t adhoc_max;             /* the most ad-hoc checks at once
+                                   * (max_probes; 0: none known, not
+                                   * exported) */
+    size_t adhoc_in_flight;       /* ad-hoc checks running now */
     size_t checks_max;            /* the cap on checks at once (0: none
                                    * known: not exported) */
     size_t checks_in_flight;      /* checks running now, ad-hoc ones too */

@@ -16,9 +16,12 @@ against the lab, under ASan/LSan:
   0.5 s with probe_success 0 and the `timeout` diagnosis; a configured
   target answers at the same deadline while its own run goes on and is
   recorded;
-- the cap: SERVE_PROBE_MAX (8) probes at once, the next one is 503 with a
+- the cap: 8 probes at once by default, the next one is 503 with a
   message; clients that go away mid-probe free their places at once (the
-  probes are cancelled) and nothing leaks (LSan at the SIGTERM);
+  probes are cancelled) and nothing leaks (LSan at the SIGTERM); a
+  configured `max_probes:` is the cap, shown as oaprobe_adhoc_probes_max,
+  and a reload changes it for the probes that start after it while those in
+  flight run on;
 - a reload swaps the modules under probes in flight; a module whose
   password file is missing keeps the running configuration;
 - debug=true: the engine's trace, the metrics and the module's profile with
@@ -66,7 +69,7 @@ from test_stack import start_prometheus  # noqa: E402
 
 SCEN = ["healthy", "backend_down_6004", "tarpit"]
 READ = "read-T0ken-%x" % int.from_bytes(os.urandom(6), "big")
-PROBE_MAX = 8  # SERVE_PROBE_MAX (service/serve.h)
+PROBE_MAX = 8  # max_probes: by default (CFG_DEFAULT_MAX_PROBES, service/config.h)
 
 
 class Probe(unittest.TestCase):
@@ -118,8 +121,8 @@ class Probe(unittest.TestCase):
         return ", ".join("'%s:%s:%s'" % (sc["host"], sc["https_port"], sc["address"])
                          for sc in (self.lab.scenario(n) for n in SCEN))
 
-    def config(self, modules=True, token=False, targets="", extra_modules=""):
-        text = ("listen: 127.0.0.1:%d\nstorage: %s/oa.db\n"
+    def config(self, modules=True, token=False, targets="", extra_modules="", top=""):
+        text = (top + "listen: 127.0.0.1:%d\nstorage: %s/oa.db\n"
                 "defaults:\n  interval: 60s\n  timeout: 5s\n  cacert: %s\n"
                 % (self.port, self.tmp, self.lab.data["ca_bundle"]))
         if token:
@@ -319,7 +322,7 @@ scrape_configs:
             time.sleep(1.0)
             st, text, _ = self.probe(self.host("healthy"), "tls", scrape=4)
             self.assertEqual(st, 503, text)
-            self.assertIn("ad-hoc probes are running, the most at once (8)", text)
+            self.assertIn("ad-hoc probes are running, the most at once (8, max_probes)", text)
             for f in futs:
                 st, text, _ = f.result()
                 self.assertEqual((st, self.metric(text, "probe_success")), (200, "0"), text)
@@ -371,6 +374,81 @@ scrape_configs:
             head = c.recv(200).decode("latin-1")
             c.close()
             self.assertTrue(head == "" or head.startswith("HTTP/1.1 503"), head)
+
+    def in_flight(self, n):
+        """Wait until /metrics shows n ad-hoc probes in flight."""
+        def seen():
+            st, text, _ = self.get("/metrics")
+            return st == 200 and self.metric(text, "oaprobe_adhoc_probes_in_flight") == str(n)
+        sl.wait_for("%d ad-hoc probes in flight" % n, seen, 30)
+
+    def hold(self, n):
+        """n clients, each waiting for a probe of the tarpit (module tunnel:
+        20 s) on a socket kept open; closing one cancels its probe."""
+        req = ("GET /probe?target=%s&module=tunnel HTTP/1.1\r\nHost: x\r\n\r\n"
+               % urllib.parse.quote(self.host("tarpit"))).encode()
+        socks = []
+        for _ in range(n):
+            c = socket.create_connection(("127.0.0.1", self.port))
+            self.addCleanup(c.close)
+            c.sendall(req)
+            socks.append(c)
+        return socks
+
+    def test_configured_cap_and_its_reload(self):
+        """max_probes: 3 is the cap (4th 503, naming it); a reload to 5
+        admits 2 more, the 6th is 503; a reload to 1 leaves the 5 in flight
+        running, refuses new ones until they end, then admits one."""
+        s = sl.Serve(self, self.config(top="max_probes: 3\n"), self.tmp)
+        sl.OAPROBE = OAPROBE
+        s.start()
+        st, text, _ = self.get("/metrics")
+        self.assertEqual(self.metric(text, "oaprobe_adhoc_probes_max"), "3", text)
+        held = self.hold(3)
+        self.in_flight(3)
+        st, text, _ = self.probe(self.host("healthy"), "tls", scrape=4)
+        self.assertEqual(st, 503, text)
+        self.assertIn("3 ad-hoc probes are running, the most at once (3, max_probes)", text)
+        # a reload raises it: two more start, the sixth is refused
+        s.write_config(self.config(top="max_probes: 5\n"))
+        s.signal(signal.SIGHUP)
+        sl.wait_for("the reload", lambda: "reload: max_probes 5 (was 3; 3 ad-hoc probes "
+                    "in flight run on)" in s.log(), 15)
+        held += self.hold(2)
+        self.in_flight(5)
+        st, text, _ = self.probe(self.host("healthy"), "tls", scrape=4)
+        self.assertEqual(st, 503, text)
+        self.assertIn("the most at once (5, max_probes)", text)
+        st, text, _ = self.get("/metrics")
+        self.assertEqual(self.metric(text, "oaprobe_adhoc_probes_max"), "5", text)
+        # a reload lowers it: the five run on, a new one is refused
+        s.write_config(self.config(top="max_probes: 1\n"))
+        s.signal(signal.SIGHUP)
+        sl.wait_for("the reload", lambda: "reload: max_probes 1 (was 5; 5 ad-hoc probes "
+                    "in flight run on)" in s.log(), 15)
+        self.in_flight(5)
+        st, text, _ = self.probe(self.host("healthy"), "tls", scrape=4)
+        self.assertEqual(st, 503, text)
+        self.assertIn("5 ad-hoc probes are running, the most at once (1, max_probes)", text)
+        for c in held:  # the clients leave: their probes are cancelled
+            c.close()
+        self.in_flight(0)
+        st, text, _ = self.probe(self.host("healthy"), "tls", scrape=4)
+        self.assertEqual((st, self.metric(text, "probe_success")), (200, "1"), text)
+        st, text, _ = self.get("/metrics")
+        self.assertEqual(self.metric(text, 'oaprobe_adhoc_probes_total{outcome="cancelled"}'),
+                         "5", text)
+        self.assertEqual(self.metric(text, 'oaprobe_adhoc_probes_total{outcome="refused"}'),
+                         "3", text)
+        # a bad value at reload keeps the running one, named
+        s.write_config(self.config(top="max_probes: 0\n"))
+        s.signal(signal.SIGHUP)
+        sl.wait_for("the failed reload", lambda: "reload failed" in s.log(), 15)
+        self.assertIn('max_probes: "0" is not a number from 1 to 10000', s.log())
+        st, text, _ = self.get("/metrics")
+        self.assertEqual(self.metric(text, "oaprobe_adhoc_probes_max"), "1", text)
+        log_text = s.stop()
+        self.assertNotIn("LeakSanitizer", log_text)
 
     def test_reload_with_probes_in_flight(self):
         """A reload swaps the modules under probes in flight; a module whose

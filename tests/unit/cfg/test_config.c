@@ -67,6 +67,7 @@ static const char good[] = "listen: [127.0.0.1:9780, '[::1]:9781']\n"
                            "  read_requires_token: true\n"
                            "external_url: https://oaprobe.contoso.com/\n"
                            "max_checks: 200\n"
+                           "max_probes: 3\n"
                            "defaults:\n"
                            "  interval: 60s\n"
                            "  timeout: 15s\n"
@@ -104,6 +105,7 @@ static void test_good(void **state)
     assert_string_equal(cfg->storage, "/tmp/oaprobe-test.db");
     assert_int_equal(cfg->retention_ms, 30ull * 86400000ull);
     assert_int_equal(cfg->max_checks, 200);
+    assert_int_equal(cfg->max_probes, 3);
     assert_string_equal(cfg->tokens_file, "/etc/oaprobe/tokens");
     assert_true(cfg->read_requires_token);
     assert_int_equal(cfg->n_targets, 2);
@@ -128,7 +130,7 @@ static void test_good(void **state)
     assert_int_equal(t->success_threshold, 1);
     assert_int_equal(t->remind_every_ms, 3600000);
     assert_int_equal(t->set.opts.depth, CHECK_DEPTH_TUNNEL);
-    assert_int_equal(t->line, 16);
+    assert_int_equal(t->line, 17);
     const struct cfg_target *e = cfg_target_find(cfg, "echo.only_2");
     assert_non_null(e);
     assert_int_equal(e->set.opts.depth, CHECK_DEPTH_ECHO);
@@ -160,6 +162,7 @@ static void test_defaults_and_empty(void **state)
     assert_int_equal(cfg->retention_ms, CFG_DEFAULT_RETENTION_MS);
     assert_int_equal(cfg->max_checks, 0);
     assert_int_equal(cfg->tls_session_cache, CFG_DEFAULT_TLS_SESSION_CACHE);
+    assert_int_equal(cfg->max_probes, 8);
     assert_int_equal(cfg->n_targets, 0);
     assert_null(cfg->tokens_file);
     assert_false(cfg->read_requires_token);
@@ -275,6 +278,11 @@ static void test_bad_table(void **state)
         {"max_checks: 1000001\n", "max_checks: \"1000001\" is not a number from 1 to 1000000"},
         {"max_checks: 12x\n", "max_checks: \"12x\" is not a number"},
         {"max_checks: [1]\n", "max_checks: wants a number"},
+        {"max_probes: 0\n", "max_probes: \"0\" is not a number from 1 to 10000"},
+        {"max_probes: 10001\n", "max_probes: \"10001\" is not a number from 1 to 10000"},
+        {"max_probes: -3\n", "max_probes: \"-3\" is not a number from 1 to 10000"},
+        {"max_probes: eight\n", "max_probes: \"eight\" is not a number"},
+        {"max_probes: {n: 8}\n", "max_probes: wants a number"},
         {"tls_session_cache: -1\n", "tls_session_cache: \"-1\" is not a number from 0 to 1000000"},
         {"tls_session_cache: 1000001\n", "tls_session_cache: \"1000001\" is not a number from 0 to "
                                         "1000000"},

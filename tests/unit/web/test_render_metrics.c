@@ -205,6 +205,8 @@ static void test_metrics(void **state)
     has_line(m, "oaprobe_adhoc_probes_total{outcome=\"refused\"} 3");
     has_line(m, "oaprobe_adhoc_probes_total{outcome=\"cancelled\"} 0");
     has_line(m, "oaprobe_adhoc_probes_total{outcome=\"forbidden\"} 5");
+    has_line(m, "oaprobe_adhoc_probes_max 8");
+    has_line(m, "oaprobe_adhoc_probes_in_flight 2");
     has_line(m, "oaprobe_checks_max 512");
     has_line(m, "oaprobe_checks_in_flight 37");
     has_line(m, "oaprobe_checks_queued 4");
@@ -243,6 +245,7 @@ static void test_metrics(void **state)
     has_line(m, "oaprobe_build_info{version=\"unknown\"} 1");
     lacks(m, "probe_success");
     lacks(m, "oaprobe_checks_max"); /* no scheduler: no caps to show */
+    lacks(m, "oaprobe_adhoc_probes_max");
     lacks(m, "oaprobe_store_");     /* no store writer */
     lacks(m, "oaprobe_kerberos_");  /* no check engine */
     free(m);

@@ -285,6 +285,8 @@ struct views *views_new(void)
     v->svc.adhoc[VIEW_ADHOC_REFUSED] = 3;
     v->svc.adhoc[VIEW_ADHOC_FORBIDDEN] = 5;
     v->svc.checks_max = 512;
+    v->svc.adhoc_max = 8;
+    v->svc.adhoc_in_flight = 2;
     v->svc.checks_in_flight = 37;
     v->svc.checks_queued = 4;
     v->svc.store.dropped[VIEW_STORE_RUN] = 12;
