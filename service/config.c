@@ -262,15 +262,6 @@ const char *const *cfg_top_keys(size_t *n)
     return top_keys;
 }
 
-static const yaml_node_t *top_value(struct cfg_ctx *ctx, const yaml_node_t *root, const char *key)
-{
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
-         p++)
-        if (strcmp(cfg_key(ctx, p), key) == 0)
-            return cfg_node(ctx, p->value, key);
-    return NULL;
-}
-
 /* A top-level number from min to max into *out. */
 static void top_count(struct cfg_ctx *ctx, const yaml_node_t *v, const char *key,
                       unsigned long min, unsigned long max, size_t *out)
@@ -310,11 +301,11 @@ static void walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root)
                      k, list);
     }
     const yaml_node_t *v;
-    if ((v = top_value(ctx, root, "listen")) != NULL)
+    if ((v = cfg_top_value(ctx, root, "listen")) != NULL)
         do_listen(ctx, cfg, v, "listen");
-    if ((v = top_value(ctx, root, "storage")) != NULL)
+    if ((v = cfg_top_value(ctx, root, "storage")) != NULL)
         do_string(ctx, v, "storage", &cfg->storage);
-    if ((v = top_value(ctx, root, "retention")) != NULL) {
+    if ((v = cfg_top_value(ctx, root, "retention")) != NULL) {
         char *s = cfg_scalar(ctx, v, "retention", true, "a duration");
         uint64_t ms;
         if (s != NULL && (cfg_duration_parse(s, &ms) < 0 || ms < 3600000u))
@@ -323,29 +314,29 @@ static void walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root)
             cfg->retention_ms = ms;
         free(s);
     }
-    if ((v = top_value(ctx, root, "api")) != NULL)
+    if ((v = cfg_top_value(ctx, root, "api")) != NULL)
         do_api(ctx, cfg, v, "api");
-    if ((v = top_value(ctx, root, "external_url")) != NULL) {
+    if ((v = cfg_top_value(ctx, root, "external_url")) != NULL) {
         do_string(ctx, v, "external_url", &cfg->external_url);
         if (cfg->external_url != NULL && strncmp(cfg->external_url, "http://", 7) != 0 &&
             strncmp(cfg->external_url, "https://", 8) != 0)
             cfg_node_err(ctx, v, "external_url", "wants an http:// or https:// URL");
     }
-    if ((v = top_value(ctx, root, "max_checks")) != NULL)
+    if ((v = cfg_top_value(ctx, root, "max_checks")) != NULL)
         top_count(ctx, v, "max_checks", 1, CFG_MAX_CHECKS_MAX, &cfg->max_checks);
-    if ((v = top_value(ctx, root, "max_probes")) != NULL)
+    if ((v = cfg_top_value(ctx, root, "max_probes")) != NULL)
         top_count(ctx, v, "max_probes", 1, CFG_MAX_PROBES_MAX, &cfg->max_probes);
-    if ((v = top_value(ctx, root, "tls_session_cache")) != NULL)
+    if ((v = cfg_top_value(ctx, root, "tls_session_cache")) != NULL)
         top_count(ctx, v, "tls_session_cache", 0, CFG_TLS_SESSION_CACHE_MAX,
                   &cfg->tls_session_cache);
-    if ((v = top_value(ctx, root, "defaults")) != NULL && !cfg_is_null(v)) {
+    if ((v = cfg_top_value(ctx, root, "defaults")) != NULL && !cfg_is_null(v)) {
         cfg->defaults->line = (unsigned)v->start_mark.line + 1u;
         (void)cfg_target_apply(ctx, cfg->defaults, v, "defaults", true);
         if (cfg->defaults->set.opts.timeout_ms > cfg->defaults->interval_ms)
             cfg_node_err(ctx, v, "defaults", "timeout is longer than interval");
         cfg->defaults->fingerprint = 0;
     }
-    if ((v = top_value(ctx, root, "targets")) != NULL)
+    if ((v = cfg_top_value(ctx, root, "targets")) != NULL)
         do_targets(ctx, cfg, v, "targets");
     cfg_hooks_walk(ctx, cfg, root);
 }

@@ -13,16 +13,6 @@
 #include "probes/common/ascii.h"
 #include "service/config_int.h"
 
-static const yaml_node_t *root_value(struct cfg_ctx *ctx, const yaml_node_t *root,
-                                     const char *key)
-{
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
-         p++)
-        if (strcmp(cfg_key(ctx, p), key) == 0)
-            return cfg_node(ctx, p->value, key);
-    return NULL;
-}
-
 /* The items of a sequence node (NULL with an error when n is not one). */
 static size_t seq_len(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path, size_t max,
                       const char *what)
@@ -215,52 +205,48 @@ static bool header_name_ok(const char *s)
     return true;
 }
 
+/* One header of a webhook's headers: mapping. */
+static bool header_pair(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    struct cfg_webhook *w = obj;
+    const char *k = p->key;
+    if (!header_name_ok(k) || strncasecmp(k, "content-", 8) == 0 || strcasecmp(k, "host") == 0) {
+        cfg_node_err(ctx, p->key_node, p->path,
+                     "not a header name oaprobe may set (a token of at most 64 bytes; not "
+                     "Host or Content-*)");
+        return false;
+    }
+    const yaml_node_t *v = p->value;
+    bool secret = v->type == YAML_SCALAR_NODE &&
+                  strstr((const char *)v->data.scalar.value, "${") != NULL;
+    char *val = cfg_scalar(ctx, v, p->path, true, "a header value");
+    if (val == NULL)
+        return false;
+    if (strpbrk(val, "\r\n") != NULL) {
+        cfg_node_err(ctx, v, p->path, "the value holds a line break");
+        free(val);
+        return false;
+    }
+    struct cfg_header *h = &w->headers[w->n_headers];
+    h->name = strdup(k);
+    h->value = val;
+    h->secret = secret;
+    if (h->name == NULL) {
+        free(val);
+        ctx->oom = true;
+        return false;
+    }
+    w->n_headers++;
+    return true;
+}
+
 static void do_headers(struct cfg_ctx *ctx, struct cfg_webhook *w, const yaml_node_t *n,
                        const char *path)
 {
-    if (!cfg_map_check(ctx, n, path, CFG_HEADERS_MAX))
-        return;
-    size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-    w->headers = calloc(count ? count : 1, sizeof *w->headers);
-    if (w->headers == NULL) {
-        ctx->oom = true;
-        return;
-    }
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        const char *k = cfg_key(ctx, p);
-        char sub[CFG_PATH_MAX];
-        cfg_path(sub, sizeof sub, path, k);
-        yaml_node_t *v = cfg_node(ctx, p->value, sub);
-        if (v == NULL)
-            continue;
-        if (!header_name_ok(k) || strncasecmp(k, "content-", 8) == 0 ||
-            strcasecmp(k, "host") == 0) {
-            cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), sub,
-                         "not a header name oaprobe may set (a token of at most 64 bytes; not "
-                         "Host or Content-*)");
-            continue;
-        }
-        bool secret = v->type == YAML_SCALAR_NODE &&
-                      strstr((const char *)v->data.scalar.value, "${") != NULL;
-        char *val = cfg_scalar(ctx, v, sub, true, "a header value");
-        if (val == NULL)
-            continue;
-        if (strpbrk(val, "\r\n") != NULL) {
-            cfg_node_err(ctx, v, sub, "the value holds a line break");
-            free(val);
-            continue;
-        }
-        struct cfg_header *h = &w->headers[w->n_headers];
-        h->name = strdup(k);
-        h->value = val;
-        h->secret = secret;
-        if (h->name == NULL) {
-            free(val);
-            ctx->oom = true;
-            continue;
-        }
-        w->n_headers++;
-    }
+    size_t count;
+    w->headers = cfg_map_alloc(ctx, n, path, CFG_HEADERS_MAX, sizeof *w->headers, &count);
+    if (w->headers != NULL)
+        (void)cfg_map_each(ctx, n, path, header_pair, w);
 }
 
 static bool key_headers(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
@@ -497,68 +483,63 @@ bool cfg_module_allow(struct cfg_ctx *ctx, struct cfg_module *m, const yaml_node
     return ok;
 }
 
-static void do_modules(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
+/* One module of the modules: mapping. */
+static bool module_pair(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
 {
-    const char *path = "modules";
-    if (!cfg_map_check(ctx, n, path, CFG_MODULES_MAX))
-        return;
-    size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-    cfg->modules = calloc(count ? count : 1, sizeof *cfg->modules);
-    if (cfg->modules == NULL) {
-        ctx->oom = true;
-        return;
+    struct cfg *cfg = obj;
+    const char *k = p->key;
+    const yaml_node_t *v = p->value;
+    const char *sub = p->path;
+    if (!cfg_name_ok(k)) {
+        cfg_node_err(ctx, p->key_node, sub,
+                     "not a valid module name ([a-z0-9._-], 1-%u characters)", CFG_NAME_MAX);
+        return false;
     }
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        const char *k = cfg_key(ctx, p);
-        char sub[CFG_PATH_MAX];
-        cfg_path(sub, sizeof sub, path, k);
-        yaml_node_t *v = cfg_node(ctx, p->value, sub);
-        if (v == NULL)
-            continue;
-        if (!cfg_name_ok(k)) {
-            cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), sub,
-                         "not a valid module name ([a-z0-9._-], 1-%u characters)", CFG_NAME_MAX);
-            continue;
-        }
-        struct cfg_target *t = cfg_target_copy(cfg->defaults);
-        if (t == NULL) {
-            ctx->oom = true;
-            continue;
-        }
-        t->set.opts.host = NULL; /* /probe?target= gives it */
-        struct cfg_module *m = &cfg->modules[cfg->n_modules];
-        const yaml_node_t *kn = yaml_document_get_node(ctx->doc, p->key);
-        m->line = (unsigned)kn->start_mark.line + 1u;
-        m->col = (unsigned)kn->start_mark.column + 1u;
-        bool ok = true;
-        if (!cfg_is_null(v)) {
-            bool keys = module_keys_ok(ctx, v, sub);
-            ctx->module = m;
-            ok = cfg_target_apply(ctx, t, v, sub, true) && keys;
-            ctx->module = NULL;
-        }
-        if (ok && t->set.opts.host != NULL) {
-            cfg_node_err(ctx, v, sub, "a module has no host: /probe?target= gives it");
+    struct cfg_target *t = cfg_target_copy(cfg->defaults);
+    if (t == NULL) {
+        ctx->oom = true;
+        return false;
+    }
+    t->set.opts.host = NULL; /* /probe?target= gives it */
+    struct cfg_module *m = &cfg->modules[cfg->n_modules];
+    m->line = (unsigned)p->key_node->start_mark.line + 1u;
+    m->col = (unsigned)p->key_node->start_mark.column + 1u;
+    bool ok = true;
+    if (!cfg_is_null(v)) {
+        bool keys = module_keys_ok(ctx, v, sub);
+        ctx->module = m;
+        ok = cfg_target_apply(ctx, t, v, sub, true) && keys;
+        ctx->module = NULL;
+    }
+    if (ok && t->set.opts.host != NULL) {
+        cfg_node_err(ctx, v, sub, "a module has no host: /probe?target= gives it");
+        ok = false;
+    }
+    if (ok) {
+        /* the checks across options a target gets, with a stand-in
+         * host (the request's host is checked per probe) */
+        struct check_settings set = t->set;
+        set.opts.host = "module.invalid";
+        char why[400];
+        if (check_settings_finish(&set, false, why, sizeof why) < 0) {
+            cfg_node_err(ctx, v, sub, "%s", why);
             ok = false;
         }
-        if (ok) {
-            /* the checks across options a target gets, with a stand-in
-             * host (the request's host is checked per probe) */
-            struct check_settings set = t->set;
-            set.opts.host = "module.invalid";
-            char why[400];
-            if (check_settings_finish(&set, false, why, sizeof why) < 0) {
-                cfg_node_err(ctx, v, sub, "%s", why);
-                ok = false;
-            }
-        }
-        m->name = strdup(k);
-        m->t = t;
-        if (m->name == NULL)
-            ctx->oom = true;
-        cfg->n_modules++;
-        (void)ok;
     }
+    m->name = strdup(k);
+    m->t = t;
+    if (m->name == NULL)
+        ctx->oom = true;
+    cfg->n_modules++;
+    return ok;
+}
+
+static void do_modules(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n)
+{
+    size_t count;
+    cfg->modules = cfg_map_alloc(ctx, n, "modules", CFG_MODULES_MAX, sizeof *cfg->modules, &count);
+    if (cfg->modules != NULL)
+        (void)cfg_map_each(ctx, n, "modules", module_pair, cfg);
 }
 
 const struct cfg_module *cfg_module_find(const struct cfg *cfg, const char *name)
@@ -618,7 +599,7 @@ void cfg_hooks_walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *roo
                 {"maintenance", do_maintenance},
                 {"modules", do_modules}};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        const yaml_node_t *v = root_value(ctx, root, keys[i].key);
+        const yaml_node_t *v = cfg_top_value(ctx, root, keys[i].key);
         if (v != NULL && !cfg_is_null(v))
             keys[i].fn(ctx, cfg, v);
     }

@@ -169,6 +169,31 @@ static inline void *cfg_field(void *obj, const struct cfg_key *k)
 bool cfg_walk_keys(struct cfg_ctx *ctx, const yaml_node_t *map, const char *path,
                    const struct cfg_key *keys, size_t n, cfg_key_fn other, void *obj);
 
+/*
+ * cfg_map_each: each pair of mapping map at path (cfg_map_check passed) to
+ * fn, in the order of the document, an alias skipped (cfg_node reported
+ * it): a mapping whose keys are names the user chose (headers, labels,
+ * modules). cfg_walk_keys with no known keys. Returns false when anything
+ * had an error.
+ */
+static inline bool cfg_map_each(struct cfg_ctx *ctx, const yaml_node_t *map, const char *path,
+                                cfg_key_fn fn, void *obj)
+{
+    return cfg_walk_keys(ctx, map, path, NULL, 0, fn, obj);
+}
+
+/*
+ * cfg_map_alloc: cfg_map_check(n, path, max), then a zeroed array of one
+ * element of size bytes per pair (at least one), *count the pairs. NULL when
+ * the check failed or out of memory (ctx->oom set).
+ */
+void *cfg_map_alloc(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path, size_t max,
+                    size_t size, size_t *count);
+
+/* cfg_top_value: the value of top-level key in mapping root (cfg_map_check
+ * ran first); NULL when it is absent or an alias (cfg_node reported it). */
+const yaml_node_t *cfg_top_value(struct cfg_ctx *ctx, const yaml_node_t *root, const char *key);
+
 /* A key's node and path, kept for checks across keys (cfg_key_keep). */
 struct cfg_kept {
     const yaml_node_t *node; /* NULL: the key was not there */

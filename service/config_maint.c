@@ -265,17 +265,15 @@ static bool str_list(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path
     return true;
 }
 
+/* The match: labels; the first bad one ends the walk (an alias too, so
+ * not cfg_map_each). */
 static bool selector(struct cfg_ctx *ctx, struct cfg_maint *m, const yaml_node_t *n,
                      const char *path)
 {
-    if (!cfg_map_check(ctx, n, path, CFG_LABELS_MAX))
+    size_t len;
+    m->match = cfg_map_alloc(ctx, n, path, CFG_LABELS_MAX, sizeof *m->match, &len);
+    if (m->match == NULL)
         return false;
-    size_t len = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-    m->match = calloc(len ? len : 1, sizeof *m->match);
-    if (m->match == NULL) {
-        ctx->oom = true;
-        return false;
-    }
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         const char *k = cfg_key(ctx, p);
         char sub[CFG_PATH_MAX];

@@ -173,77 +173,79 @@ static bool label_reserved(const char *k)
     return false;
 }
 
+/* A labels: walk; out of memory ends it. */
+struct labels_walk {
+    struct cfg_target *t;
+    bool oom;
+};
+
+/* One label of a labels: mapping. */
+static bool label_pair(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    struct labels_walk *w = obj;
+    struct cfg_target *t = w->t;
+    const char *k = p->key;
+    if (w->oom)
+        return false;
+    if (!label_key_ok(k)) {
+        cfg_node_err(ctx, p->key_node, p->path,
+                     "bad label name (letters, digits and _, not starting with a digit "
+                     "or __, at most %u bytes)",
+                     CFG_LABEL_MAX - 1);
+        return false;
+    }
+    if (label_reserved(k)) {
+        cfg_node_err(ctx, p->key_node, p->path,
+                     "'%s' is set by oaprobe itself; choose another label name", k);
+        return false;
+    }
+    char *val = cfg_scalar(ctx, p->value, p->path, true, "a label value");
+    if (val == NULL)
+        return false;
+    if (strlen(val) >= CFG_LABEL_MAX) {
+        cfg_node_err(ctx, p->value, p->path, "label value longer than %u bytes",
+                     CFG_LABEL_MAX - 1);
+        free(val);
+        return false;
+    }
+    size_t i;
+    for (i = 0; i < t->n_labels; i++)
+        if (strcmp(t->labels[i].key, k) == 0)
+            break;
+    if (i == t->n_labels) {
+        if (t->n_labels >= CFG_LABELS_MAX) {
+            cfg_node_err(ctx, p->value, p->path, "more than %u labels", CFG_LABELS_MAX);
+            free(val);
+            return false;
+        }
+        struct cfg_label *l = realloc(t->labels, (t->n_labels + 1) * sizeof *l);
+        char *key = pool_dup(t, k);
+        if (l == NULL || key == NULL) {
+            if (l != NULL)
+                t->labels = l;
+            free(val);
+            ctx->oom = w->oom = true;
+            return false;
+        }
+        t->labels = l;
+        t->labels[t->n_labels].key = key;
+        t->n_labels++;
+    }
+    t->labels[i].value = pool_take(t, val);
+    if (t->labels[i].value == NULL) {
+        ctx->oom = w->oom = true;
+        return false;
+    }
+    return true;
+}
+
 static bool apply_labels(struct cfg_ctx *ctx, struct cfg_target *t, const yaml_node_t *n,
                          const char *path)
 {
     if (!cfg_map_check(ctx, n, path, CFG_LABELS_MAX))
         return false;
-    bool ok = true;
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        const char *k = cfg_key(ctx, p);
-        char sub[CFG_PATH_MAX];
-        cfg_path(sub, sizeof sub, path, k);
-        yaml_node_t *v = cfg_node(ctx, p->value, sub);
-        if (v == NULL) {
-            ok = false;
-            continue;
-        }
-        if (!label_key_ok(k)) {
-            cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), sub,
-                         "bad label name (letters, digits and _, not starting with a digit "
-                         "or __, at most %u bytes)",
-                         CFG_LABEL_MAX - 1);
-            ok = false;
-            continue;
-        }
-        if (label_reserved(k)) {
-            cfg_node_err(ctx, yaml_document_get_node(ctx->doc, p->key), sub,
-                         "'%s' is set by oaprobe itself; choose another label name", k);
-            ok = false;
-            continue;
-        }
-        char *val = cfg_scalar(ctx, v, sub, true, "a label value");
-        if (val == NULL) {
-            ok = false;
-            continue;
-        }
-        if (strlen(val) >= CFG_LABEL_MAX) {
-            cfg_node_err(ctx, v, sub, "label value longer than %u bytes", CFG_LABEL_MAX - 1);
-            free(val);
-            ok = false;
-            continue;
-        }
-        size_t i;
-        for (i = 0; i < t->n_labels; i++)
-            if (strcmp(t->labels[i].key, k) == 0)
-                break;
-        if (i == t->n_labels) {
-            if (t->n_labels >= CFG_LABELS_MAX) {
-                cfg_node_err(ctx, v, sub, "more than %u labels", CFG_LABELS_MAX);
-                free(val);
-                ok = false;
-                continue;
-            }
-            struct cfg_label *l = realloc(t->labels, (t->n_labels + 1) * sizeof *l);
-            char *key = pool_dup(t, k);
-            if (l == NULL || key == NULL) {
-                if (l != NULL)
-                    t->labels = l;
-                free(val);
-                ctx->oom = true;
-                return false;
-            }
-            t->labels = l;
-            t->labels[t->n_labels].key = key;
-            t->n_labels++;
-        }
-        t->labels[i].value = pool_take(t, val);
-        if (t->labels[i].value == NULL) {
-            ctx->oom = true;
-            return false;
-        }
-    }
-    return ok;
+    struct labels_walk w = {.t = t, .oom = false};
+    return cfg_map_each(ctx, n, path, label_pair, &w);
 }
 
 /* A whole number lo..hi. */

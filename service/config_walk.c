@@ -4,7 +4,8 @@
  * caller's fallback or an error naming the keys there are, a required key
  * that is absent to an error at the mapping. Used for the api block, the
  * targets and defaults, the maintenance windows, the Alertmanagers,
- * webhooks and exec hooks.
+ * webhooks and exec hooks; with no known keys (cfg_map_each) for the
+ * mappings of names the user chose: labels, headers, modules.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,28 @@ bool cfg_walk_keys(struct cfg_ctx *ctx, const yaml_node_t *map, const char *path
             ok = false;
         }
     return ok;
+}
+
+void *cfg_map_alloc(struct cfg_ctx *ctx, const yaml_node_t *n, const char *path, size_t max,
+                    size_t size, size_t *count)
+{
+    *count = 0;
+    if (!cfg_map_check(ctx, n, path, max))
+        return NULL;
+    *count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    void *v = calloc(*count ? *count : 1, size);
+    if (v == NULL)
+        ctx->oom = true;
+    return v;
+}
+
+const yaml_node_t *cfg_top_value(struct cfg_ctx *ctx, const yaml_node_t *root, const char *key)
+{
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++)
+        if (strcmp(cfg_key(ctx, p), key) == 0)
+            return cfg_node(ctx, p->value, key);
+    return NULL;
 }
 
 bool cfg_key_keep(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
