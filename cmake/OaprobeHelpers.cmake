@@ -31,3 +31,24 @@ function(oaprobe_add_subdirs dir)
     endif()
   endforeach()
 endfunction()
+
+# oaprobe_python_test(NAME SCRIPT file.py [ARGS arg...] LABELS label... TIMEOUT s
+#                     [WORKING_DIRECTORY dir])
+# A test run by Debian's Python, SCRIPT relative to the current source
+# directory: /usr/bin/python3 -B, and PYTHONDONTWRITEBYTECODE=1 for the
+# Pythons it starts, so that no __pycache__ lands in the source tree.
+function(oaprobe_python_test name)
+  cmake_parse_arguments(T "" "SCRIPT;TIMEOUT;WORKING_DIRECTORY" "ARGS;LABELS" ${ARGN})
+  if(NOT T_SCRIPT OR NOT T_TIMEOUT OR NOT T_LABELS)
+    message(FATAL_ERROR "oaprobe_python_test(${name}): SCRIPT, LABELS and TIMEOUT are required")
+  endif()
+  set(wd)
+  if(T_WORKING_DIRECTORY)
+    set(wd WORKING_DIRECTORY ${T_WORKING_DIRECTORY})
+  endif()
+  add_test(NAME ${name}
+           COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/${T_SCRIPT} ${T_ARGS}
+           ${wd})
+  set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+                       ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
+endfunction()
