@@ -34,6 +34,16 @@ static void refresh_counters(struct serve *s)
     s->view.checks_queued = s->queued;
     s->view.adhoc_max = s->cfg->max_probes;
     s->view.adhoc_in_flight = s->nprobes;
+    struct check_tls_cache_stats ts;
+    check_tls_cache_stats(&ts);
+    s->view.tls = (struct view_tls){
+        .known = 1,
+        .handshakes_resumed = ts.handshakes_resumed,
+        .handshakes_full = ts.handshakes_full,
+        .cache_targets = ts.held,
+        .cache_targets_max = ts.budget,
+        .cache_refused = ts.refused,
+    };
     struct check_engine_stats es;
     check_engine_stats(&es);
     struct view_kerberos *k = &s->view.kerberos;

@@ -664,6 +664,28 @@ static void service_families(struct out *o, const struct view_service *s)
                "Trust stores (CA bundles) the check engine loaded");
         sample(o, "", "", NULL, fmt_u(v, sizeof v, k->trust_loads));
     }
+    const struct view_tls *tls = &s->tls;
+    if (tls->known) {
+        family(o, "oaprobe_tls_handshakes_total", "counter",
+               "TLS handshakes of the checks, by whether the server resumed the session "
+               "offered (resumed) or not (full; the connect step's always is)");
+        wbuf_reset(&o->extra);
+        label(&o->extra, "session", "resumed");
+        sample(o, "", "", o->extra.p, fmt_u(v, sizeof v, tls->handshakes_resumed));
+        wbuf_reset(&o->extra);
+        label(&o->extra, "session", "full");
+        sample(o, "", "", o->extra.p, fmt_u(v, sizeof v, tls->handshakes_full));
+        family(o, "oaprobe_tls_session_cache_targets", "gauge",
+               "Targets whose TLS session cache holds sessions from one run to the next now");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, tls->cache_targets));
+        family(o, "oaprobe_tls_session_cache_targets_max", "gauge",
+               "The most targets whose TLS session caches hold sessions (tls_session_cache)");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, tls->cache_targets_max));
+        family(o, "oaprobe_tls_session_cache_refused_total", "counter",
+               "Checks whose target found the session cache budget full (their sessions are "
+               "resumed only within the check)");
+        sample(o, "", "", NULL, fmt_u(v, sizeof v, tls->cache_refused));
+    }
     family(o, "oaprobe_start_time_seconds", "gauge", "Start time of the service in Unix seconds");
     sample(o, "", "", NULL, fmt_ms(v, sizeof v, s->started_at_ms));
     family(o, "oaprobe_build_info", "gauge", "A metric with a constant '1' value labeled by version");

@@ -36,6 +36,10 @@
  *                                 success, failure, refused, cancelled),
  *   oaprobe_adhoc_probes_max, oaprobe_adhoc_probes_in_flight (max_probes:
  *                                 the cap, and how many run now),
+ *   oaprobe_tls_handshakes_total{session} (resumed: SSL_session_reused;
+ *                                 full), oaprobe_tls_session_cache_targets,
+ *                                 _targets_max (tls_session_cache),
+ *                                 oaprobe_tls_session_cache_refused_total,
  *   oaprobe_start_time_seconds,
  *   oaprobe_build_info{version}                             (service)
  *

@@ -330,6 +330,16 @@ struct view_service {
         uint64_t tgts;            /* ticket-granting tickets acquired */
         uint64_t trust_loads;     /* trust stores (CA bundles) loaded */
     } kerberos;
+    struct view_tls {             /* the check engine's TLS handshakes and
+                                   * per-target session caches (known 0:
+                                   * no engine, not exported) */
+        int known;
+        uint64_t handshakes_resumed; /* the server resumed the session offered */
+        uint64_t handshakes_full;    /* a full handshake (none offered, or refused) */
+        size_t cache_targets;     /* targets whose cache holds sessions now */
+        size_t cache_targets_max; /* the budget: tls_session_cache */
+        uint64_t cache_refused;   /* checks whose target found the budget full */
+    } tls;
     const struct view_target *const *targets;
     size_t ntargets;
 

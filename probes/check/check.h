@@ -252,8 +252,13 @@ unsigned long check_tls_cache_shares(const struct check_tls_cache *cache);
  * check_tls_cache_budget: at most max caches hold sessions (0: none); a
  * smaller budget drops the newest holders' sessions at once.
  * check_tls_cache_stats: the budget, the caches holding sessions now, and
- * since the start the checks that resumed a cache's share (reused) and
- * the checks whose cache found the budget full (refused).
+ * since the start the checks that resumed a cache's share (reused), the
+ * checks whose cache found the budget full (refused), and every TLS
+ * handshake the checks completed, by whether the server resumed the
+ * session offered (SSL_session_reused) or did a full one. The connect
+ * step's handshake is always full (it offers no session: the chain is
+ * judged at every check); the later transfers offer the check's or the
+ * target's session.
  */
 #define CHECK_TLS_CACHE_DEFAULT 8u /* check_tls_cache_budget before a call */
 struct check_tls_cache_stats {
@@ -261,6 +266,8 @@ struct check_tls_cache_stats {
     size_t held;
     unsigned long reused;
     unsigned long refused;
+    unsigned long handshakes_resumed; /* SSL_session_reused at the handshake's end */
+    unsigned long handshakes_full;
 };
 void check_tls_cache_budget(size_t max);
 void check_tls_cache_stats(struct check_tls_cache_stats *out);

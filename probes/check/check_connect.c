@@ -13,6 +13,7 @@
 #include "probes/check/check_http.h"
 #include "probes/check/check_int.h"
 #include "probes/check/check_tls.h"
+#include "probes/check/check_tlscache.h"
 #include "probes/check/check_xfer.h"
 
 static pthread_once_t ex_once = PTHREAD_ONCE_INIT;
@@ -23,14 +24,20 @@ static void ex_init(void)
     ex_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
-/* OpenSSL info callback: at handshake end, keep version, cipher and chain. */
+/* OpenSSL info callback: at every handshake's end, count it (resumed or
+ * full); at the connect step's, keep version, cipher and chain. (TLS 1.3
+ * post-handshake messages, session tickets, do not signal
+ * SSL_CB_HANDSHAKE_DONE again.) */
 static void info_cb(const SSL *ssl, int where, int ret)
 {
     (void)ret;
     if (!(where & SSL_CB_HANDSHAKE_DONE) || ex_index < 0)
         return;
     struct check_xfer *x = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_index);
-    if (x == NULL || x->magic != CHECK_XFER_MAGIC || x->kind != CHECK_XK_CONNECT)
+    if (x == NULL || x->magic != CHECK_XFER_MAGIC)
+        return;
+    check_tls_handshake_note(SSL_session_reused(ssl) == 1);
+    if (x->kind != CHECK_XK_CONNECT)
         return;
     struct check *c = x->chk;
     struct check_connect_obs *o = &c->obs.connect;
@@ -60,9 +67,10 @@ static void info_cb(const SSL *ssl, int where, int ret)
     c->tls_chain = copy;
 }
 
-static CURLcode ssl_ctx_cb(CURL *h, void *sslctx, void *arg)
+CURLcode check_tls_ctx_cb(CURL *h, void *sslctx, void *arg)
 {
     (void)h;
+    (void)pthread_once(&ex_once, ex_init);
     if (ex_index < 0 || SSL_CTX_set_ex_data(sslctx, ex_index, arg) != 1)
         return CURLE_OK; /* no chain then; the verdict says so */
     SSL_CTX_set_info_callback(sslctx, info_cb);
@@ -89,7 +97,7 @@ int check_connect_start(struct check *c)
     if (rc == CURLE_OK && !c->http) /* a full handshake: the chain is judged every check */
         rc = curl_easy_setopt(x->easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
     if (rc == CURLE_OK && !c->http) {
-        rc = curl_easy_setopt(x->easy, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+        rc = curl_easy_setopt(x->easy, CURLOPT_SSL_CTX_FUNCTION, check_tls_ctx_cb);
         if (rc == CURLE_OK)
             rc = curl_easy_setopt(x->easy, CURLOPT_SSL_CTX_DATA, (void *)x);
     }

@@ -16,6 +16,15 @@
 
 #include "probes/check/check_int.h"
 
+/*
+ * check_tls_ctx_cb: the CURLOPT_SSL_CTX_FUNCTION of every HTTPS transfer
+ * of a check (arg: its struct check_xfer): installs the info callback
+ * that counts each completed handshake, resumed or full
+ * (check_tls_handshake_note), and at the connect step keeps version,
+ * cipher and chain.
+ */
+CURLcode check_tls_ctx_cb(CURL *h, void *sslctx, void *arg);
+
 /* check_connect_start: add the connect-step transfer. Returns 0 or -1. */
 int check_connect_start(struct check *c);
 

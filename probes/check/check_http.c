@@ -12,6 +12,7 @@
 
 #include "probes/auth/authcodec.h"
 #include "probes/auth/ntlm_challenge.h"
+#include "probes/check/check_connect.h"
 #include "probes/check/check_gss.h"
 #include "probes/check/check_int.h"
 #include "probes/check/check_socktag.h"
@@ -420,6 +421,10 @@ int chttp_common(struct check_xfer *x)
     SET(CURLOPT_SSL_SESSIONID_CACHE, c->tls_share != NULL ? 1L : 0L);
     if (c->tls_share != NULL)
         SET(CURLOPT_SHARE, c->tls_share);
+    if (!c->http) { /* counts its handshakes, resumed or not (check_connect.c) */
+        SET(CURLOPT_SSL_CTX_FUNCTION, check_tls_ctx_cb);
+        SET(CURLOPT_SSL_CTX_DATA, (void *)x);
+    }
     SET(CURLOPT_TCP_NODELAY, 1L);
     if (rc == CURLE_OK && x->socktag == NULL) {
         x->socktag = check_socktag_new(x->obs);

@@ -4,6 +4,7 @@
  */
 #include "probes/check/check_tlscache.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,16 @@ static struct {
     struct check_tls_cache *head, *tail;
     unsigned long reused, refused;
 } holders = {.budget = CHECK_TLS_CACHE_DEFAULT};
+
+/* Handshakes completed, resumed or full (atomic: counted from OpenSSL's
+ * callback, which needs no lock of the budget). */
+static atomic_ulong handshakes_resumed, handshakes_full;
+
+void check_tls_handshake_note(bool resumed)
+{
+    atomic_fetch_add_explicit(resumed ? &handshakes_resumed : &handshakes_full, 1,
+                              memory_order_relaxed);
+}
 
 static void share_unref(struct check_tls_share *s)
 {
@@ -131,8 +142,14 @@ void check_tls_cache_budget(size_t max)
 
 void check_tls_cache_stats(struct check_tls_cache_stats *out)
 {
-    *out = (struct check_tls_cache_stats){holders.budget, holders.held, holders.reused,
-                                          holders.refused};
+    *out = (struct check_tls_cache_stats){
+        .budget = holders.budget,
+        .held = holders.held,
+        .reused = holders.reused,
+        .refused = holders.refused,
+        .handshakes_resumed = atomic_load_explicit(&handshakes_resumed, memory_order_relaxed),
+        .handshakes_full = atomic_load_explicit(&handshakes_full, memory_order_relaxed),
+    };
 }
 
 unsigned long check_tls_cache_shares(const struct check_tls_cache *cache)

@@ -16,6 +16,8 @@
 #ifndef OAPROBE_CHECK_TLSCACHE_H
 #define OAPROBE_CHECK_TLSCACHE_H
 
+#include <stdbool.h>
+
 #include <curl/curl.h>
 
 struct check;
@@ -33,5 +35,13 @@ void check_tlscache_attach(struct check *c, struct check_tls_cache *cache);
 /* check_tlscache_detach: drop c's reference (after its last easy handle
  * was cleaned up). */
 void check_tlscache_detach(struct check *c);
+
+/*
+ * check_tls_handshake_note: a TLS handshake of a check completed (the
+ * OpenSSL info callback at SSL_CB_HANDSHAKE_DONE, check_connect.c);
+ * resumed is SSL_session_reused: the server accepted the session libcurl
+ * offered. Counted for check_tls_cache_stats; any thread.
+ */
+void check_tls_handshake_note(bool resumed);
 
 #endif /* OAPROBE_CHECK_TLSCACHE_H */

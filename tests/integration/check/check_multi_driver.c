@@ -19,9 +19,13 @@
  * target; --insecure-from N makes the checks from the Nth (0-based) on
  * --insecure (other verification settings: the cache starts over).
  * --tls-count traces each check at -vv and prints, after its line's
- * codes, its TLS handshakes and how many offered a cached session
- * ("tls H resumed R"); the last line on stderr before the trust stores is
- * "tls caches started: N".
+ * codes, its TLS handshakes, how many offered a cached session (libcurl's
+ * trace) and how many of them the server resumed (the engine's count since
+ * the line before: with --sequential, this check's): "tls H resumed R
+ * accepted A"; the last lines on stderr before the trust stores
+ * are "tls caches started: N" (with --tls-cache) and the engine's own
+ * count of the handshakes the server resumed (SSL_session_reused) and of
+ * the full ones: "tls handshakes: resumed R full F".
  * --cacert system means the system store (no --cacert: check_trust_load(NULL)
  * with --shared-trust, else the engine's cache).
  * --shared-trust loads the --cacert store once (check_trust_load) and gives
@@ -96,8 +100,14 @@ static void report(struct job *j)
         used += (size_t)n;
     }
     printf("%s %s %s", j->host, oa_state_name(oa_result_status(r)), used ? codes : "-");
-    if (tls_count)
-        printf(" tls %u resumed %u", j->handshakes, j->resumed);
+    if (tls_count) { /* the engine's count since the last report (--sequential: this check's) */
+        static unsigned long seen;
+        struct check_tls_cache_stats st;
+        check_tls_cache_stats(&st);
+        printf(" tls %u resumed %u accepted %lu", j->handshakes, j->resumed,
+               st.handshakes_resumed - seen);
+        seen = st.handshakes_resumed;
+    }
     if (print_bytes) {
         size_t nd = 0;
         for (size_t i = 0; r != NULL && i < r->nsteps; i++)
@@ -240,6 +250,12 @@ int main(int argc, char **argv)
     if (want_cache)
         fprintf(stderr, "tls caches started: %lu\n", check_tls_cache_shares(tls_cache));
     check_tls_cache_free(tls_cache);
+    if (tls_count) {
+        struct check_tls_cache_stats st;
+        check_tls_cache_stats(&st);
+        fprintf(stderr, "tls handshakes: resumed %lu full %lu\n", st.handshakes_resumed,
+                st.handshakes_full);
+    }
     check_engine_cleanup();
     fprintf(stderr, "trust stores loaded: %lu\n", check_trust_loads());
     curl_multi_cleanup(multi);

@@ -490,13 +490,22 @@ class ServeLab(unittest.TestCase):
     def test_cap_queue_and_overruns(self):
         """--max-checks 1: runs never overlap, waiting is schedule lag (not
         duration), a slot that comes while the target still waits is an
-        overrun (flagged on its next stored run), never a second run."""
+        overrun (flagged on its next stored run), never a second run; the
+        TLS session caches of the first 8 targets (/metrics)."""
+        def ran_targets(metrics):
+            """The targets with a completed run in this /metrics text."""
+            return {t for t, n in re.findall(r'^oaprobe_runs_total\{target="(t\d\d)"[^}]*\} '
+                                             r'(\d+)$', metrics, re.M) if int(n) > 0}
+
         many = [self.target("healthy", name="t%02d" % i) for i in range(40)]
         s = Serve(self, self.config(many), self.tmp, args=["--max-checks", "1"]).start()
         try:
             wait_for("an overrun", lambda: "overrun" in s.log(), 30)
             wait_for("runs", lambda: self.q("SELECT COUNT(*) FROM runs WHERE flags & 2")[0][0]
                      >= 1, 30)
+            # more targets ran than keep TLS sessions (below)
+            wait_for("more than 8 targets ran", lambda: len(ran_targets(
+                self.http("GET", "/metrics")[1])) > 8, 60)
             status, metrics = self.http("GET", "/metrics")
         finally:
             log = s.stop()
@@ -507,6 +516,24 @@ class ServeLab(unittest.TestCase):
         m = re.search(r'^oaprobe_overruns_total\{[^}]*target="t\d\d"[^}]*\} [1-9]', metrics, re.M)
         self.assertIsNotNone(m, [x for x in metrics.splitlines() if "overrun" in x][:5])
         self.assertIn("max concurrent checks 1 (--max-checks 1;", log)
+        # TLS sessions: 8 targets keep theirs (tls_session_cache's default),
+        # every later target that ran found the budget full; every check's
+        # connect step is a full handshake, its transfers offer a session
+        # (the lab's server resumes most of them)
+        def one(name):
+            m = re.search(r"^%s (\d+)$" % re.escape(name), metrics, re.M)
+            self.assertIsNotNone(m, name)
+            return int(m.group(1))
+        ran = ran_targets(metrics)
+        self.assertGreater(len(ran), 8, sorted(ran))
+        self.assertEqual(one("oaprobe_tls_session_cache_targets_max"), 8)
+        self.assertEqual(one("oaprobe_tls_session_cache_targets"), 8)
+        self.assertGreaterEqual(one("oaprobe_tls_session_cache_refused_total"), len(ran) - 8)
+        full = one('oaprobe_tls_handshakes_total{session="full"}')
+        resumed = one('oaprobe_tls_handshakes_total{session="resumed"}')
+        print("%d targets ran: TLS handshakes %d full, %d resumed" % (len(ran), full, resumed))
+        self.assertGreaterEqual(full, len(ran))
+        self.assertGreater(resumed, 0)
         rows = self.q("SELECT started_at, duration_ms, lag_ms, flags FROM runs "
                       "ORDER BY started_at")
         for a, b in zip(rows, rows[1:]):

@@ -227,6 +227,12 @@ static void test_metrics(void **state)
     has_line(m, "oaprobe_kerberos_acquisitions_total{outcome=\"error\"} 0");
     has_line(m, "oaprobe_kerberos_tgts_acquired_total 6");
     has_line(m, "oaprobe_trust_store_loads_total 11");
+    has_line(m, "# TYPE oaprobe_tls_handshakes_total counter");
+    has_line(m, "oaprobe_tls_handshakes_total{session=\"resumed\"} 4180");
+    has_line(m, "oaprobe_tls_handshakes_total{session=\"full\"} 311");
+    has_line(m, "oaprobe_tls_session_cache_targets 8");
+    has_line(m, "oaprobe_tls_session_cache_targets_max 8");
+    has_line(m, "oaprobe_tls_session_cache_refused_total 92");
     has_line(m, "oaprobe_build_info{version=\"0.1.0\"} 1");
 #undef LINE
 
@@ -248,6 +254,7 @@ static void test_metrics(void **state)
     lacks(m, "oaprobe_adhoc_probes_max");
     lacks(m, "oaprobe_store_");     /* no store writer */
     lacks(m, "oaprobe_kerberos_");  /* no check engine */
+    lacks(m, "oaprobe_tls_");
     free(m);
     assert_null(render_metrics(NULL, NULL));
 }

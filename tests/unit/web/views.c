@@ -286,6 +286,12 @@ struct views *views_new(void)
     v->svc.adhoc[VIEW_ADHOC_FORBIDDEN] = 5;
     v->svc.checks_max = 512;
     v->svc.adhoc_max = 8;
+    v->svc.tls = (struct view_tls){.known = 1,
+                                   .handshakes_resumed = 4180,
+                                   .handshakes_full = 311,
+                                   .cache_targets = 8,
+                                   .cache_targets_max = 8,
+                                   .cache_refused = 92};
     v->svc.adhoc_in_flight = 2;
     v->svc.checks_in_flight = 37;
     v->svc.checks_queued = 4;
