@@ -336,3 +336,92 @@ bool cfg_allow_credentialed(const struct check_opts *opts, const char *password_
     return opts->user != NULL || password_file != NULL || password_env != NULL ||
            opts->keytab != NULL || opts->auth == CHECK_AUTH_NEGOTIATE;
 }
+
+/* One address of a resolve entry (ADDR or [ADDR]; s[0..n)) under v. */
+static int resolve_addr(const struct cfg_allow *v, size_t n, const char *list, const char *s,
+                        size_t sn, char *err, size_t len)
+{
+    char addr[INET6_ADDRSTRLEN + 2], host[INET6_ADDRSTRLEN + 4];
+    if (sn >= 2 && s[0] == '[' && s[sn - 1] == ']') {
+        s++;
+        sn -= 2;
+    }
+    uint8_t a[16];
+    if (sn == 0 || sn >= sizeof addr) {
+        fail(err, len, "\"%.*s\" is not an IP address", (int)(sn < 80 ? sn : 80), s);
+        return CFG_ALLOW_BAD;
+    }
+    memcpy(addr, s, sn);
+    addr[sn] = '\0';
+    bool v6 = inet_pton(AF_INET6, addr, a) == 1;
+    if (!v6 && inet_pton(AF_INET, addr, a) != 1) {
+        fail(err, len, "\"%s\" is not an IP address", addr);
+        return CFG_ALLOW_BAD;
+    }
+    snprintf(host, sizeof host, v6 ? "[%s]" : "%s", addr);
+    char why[300];
+    int rc = cfg_allow_check(v, n, host, why, sizeof why);
+    if (rc == CFG_ALLOW_BAD)
+        fail(err, len, "%s", why);
+    else if (rc == CFG_ALLOW_NO)
+        fail(err, len,
+             "the address %s is not in %s (resolve connects the target's name there, and "
+             "the target carries credentials)",
+             addr, list);
+    return rc;
+}
+
+int cfg_allow_target(const struct cfg_allow *v, size_t n, const char *list,
+                     const struct check_opts *opts, const char *password_file,
+                     const char *password_env, char *key, size_t klen, char *err, size_t len)
+{
+    if (key != NULL && klen > 0)
+        key[0] = '\0';
+    if (!cfg_allow_credentialed(opts, password_file, password_env))
+        return CFG_ALLOW_YES;
+    if (key != NULL && klen > 0)
+        snprintf(key, klen, "host");
+    char why[300];
+    int rc = cfg_allow_check(v, n, opts->host, why, sizeof why);
+    if (rc == CFG_ALLOW_BAD) {
+        fail(err, len, "%s", why);
+        return rc;
+    }
+    if (rc == CFG_ALLOW_NO) {
+        if (n == 0)
+            fail(err, len,
+                 "the target carries credentials and %s is not set: no host may be sent "
+                 "them (list the hosts in %s, or use depth tls or echo)",
+                 list, list);
+        else
+            fail(err, len,
+                 "the target carries credentials and host \"%.80s\" is not in %s (list it "
+                 "there, or use depth tls or echo)",
+                 opts->host ? opts->host : "", list);
+        return rc;
+    }
+    for (size_t i = 0; i < opts->n_resolve; i++) {
+        const char *e = opts->resolve[i];
+        const char *c1 = e ? strchr(e, ':') : NULL;
+        const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (key != NULL && klen > 0)
+            snprintf(key, klen, "resolve[%zu]", i);
+        if (c2 == NULL) {
+            fail(err, len, "not HOST:PORT:ADDR");
+            return CFG_ALLOW_BAD;
+        }
+        for (const char *a = c2 + 1;;) {
+            const char *end = strchr(a, ',');
+            size_t an = end ? (size_t)(end - a) : strlen(a);
+            rc = resolve_addr(v, n, list, a, an, err, len);
+            if (rc != CFG_ALLOW_YES)
+                return rc;
+            if (end == NULL)
+                break;
+            a = end + 1;
+        }
+    }
+    if (key != NULL && klen > 0)
+        key[0] = '\0';
+    return CFG_ALLOW_YES;
+}

@@ -91,4 +91,20 @@ int cfg_allow_check(const struct cfg_allow *v, size_t n, const char *host, char 
 bool cfg_allow_credentialed(const struct check_opts *opts, const char *password_file,
                             const char *password_env);
 
+/*
+ * cfg_allow_target: may a check with these settings be sent where they
+ * point, under the patterns v[0..n) of the list called list (its key, for
+ * messages: "api.allow_hosts")? A check that carries no credentials
+ * (cfg_allow_credentialed) may go anywhere. One that does needs its host
+ * allowed (cfg_allow_check), and every address of every resolve entry
+ * ("HOST:PORT:ADDR[,ADDR...]"): resolve would otherwise connect an allowed
+ * name to any address. A resolve address must be an IP literal.
+ *   key, klen [out] with NO or BAD: the key at fault ("host", "resolve[1]")
+ *   err, len  [out] with NO or BAD: why, naming the host or the address
+ * Returns CFG_ALLOW_YES, CFG_ALLOW_NO or CFG_ALLOW_BAD (as cfg_allow_check).
+ */
+int cfg_allow_target(const struct cfg_allow *v, size_t n, const char *list,
+                     const struct check_opts *opts, const char *password_file,
+                     const char *password_env, char *key, size_t klen, char *err, size_t len);
+
 #endif /* OAPROBE_CFG_ALLOW_H */

@@ -25,6 +25,7 @@ void cfg_free(struct cfg *cfg)
     free(cfg->listen);
     free(cfg->storage);
     free(cfg->tokens_file);
+    free(cfg->api_allow);
     free(cfg->external_url);
     cfg_target_free(cfg->defaults);
     for (size_t i = 0; i < cfg->n_targets; i++)
@@ -139,10 +140,30 @@ static bool key_bool(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
     return true;
 }
 
+/* api.allow_hosts (cfg_allow_list). */
+static bool key_api_allow(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
+{
+    struct cfg *cfg = obj;
+    return cfg_allow_list(ctx, &cfg->api_allow, &cfg->n_api_allow, p->value, p->path);
+}
+
 static const struct cfg_key api_keys[] = {
     {"tokens_file", key_string, offsetof(struct cfg, tokens_file), NULL},
     {"read_requires_token", key_bool, offsetof(struct cfg, read_requires_token), NULL},
+    {"allow_hosts", key_api_allow, 0, NULL},
 };
+
+int cfg_api_allowed(const struct cfg *cfg, const struct cfg_target *t, char *key, size_t klen,
+                    char *err, size_t len)
+{
+    if (t == NULL) {
+        snprintf(err, len, "no target");
+        return CFG_ALLOW_BAD;
+    }
+    return cfg_allow_target(cfg ? cfg->api_allow : NULL, cfg ? cfg->n_api_allow : 0,
+                            "api.allow_hosts", &t->set.opts, t->set.password_file,
+                            t->set.password_env, key, klen, err, len);
+}
 
 const struct cfg_key *cfg_api_keys(size_t *n)
 {

@@ -190,6 +190,9 @@ struct cfg {
     uint64_t retention_ms;       /* default CFG_DEFAULT_RETENTION_MS */
     char *tokens_file;           /* api.tokens_file; NULL: no tokens, no writes */
     bool read_requires_token;    /* api.read_requires_token */
+    struct cfg_allow *api_allow; /* api.allow_hosts: where API targets may send
+                                  * credentials (cfg_api_allowed); NULL none */
+    size_t n_api_allow;
     char *external_url;          /* external_url: base of links; NULL: none */
     size_t max_checks;           /* max_checks: checks at once (0: derived
                                   * from the fd limit and the memory) */
@@ -218,6 +221,19 @@ const struct cfg_module *cfg_module_find(const struct cfg *cfg, const char *name
 /* cfg_module_credentialed: does a check with module m send credentials
  * (cfg_allow_credentialed on its settings)? */
 bool cfg_module_credentialed(const struct cfg_module *m);
+
+/*
+ * cfg_api_allowed: may the API target t (parsed on cfg's defaults) be run?
+ * When it carries credentials, its host and its resolve addresses must be
+ * in api.allow_hosts (cfg_allow_target): otherwise whoever holds a write
+ * token would choose who receives the defaults' credentials.
+ *   key, klen [out] with NO or BAD: "host" or "resolve[i]"
+ *   err, len  [out] with NO or BAD: why
+ * Returns CFG_ALLOW_YES, CFG_ALLOW_NO (403 for a PUT) or CFG_ALLOW_BAD (a
+ * host or address api.allow_hosts cannot judge: 400).
+ */
+int cfg_api_allowed(const struct cfg *cfg, const struct cfg_target *t, char *key, size_t klen,
+                    char *err, size_t len);
 
 /*
  * cfg_warnings: what is valid but likely not what the operator wants, as

@@ -443,10 +443,10 @@ static bool allow_one(struct cfg_ctx *ctx, const yaml_node_t *n, const char *pat
     return ok;
 }
 
-bool cfg_module_allow(struct cfg_ctx *ctx, struct cfg_module *m, const yaml_node_t *v,
-                      const char *path)
+bool cfg_allow_list(struct cfg_ctx *ctx, struct cfg_allow **out, size_t *n_out,
+                    const yaml_node_t *v, const char *path)
 {
-    if (m->allow != NULL)
+    if (*out != NULL)
         return false; /* a duplicate key (cfg_map_check reported it) */
     size_t count = 1;
     if (v->type == YAML_SEQUENCE_NODE) {
@@ -459,15 +459,15 @@ bool cfg_module_allow(struct cfg_ctx *ctx, struct cfg_module *m, const yaml_node
             return false;
         }
     }
-    m->allow = calloc(count, sizeof *m->allow);
-    if (m->allow == NULL) {
+    *out = calloc(count, sizeof **out);
+    if (*out == NULL) {
         ctx->oom = true;
         return false;
     }
     if (v->type != YAML_SEQUENCE_NODE) {
-        if (!allow_one(ctx, v, path, &m->allow[0]))
+        if (!allow_one(ctx, v, path, &(*out)[0]))
             return false;
-        m->n_allow = 1;
+        *n_out = 1;
         return true;
     }
     bool ok = true;
@@ -475,8 +475,8 @@ bool cfg_module_allow(struct cfg_ctx *ctx, struct cfg_module *m, const yaml_node
         char is[CFG_PATH_MAX];
         cfg_path_index(is, sizeof is, path, i);
         yaml_node_t *item = cfg_node(ctx, v->data.sequence.items.start[i], is);
-        if (item != NULL && allow_one(ctx, item, is, &m->allow[m->n_allow]))
-            m->n_allow++;
+        if (item != NULL && allow_one(ctx, item, is, &(*out)[*n_out]))
+            (*n_out)++;
         else
             ok = false;
     }
@@ -560,9 +560,43 @@ bool cfg_module_credentialed(const struct cfg_module *m)
     return cfg_allow_credentialed(&set->opts, set->password_file, set->password_env);
 }
 
+/* The API's warnings: with write tokens possible (api.tokens_file) and
+ * credentials in the defaults (that an API target at depth auth or tunnel
+ * would send), api.allow_hosts unset (every such PUT is refused) or "*"
+ * (every write-token holder picks who receives them). */
+static size_t api_warnings(const struct cfg *cfg, struct cfg_errs *warns)
+{
+    if (cfg->tokens_file == NULL || cfg->defaults == NULL)
+        return 0;
+    const struct check_settings *set = &cfg->defaults->set;
+    struct check_opts deep = set->opts;
+    deep.depth = CHECK_DEPTH_TUNNEL; /* a body may ask for it */
+    if (!cfg_allow_credentialed(&deep, set->password_file, set->password_env))
+        return 0;
+    bool any = false;
+    for (size_t j = 0; j < cfg->n_api_allow; j++)
+        any = any || cfg->api_allow[j].kind == CFG_ALLOW_ANY;
+    if (cfg->n_api_allow == 0)
+        cfg_err_add(warns, 0, 0, "api",
+                    "warning: defaults carry credentials and api.allow_hosts is not set: "
+                    "PUT /api/v1/targets refuses every target that would send them (depth "
+                    "auth or tunnel); list the hosts API targets may send them to in "
+                    "api.allow_hosts");
+    else if (any)
+        cfg_err_add(warns, 0, 0, "api.allow_hosts",
+                    "warning: \"*\" lets whoever holds a write token send the defaults' "
+                    "credentials to any host (PUT /api/v1/targets with a host of their "
+                    "choice)");
+    else
+        return 0;
+    return 1;
+}
+
 size_t cfg_warnings(const struct cfg *cfg, struct cfg_errs *warns)
 {
     size_t n = 0;
+    if (cfg != NULL && warns != NULL)
+        n += api_warnings(cfg, warns);
     for (size_t i = 0; cfg != NULL && warns != NULL && i < cfg->n_modules; i++) {
         const struct cfg_module *m = &cfg->modules[i];
         if (!cfg_module_credentialed(m))

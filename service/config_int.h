@@ -110,11 +110,12 @@ bool cfg_target_finish(struct cfg_ctx *ctx, struct cfg_target *t, const yaml_nod
  */
 void cfg_hooks_walk(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *root);
 
-/* cfg_module_allow: the value n of a module's `allow_hosts:` (one pattern
- * or a list of 1 to CFG_ALLOW_MAX) into m; errors at path. Returns false on
- * an error. */
-bool cfg_module_allow(struct cfg_ctx *ctx, struct cfg_module *m, const yaml_node_t *n,
-                      const char *path);
+/* cfg_allow_list: the value n of an `allow_hosts:` (a module's or
+ * api.allow_hosts: one pattern or a list of 1 to CFG_ALLOW_MAX) into *out,
+ * *n_out patterns (*out NULL before: a second value is a duplicate key
+ * already reported); errors at path. Returns false on an error. */
+bool cfg_allow_list(struct cfg_ctx *ctx, struct cfg_allow **out, size_t *n_out,
+                    const yaml_node_t *n, const char *path);
 
 /* cfg_hooks_free: free what cfg_hooks_walk added to cfg. */
 void cfg_hooks_free(struct cfg *cfg);

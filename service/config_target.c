@@ -511,11 +511,11 @@ static bool key_option(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
     return apply_opt(ctx, ((struct target_walk *)obj)->t, o, p->value, p->path);
 }
 
-/* allow_hosts: a module's own (cfg_module_allow). */
+/* allow_hosts: a module's own (cfg_allow_list). */
 static bool key_allow_hosts(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
 {
     (void)obj;
-    return cfg_module_allow(ctx, ctx->module, p->value, p->path);
+    return cfg_allow_list(ctx, &ctx->module->allow, &ctx->module->n_allow, p->value, p->path);
 }
 
 /*

@@ -3,7 +3,9 @@
  * the match of a /probe host against them (cfg_allow_check) on arbitrary
  * bytes: the input's lines but the last are patterns, the last line is the
  * host. A pattern that names one host (a name, an address) must admit that
- * host when it is given as the request's host.
+ * host when it is given as the request's host. The last line is also an API
+ * target's host and resolve entry with credentials (cfg_allow_target): no
+ * pattern, no admission.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +53,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         nv++;
     }
     (void)cfg_allow_check(v, nv, lines[n - 1], err, sizeof err);
+    struct check_opts o = {.depth = CHECK_DEPTH_TUNNEL, .user = "u", .host = lines[n - 1]};
+    o.resolve[0] = lines[n - 1];
+    o.n_resolve = 1;
+    char key[32];
+    int rc = cfg_allow_target(v, nv, "api.allow_hosts", &o, NULL, NULL, key, sizeof key, err,
+                              sizeof err);
+    if (rc == CFG_ALLOW_YES && nv == 0)
+        abort(); /* credentials sent where nothing is allowed */
     free(text);
     return 0;
 }

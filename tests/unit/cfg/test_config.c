@@ -271,7 +271,7 @@ static void test_bad_table(void **state)
         {"api: {read_requires_token: 1}\n", "api.read_requires_token: wants true or false"},
         {"api: {tokens: x}\n", "api.tokens: unknown key"},
         {"api: {tokens: x}\n", "t.yml:1:7: api.tokens: unknown key 'tokens' (tokens_file, "
-                                "read_requires_token)"},
+                                "read_requires_token, allow_hosts)"},
         {"external_url: ftp://x\n", "wants an http:// or https:// URL"},
         {"max_checks: 0\n", "max_checks: \"0\" is not a number from 1 to 1000000"},
         {"max_checks: -5\n", "max_checks: \"-5\" is not a number from 1 to 1000000"},
