@@ -75,7 +75,8 @@ struct api_ops {
      * (valid during the call), r its result, or r NULL when the run was
      * cancelled (target removed, shutdown). Returns 0 started, -1 unknown
      * name (done is not called), -2 already running (then done is called
-     * when the running one ends).
+     * when the running one ends), -4 the target is blocked (view_target's
+     * blocked: never run; done is not called).
      */
     int (*run_now)(void *ctx, const char *name,
                    void (*done)(void *arg, const struct view_target *t,
@@ -90,7 +91,9 @@ struct api_ops {
      * created, 1 replaced, or a failure (api_write_done); or at once,
      * without done: -1 invalid (errs filled: each problem names its key),
      * -2 the name belongs to the file (409), -3 internal, -4 the store's
-     * queue is full (503, nothing changed).
+     * queue is full (503, nothing changed), -5 forbidden (403: the target
+     * would carry the defaults' credentials to a host or address that
+     * api.allow_hosts does not admit; errs names the key and why).
      */
     int (*target_put)(void *ctx, const char *name, const char *body, size_t len,
                       struct cfg_errs *errs, api_write_done done, void *arg);

@@ -274,6 +274,10 @@ static void probe_target(struct api_req *r, const struct view_target *t, unsigne
     const struct api_ops *ops = api_req_ops(r);
     unsigned own = t->timeout_ms > 0 ? (unsigned)t->timeout_ms : 0;
     unsigned timeout_ms = own > 0 && own < budget_ms ? own : budget_ms;
+    if (t->blocked != NULL) { /* never run (run_now would say -4) */
+        probe_text(r, 403, "Target \"%.100s\" is not run: %.400s", t->name, t->blocked);
+        return;
+    }
     if (ops->run_now == NULL) {
         api_error(r, 503, "unavailable", "runs cannot be started through this server");
         return;
@@ -295,11 +299,14 @@ static void probe_target(struct api_req *r, const struct view_target *t, unsigne
     w->deadline = loop_timer_at(w->l, loop_now_ms(w->l) + wait_ms, target_deadline, w);
     w->running = true;
     int rc = ops->run_now(api_req_ctx(r), t->name, target_done, w);
-    if (rc == -1) {
+    if (rc == -1 || rc == -4) {
         w->running = false;
         (void)wait_take(w);
         wait_maybe_free(w);
-        probe_text(r, 400, "Unknown target \"%.100s\"", t->name);
+        if (rc == -4)
+            probe_text(r, 403, "Target \"%.100s\" is not run (api.allow_hosts)", t->name);
+        else
+            probe_text(r, 400, "Unknown target \"%.100s\"", t->name);
         return;
     }
     wait_watch(w, r);

@@ -56,8 +56,13 @@ void api_h_run(struct api_req *r)
         return;
     }
     const struct view_service *s = api_req_ops(r)->view(api_req_ctx(r));
-    if (s == NULL || view_target_find(s, name) == NULL) {
+    const struct view_target *t = s != NULL ? view_target_find(s, name) : NULL;
+    if (t == NULL) {
         api_error(r, 404, "not_found", "no target named '%s'", name);
+        return;
+    }
+    if (t->blocked != NULL) { /* never run (run_now would say -4) */
+        api_error(r, 403, "forbidden", "target '%s' is not run: %s", name, t->blocked);
         return;
     }
     if (api_req_ops(r)->run_now == NULL) {
@@ -78,12 +83,15 @@ void api_h_run(struct api_req *r)
         api_defer(r);
     }
     int rc = api_req_ops(r)->run_now(api_req_ctx(r), name, run_done, w);
-    if (rc == -1) {
+    if (rc == -1 || rc == -4) {
         /* done is not called */
         r->on_free = NULL;
         r->on_free_arg = NULL;
         free(w);
-        api_error(r, 404, "not_found", "no target named '%s'", name);
+        if (rc == -4)
+            api_error(r, 403, "forbidden", "target '%s' is not run (api.allow_hosts)", name);
+        else
+            api_error(r, 404, "not_found", "no target named '%s'", name);
         return;
     }
     if (!wait) {

@@ -138,7 +138,7 @@ static void put_done(void *arg, int rc, const char *err)
 }
 
 /* The answer to a write the daemon refused at once (rc of target_put or
- * target_delete: -1 .. -4). */
+ * target_delete: -1 .. -5). */
 static void refused(struct api_req *r, int rc, const char *name, const struct cfg_errs *errs,
                     bool put)
 {
@@ -156,6 +156,10 @@ static void refused(struct api_req *r, int rc, const char *name, const struct cf
         api_error(r, 409, "conflict",
                   "target '%s' is defined in the configuration file; %s it there", name,
                   put ? "change" : "remove");
+        break;
+    case -5:
+        errs_join(errs, detail, sizeof detail);
+        api_error(r, 403, "forbidden", "%s", detail);
         break;
     case -4:
         snprintf(detail, sizeof detail, "target '%s' not %s", name, put ? "stored" : "removed");

@@ -70,6 +70,8 @@ struct serve_target {
     char *password;          /* secret_free; NULL: none */
     uint64_t fp;             /* cfg_target_fingerprint_secret */
     char *api_body;          /* API target: its JSON body; NULL: file target */
+    char *blocked;           /* API target not run: why (serve_api_block), owned
+                              * (serve_target_block); v.blocked */
     struct check_trust *trust; /* the shared trust store of its cacert (a reference) */
     struct check_tls_cache *tls_cache; /* TLS sessions from one run to the next (kept
                                           across reloads: it starts over when the host
@@ -198,6 +200,11 @@ void serve_trusts_free(struct serve_trusts *trusts);
  * schedule when the fingerprint changed. */
 void serve_target_adopt(struct serve_target *t, struct serve_target *nt);
 
+/* serve_target_block: set t->blocked (and t->v.blocked) to a copy of why,
+ * or clear it (why NULL). Out of memory keeps it blocked with a fixed
+ * message: never run for want of memory to say why. */
+void serve_target_block(struct serve_target *t, const char *why);
+
 /* serve_target_free: free t (its run must be stopped). NULL ok. */
 void serve_target_free(struct serve_target *t);
 
@@ -241,7 +248,8 @@ void serve_set_codes(struct serve_target *t, const struct oa_result *r);
  * comes from, "--max-checks" or "max_checks"), and log them. */
 void serve_sched_caps(struct serve *s, size_t max_checks, const char *from);
 
-/* serve_sched_start: schedule t's next run at its phase. */
+/* serve_sched_start: schedule t's next run at its phase (none for a
+ * blocked target: next_run_ms 0). */
 void serve_sched_start(struct serve *s, struct serve_target *t);
 
 /* serve_sched_stop: cancel t's timers, take it off the wait queue, cancel
@@ -249,7 +257,8 @@ void serve_sched_start(struct serve *s, struct serve_target *t);
 void serve_sched_stop(struct serve *s, struct serve_target *t);
 
 /* serve_run_now: start t now (or queue it first in line). Returns 0, or -2
- * when a run is in flight (the waiter is added either way). */
+ * when a run is in flight (the waiter is added either way), -3 out of
+ * memory, -4 t is blocked (serve_api_block: never run; no waiter added). */
 int serve_run_now(struct serve *s, struct serve_target *t, const struct serve_waiter *w);
 
 /* serve_sched_room: may a check holding `sockets` sockets start now
@@ -292,6 +301,17 @@ void serve_prune_schedule(struct serve *s, int64_t in_ms);
 void serve_writer_full(struct serve *s, const char *what, const char *target, int rc);
 
 /* ---- reload and API targets (serve_reload.c) ---- */
+
+/*
+ * serve_api_block: judge the API target t under cfg's api.allow_hosts
+ * (cfg_api_allowed) and set or clear t->blocked (and t->v.blocked): a
+ * blocked target is kept (view, store) but never run, since it would send
+ * the defaults' credentials to a host the file does not allow. Logs a
+ * change, prefixed by when ("", "reload: "). File targets are never
+ * blocked. Returns true when the verdict changed. The caller stops or
+ * starts the schedule.
+ */
+bool serve_api_block(const struct cfg *cfg, struct serve_target *t, const char *when);
 
 /* serve_reload: load the file again and apply it (see service.md). Returns
  * 0, or -1 with the old configuration still running and err saying why. */

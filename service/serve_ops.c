@@ -94,7 +94,7 @@ static int op_run_now(void *ctx, const char *name,
         return -1;
     struct serve_waiter w = {done, arg};
     int rc = serve_run_now(s, t, done ? &w : NULL);
-    return rc == -3 ? -1 : rc;
+    return rc == -3 ? -1 : rc; /* -4: blocked */
 }
 
 static int op_target_put(void *ctx, const char *name, const char *body, size_t len,

@@ -54,6 +54,30 @@ static void errs_line(const struct cfg_errs *errs, const char *file, char *out, 
         snprintf(out, len, "%s", one);
 }
 
+bool serve_api_block(const struct cfg *cfg, struct serve_target *t, const char *when)
+{
+    char key[32] = "", why[512] = "", line[600] = "";
+    int v = t->v.source == VIEW_SOURCE_API
+                ? cfg_api_allowed(cfg, t->ct, key, sizeof key, why, sizeof why)
+                : CFG_ALLOW_YES;
+    if (v != CFG_ALLOW_YES)
+        snprintf(line, sizeof line, "%s: %s", key[0] ? key : "host", why);
+    bool changed = (v != CFG_ALLOW_YES) != (t->blocked != NULL) ||
+                   (t->blocked != NULL && strcmp(line, t->blocked) != 0);
+    if (!changed)
+        return false;
+    if (v != CFG_ALLOW_YES)
+        serve_log("%sAPI target %s: not run (kept in the store; DELETE it, or PUT it again "
+                  "with an allowed host or depth tls or echo): %s",
+                  when, t->v.name, line);
+    else
+        serve_log("%sAPI target %s: api.allow_hosts admits it now: runs", when, t->v.name);
+    serve_target_block(t, v != CFG_ALLOW_YES ? line : NULL);
+    if (t->s != NULL)
+        view_touch(&t->s->view, &t->v);
+    return true;
+}
+
 static bool listen_same(const struct cfg *a, const struct cfg *b)
 {
     if (a->n_listen != b->n_listen)
@@ -173,8 +197,12 @@ static int reparse_api(struct serve *s, const struct cfg *nc, size_t first_api,
         }
         cfg_errs_free(&errs);
         nt[k] = serve_target_new(ct, VIEW_SOURCE_API, t->api_body, trusts, err, sizeof err);
-        if (nt[k] == NULL)
+        if (nt[k] == NULL) {
             serve_log("reload: API target %s keeps its settings: %s", t->v.name, err);
+        } else { /* judged by the new api.allow_hosts; logged when that changes */
+            serve_target_block(nt[k], t->blocked);
+            (void)serve_api_block(nc, nt[k], "reload: ");
+        }
     }
     return 0;
 }
@@ -182,7 +210,8 @@ static int reparse_api(struct serve *s, const struct cfg *nc, size_t first_api,
 /* Apply new settings nt to the running target t (same name). */
 static const char *apply_one(struct serve *s, struct serve_target *t, struct serve_target *nt)
 {
-    bool same = t->fp == nt->fp && t->v.source == nt->v.source;
+    bool same = t->fp == nt->fp && t->v.source == nt->v.source &&
+                (t->blocked == NULL) == (nt->blocked == NULL);
     if (same) {
         serve_target_adopt(t, nt);
         return NULL;
@@ -295,9 +324,17 @@ int serve_reload(struct serve *s, char *err, size_t len)
         struct serve_target *t = s->targets[first_api + k];
         if (shadow[k])
             continue; /* the file's target of that name took it over */
+        bool settings = nt[nfile + k] != NULL && nt[nfile + k]->fp != t->fp;
         if (nt[nfile + k] != NULL && apply_one(s, t, nt[nfile + k]) != NULL) {
-            serve_log("reload: API target %s: settings changed with the defaults: rescheduled",
-                      t->v.name);
+            if (settings)
+                serve_log("reload: API target %s: settings changed with the defaults: "
+                          "rescheduled",
+                          t->v.name);
+            changed++;
+        } else if (nt[nfile + k] == NULL && serve_api_block(nc, t, "reload: ")) {
+            /* its old settings stay: judged by the new api.allow_hosts */
+            serve_sched_stop(s, t);
+            serve_sched_start(s, t);
             changed++;
         }
         t->keep = true;
@@ -458,6 +495,7 @@ static void put_committed(void *arg, const struct store_done *d)
     }
     struct serve_target *nt = a->nt;
     a->nt = NULL;
+    (void)serve_api_block(s->cfg, nt, ""); /* a reload may have narrowed api.allow_hosts */
     int rc;
     if (old != NULL && s->stopping) { /* shutdown: the view only, no run */
         serve_target_adopt(old, nt);
@@ -527,6 +565,14 @@ int serve_target_put(struct serve *s, const char *name, const char *body, size_t
     if (a->nt == NULL) {
         apiw_free(a);
         return -1;
+    }
+    char key[32] = "", why[512] = "";
+    int v = cfg_api_allowed(s->cfg, a->nt->ct, key, sizeof key, why, sizeof why);
+    if (v != CFG_ALLOW_YES) { /* refused: nothing stored, nothing sent */
+        serve_log("API target %s: PUT refused: %s: %s", name, key, why);
+        cfg_err_add(errs, 0, 0, key, "%s", why);
+        apiw_free(a);
+        return v == CFG_ALLOW_BAD ? -1 : -5;
     }
     a->s = s;
     a->done = done;

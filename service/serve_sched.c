@@ -242,6 +242,11 @@ static void arm(struct serve *s, struct serve_target *t, int64_t due)
 void serve_sched_start(struct serve *s, struct serve_target *t)
 {
     t->s = s;
+    if (t->blocked != NULL) { /* serve_api_block: never run */
+        t->v.next_run_ms = 0;
+        view_touch(&s->view, &t->v);
+        return;
+    }
     int64_t iv = t->v.interval_ms;
     int64_t wall = loop_wall_ms();
     int64_t r = ((wall - serve_phase_ms(t->v.name, iv)) % iv + iv) % iv;
@@ -333,6 +338,8 @@ static void on_due(void *arg)
     struct serve_target *t = arg;
     struct serve *s = t->s;
     t->due_timer = NULL;
+    if (t->blocked != NULL) /* blocked since it was armed (never: the stop cancels) */
+        return;
     int64_t due = t->due_mono;
     int64_t iv = t->v.interval_ms;
     int64_t now = loop_now_ms(s->loop);
@@ -357,6 +364,8 @@ static void on_due(void *arg)
 
 int serve_run_now(struct serve *s, struct serve_target *t, const struct serve_waiter *w)
 {
+    if (t->blocked != NULL)
+        return -4;
     if (w != NULL) {
         if (t->nwaiters == t->capwaiters) {
             size_t cap = t->capwaiters ? t->capwaiters * 2 : 4;

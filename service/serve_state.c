@@ -146,7 +146,7 @@ void serve_restore(struct serve *s)
 
 struct api_restore {
     struct serve *s;
-    size_t n, bad;
+    size_t n, bad, blocked;
 };
 
 static int restore_api(void *arg, const char *name, const char *json, int64_t created,
@@ -182,6 +182,8 @@ static int restore_api(void *arg, const char *name, const char *json, int64_t cr
         return 0;
     }
     t->s = s;
+    if (serve_api_block(s->cfg, t, ""))
+        a->blocked++;
     a->n++;
     return 0;
 }
@@ -192,7 +194,8 @@ void serve_restore_api_targets(struct serve *s)
     if (store_api_targets(s->st, restore_api, &a) < 0)
         serve_log("store: cannot read the API targets: %s", store_errmsg(s->st));
     if (a.n || a.bad)
-        serve_log("%zu API targets from the store%s", a.n, a.bad ? " (some not started)" : "");
+        serve_log("%zu API targets from the store%s%s", a.n, a.bad ? " (some not started)" : "",
+                  a.blocked ? " (some not run: api.allow_hosts)" : "");
 }
 
 void serve_uptime_read(struct serve *s, struct serve_target *t)

@@ -97,6 +97,7 @@ static int fill_settings(struct serve_target *t, enum view_source source)
     v->location = ct->location;
     v->depth = check_depth_name(t->opts.depth);
     v->source = source;
+    v->blocked = t->blocked;
     v->labels = t->labels;
     v->nlabels = ct->n_labels;
     v->opts = &t->opts;
@@ -152,13 +153,34 @@ struct serve_target *serve_target_new(struct cfg_target *ct, enum view_source so
     return t;
 }
 
+static char blocked_oom[] = "not run: out of memory";
+
+static void blocked_free(char *p)
+{
+    if (p != blocked_oom)
+        free(p);
+}
+
+void serve_target_block(struct serve_target *t, const char *why)
+{
+    blocked_free(t->blocked);
+    t->blocked = NULL;
+    if (why != NULL && (t->blocked = strdup(why)) == NULL)
+        t->blocked = blocked_oom;
+    t->v.blocked = t->blocked;
+}
+
 void serve_target_adopt(struct serve_target *t, struct serve_target *nt)
 {
     cfg_target_free(t->ct);
     secret_free(t->password);
     free(t->api_body);
+    blocked_free(t->blocked);
     check_trust_unref(t->trust);
     t->ct = nt->ct;
+    t->blocked = nt->blocked;
+    t->v.blocked = t->blocked;
+    nt->blocked = NULL;
     t->password = nt->password;
     t->api_body = nt->api_body;
     t->fp = nt->fp;
@@ -185,6 +207,7 @@ void serve_target_free(struct serve_target *t)
     cfg_target_free(t->ct);
     secret_free(t->password);
     free(t->api_body);
+    blocked_free(t->blocked);
     check_trust_unref(t->trust);
     check_tls_cache_free(t->tls_cache); /* a run in flight keeps its sessions until freed */
     free(t->labels);

@@ -190,6 +190,7 @@ static json_t *summary_with(const struct view_target *t, json_t *doc)
     bad |= ju_set(o, "labels", labels_object(t));
     bad |= ju_set(o, "depth", ju_str(t->depth));
     bad |= ju_set(o, "source", json_string(t->source == VIEW_SOURCE_API ? "api" : "file"));
+    bad |= ju_set(o, "blocked", ju_str_or_null(t->blocked));
     bad |= ju_set(o, "status", json_string(target_state(t)));
     bad |= ju_set(o, "since", ju_time_ms(t->since_ms));
     bad |= ju_set(o, "maintenance", json_boolean(t->maintenance));

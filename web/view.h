@@ -225,6 +225,10 @@ struct view_target {
     const char *location;         /* `location:`; NULL or "" when none */
     const char *depth;            /* "tls", "echo", "auth" or "tunnel" */
     enum view_source source;      /* file or API target */
+    const char *blocked;          /* an API target the service does not run,
+                                   * and why (its credentials would go to a
+                                   * host api.allow_hosts does not admit);
+                                   * NULL: it runs */
     const struct view_label *labels; /* `labels:`, nlabels entries */
     size_t nlabels;
     const struct check_opts *opts;/* the check's settings, may be NULL; the

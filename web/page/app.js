@@ -785,6 +785,7 @@
       if (d.status === 'ok' && !d.message) head.append(el('p', { class: 'ok-note', text: 'Every layer works.' }));
       else if (d.message) head.append(el('p', null, el('strong', { text: 'What is wrong: ' }), d.message));
       else if (d.status === 'pending') head.append(el('p', { class: 'muted', text: 'No run yet.' }));
+      if (d.blocked) head.append(el('p', null, el('strong', { text: 'Not run: ' }), d.blocked));
       const labels = Object.entries(d.labels || {}).map(([k, v]) => el('span', { class: 'tag', text: k + '=' + v }));
       head.append(el('dl', { class: 'facts' },
         fact('Host', d.host || '\u2014'), fact('Location', d.location || '\u2014'),

@@ -68,7 +68,7 @@ class Serve(unittest.TestCase):
     def write_config(cls, broken=False, extra=""):
         text = ("listen: 127.0.0.1:%d\n"
                 "storage: %s\n"
-                "api: {tokens_file: %s}\n"
+                "api: {tokens_file: %s, allow_hosts: ['%s', '%s']}\n"
                 "defaults:\n"
                 "  interval: %s\n"
                 "  timeout: 10s\n"
@@ -77,6 +77,9 @@ class Serve(unittest.TestCase):
                 "  user: '%s'\n"
                 "  password_file: %s\n"
                 "targets:\n" % (cls.port, cls.db, os.path.join(cls.tmp, "tokens"),
+                                 # where test_6b's Negotiate API target may go
+                                 cls.lab.scenario("healthy")["host"],
+                                 cls.lab.scenario("healthy")["address"],
                                 "6O s" if broken else "1h", cls.lab.data["ca_bundle"],
                                 cls.lab.user_spec(),
                                 os.path.join(cls.tmp, "password")))

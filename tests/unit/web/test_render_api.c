@@ -64,7 +64,7 @@ static void test_targets_list(void **state)
     assert_int_equal(json_array_size(arr), VIEWS_N);
 
     static const char *const keys[] = {
-        "name", "host", "location", "labels", "depth", "source", "status", "since",
+        "name", "host", "location", "labels", "depth", "source", "blocked", "status", "since",
         "maintenance", "reason", "message", "codes", "last_run", "last_status",
         "latency_seconds", "cert_days_left", "uptime", "consecutive_failures", "interval_seconds", "next_run", "running"};
     size_t i;
@@ -102,6 +102,7 @@ static void test_targets_list(void **state)
 
     json_t *t3 = json_array_get(arr, 3);
     assert_string_equal(sget(t3, "source"), "api");
+    assert_true(json_is_null(json_object_get(t3, "blocked")));
     assert_true(json_is_null(json_object_get(t3, "location")));
     assert_true(json_is_true(json_object_get(t3, "running")));
 
@@ -127,6 +128,14 @@ static void test_targets_list(void **state)
     assert_string_equal(sget(l5, "bad"), "invalid ? utf-8");
     assert_null(json_object_get(l5, "")); /* an empty name is dropped */
     json_decref(doc);
+
+    /* an API target the service does not run says why (escaped as any string) */
+    v->t[3].blocked = "host: the target carries credentials and host \"evil\" is not in "
+                      "api.allow_hosts";
+    json_t *b = render_api_target_summary(&v->t[3]);
+    assert_string_equal(sget(b, "blocked"), v->t[3].blocked);
+    json_decref(b);
+    v->t[3].blocked = NULL;
 }
 
 static void test_target_detail(void **state)
