@@ -499,15 +499,30 @@ char *render_metrics_probe(const struct oa_result *r, double timeout_seconds, si
 
 /* ---- /metrics ------------------------------------------------------------ */
 
+/* Has t a current result to export? Not while pending (never run), nor
+ * when blocked (an API target that is not run: its latest result, if any,
+ * is no longer the state of anything; oaprobe_target_blocked says why the
+ * series are absent). */
+static int current(const struct view_target *t)
+{
+    return t != NULL && !view_target_pending(t) && t->blocked == NULL;
+}
+
 static void target_families(struct out *o, const struct view_service *s, char **labels)
 {
     char v[64];
     family(o, "oaprobe_target_status", "gauge",
            "State of the target after thresholds: 0 ok, 1 warning, 2 critical, 3 unknown");
     for (size_t i = 0; i < s->ntargets; i++)
-        if (s->targets[i] != NULL && !view_target_pending(s->targets[i]))
+        if (current(s->targets[i]))
             sample(o, "", labels[i], NULL,
                    fmt_i(v, sizeof v, oa_state_exit_code(s->targets[i]->status)));
+    family(o, "oaprobe_target_blocked", "gauge",
+           "1 for an API target that is not run: it would send the credentials of defaults "
+           "to a host api.allow_hosts does not admit");
+    for (size_t i = 0; i < s->ntargets; i++)
+        if (s->targets[i] != NULL && s->targets[i]->blocked != NULL)
+            sample(o, "", labels[i], NULL, "1");
     family(o, "oaprobe_consecutive_failures", "gauge", "Failed runs in a row");
     for (size_t i = 0; i < s->ntargets; i++)
         if (s->targets[i] != NULL)
@@ -710,7 +725,7 @@ char *render_metrics(const struct view_service *s, size_t *len)
         labels[i] = target_labels(t != NULL ? t : &(struct view_target){.name = ""});
         bad = labels[i] == NULL;
         subj[i].labels = labels[i];
-        subj[i].r = t != NULL ? t->latest : NULL;
+        subj[i].r = current(t) ? t->latest : NULL;
         if (subj[i].r != NULL)
             get_facts(subj[i].r, &subj[i].f);
     }
@@ -719,7 +734,7 @@ char *render_metrics(const struct view_service *s, size_t *len)
         family(&o, "probe_success", "gauge", "Displays whether or not the probe was a success");
         for (size_t i = 0; i < n; i++) {
             const struct view_target *t = s->targets[i];
-            if (t != NULL && !view_target_pending(t))
+            if (current(t))
                 sample(&o, "", labels[i], NULL,
                        success_of(t->latest ? oa_result_status(t->latest) : t->last_status)
                            ? "1" : "0");
@@ -728,7 +743,7 @@ char *render_metrics(const struct view_service *s, size_t *len)
                "Returns how long the probe took to complete in seconds");
         for (size_t i = 0; i < n; i++) {
             const struct view_target *t = s->targets[i];
-            if (t != NULL && !view_target_pending(t))
+            if (current(t))
                 sample(&o, "", labels[i], NULL,
                        fmt_us(v, sizeof v, t->latest ? t->latest->duration_us : t->latency_us));
         }
@@ -737,7 +752,7 @@ char *render_metrics(const struct view_service *s, size_t *len)
         family(&o, "oaprobe_diagnosis", "gauge", diag_help);
         for (size_t i = 0; i < n; i++) {
             const struct view_target *t = s->targets[i];
-            if (t != NULL && !view_target_pending(t))
+            if (current(t))
                 diag_samples(&o, labels[i], t->codes, t->ncodes, t->latest);
         }
         target_families(&o, s, labels);

@@ -17,8 +17,9 @@ for Basic and keep what they are sent (where the password would go):
   accepted and its run brings the catcher the Basic credentials;
 - a stored target that a reload or a restart no longer allows is kept
   (store row, listed) but blocked: `blocked` says why, no next run, run
-  now and /probe are 403, the log says so; DELETE works; widening
-  api.allow_hosts again runs it;
+  now and /probe are 403, /metrics has oaprobe_target_blocked and no stale
+  probe_success (promtool check metrics accepts it), the log says so; DELETE works; widening api.allow_hosts
+  again runs it;
 - `oaprobe config check` warns about write tokens + credentialed defaults
   without api.allow_hosts;
 - the password appears in no answer, no log line, not in the database.
@@ -309,6 +310,10 @@ class ApiCreds(unittest.TestCase):
             st, doc = self.http("PUT", "/api/v1/targets/" + name,
                                 {"host": "127.0.0.2:%d" % gp, "labels": {"n": name}})
             self.assertEqual(st, 201, doc)
+        st, doc = self.http("POST", "/api/v1/targets/kept/run")  # a result to go stale
+        self.assertEqual(st, 200, doc)
+        st, text = self.http("GET", "/metrics", token=None)
+        self.assertIn('probe_success{target="kept",n="kept"} 0', text)
         # narrowed by a reload (and a target without credentials is untouched)
         st, doc = self.http("PUT", "/api/v1/targets/plain", {"host": "127.0.0.1:1",
                                                              "depth": "tls"})
@@ -334,6 +339,15 @@ class ApiCreds(unittest.TestCase):
         st, doc = self.http("GET", "/probe?target=kept", token=None)
         self.assertEqual(st, 403, doc)
         self.assertIn('Target "kept" is not run: host: ', doc)
+        # /metrics: no stale series, the block instead
+        st, text = self.http("GET", "/metrics", token=None)
+        self.assertEqual(st, 200)
+        self.assertIn('oaprobe_target_blocked{target="kept",n="kept"} 1', text)
+        self.assertNotIn('oaprobe_target_blocked{target="plain"', text)
+        self.assertNotIn('probe_success{target="kept"', text)
+        pt = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
+                            capture_output=True, timeout=60)
+        self.assertEqual(pt.returncode, 0, pt.stdout + pt.stderr)
         self.assertIn("reload: API target kept: not run (kept in the store; DELETE it, or PUT "
                       "it again with an allowed host or depth tls or echo): host: ", s.log())
         # a restart: loaded, still blocked, nothing lost

@@ -244,6 +244,33 @@ static void test_metrics(void **state)
     lacks(m, "svc-oaprobe");
     free(m);
 
+    /* a blocked API target: no current series (no stale probe_success),
+     * oaprobe_target_blocked 1; the others have none */
+    struct view_target *tb = NULL;
+    for (size_t i = 0; i < VIEWS_N; i++)
+        if (strcmp(v->t[i].name, "tailspin-backend") == 0)
+            tb = &v->t[i];
+    assert_non_null(tb);
+    tb->blocked = "host: the target carries credentials and host \"x\" is not in "
+                  "api.allow_hosts";
+    m = render_metrics(&v->svc, NULL);
+    assert_non_null(m);
+    check_grouping(m);
+    has_line(m, "# TYPE oaprobe_target_blocked gauge");
+    has_line(m, "oaprobe_target_blocked{target=\"tailspin-backend\"} 1");
+    const char *first = strstr(m, "oaprobe_target_blocked{");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "oaprobe_target_blocked{")); /* only the blocked one */
+    lacks(m, "probe_success{target=\"tailspin-backend\"");
+    lacks(m, "oaprobe_diagnosis{target=\"tailspin-backend\"");
+    lacks(m, "oaprobe_target_status{target=\"tailspin-backend\"");
+    lacks(m, "oaprobe_tunnel_success{target=\"tailspin-backend\"");
+    lacks(m, "api.allow_hosts\""); /* the reason is no label */
+    has_line(m, "oaprobe_consecutive_failures{target=\"tailspin-backend\"} 120");
+    has_line(m, "probe_success{target=\"fabrikam-cert\",location=\"fra1\"} 1");
+    tb->blocked = NULL;
+    free(m);
+
     struct view_service empty = {0};
     m = render_metrics(&empty, NULL);
     assert_non_null(m);
