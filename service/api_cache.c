@@ -4,6 +4,14 @@
  * gzip variants made with zlib. A body of API_CACHE_FD_MIN bytes or more is
  * kept in a memfd, so that MHD sends it with sendfile() (no copy through the
  * loop thread, as nginx sends a file) when SIGPIPE is ignored.
+ *
+ * The gzip variant of a list body (pinned) of API_CACHE_GZIP_SYNC_MAX bytes
+ * or more is compressed across loop turns (struct gzjob: deflate on
+ * API_CACHE_GZIP_CHUNK bytes at a time for API_CACHE_GZIP_SLICE_US a turn):
+ * the requests that want it wait (deferred) and are answered when it is
+ * done, every request of the meantime joining the one compression. A
+ * rebuild of the body meanwhile starts it over on the new body for the
+ * same requests. Smaller bodies, and the rest, are compressed at once.
  */
 #define _GNU_SOURCE /* memfd_create */
 #include "service/api_cache.h"
@@ -19,6 +27,28 @@
 
 #include "service/api_conneg.h"
 #include "service/api_int.h"
+#include "service/loop.h"
+
+struct gzwait {
+    struct api_req *r;               /* NULL once the request is gone */
+    struct gzwait *next;
+};
+
+/* A gzip variant being made across loop turns (one per entry at most). */
+struct gzjob {
+    struct api_cache *c;
+    struct loop *loop;
+    struct entry *e;
+    bool zinit;                      /* zs initialized (deflateEnd owed) */
+    z_stream zs;
+    const char *in;                  /* e->body, or `map` */
+    void *map;                       /* MAP_FAILED, or e->fd mapped */
+    size_t off;                      /* input bytes given to deflate */
+    char *out;
+    size_t cap;
+    struct loop_timer *timer;
+    struct gzwait *waiters;          /* the latest first */
+};
 
 struct entry {
     char *key;
@@ -39,6 +69,7 @@ struct entry {
     struct MHD_Response *gz;         /* gzip, or NULL; one reference */
     size_t gz_len;
     bool gz_none;                    /* not worth it, or failed */
+    struct gzjob *gzj;               /* the gzip variant under way, or NULL */
     uint64_t serial;                 /* of the build: the ETag */
 };
 
@@ -86,8 +117,13 @@ struct api_cache *api_cache_new(uint64_t boot_id)
     return c;
 }
 
+static void gz_stop(struct gzjob *j);
+static void gz_free(struct gzjob *j);
+
 static void drop_responses(struct entry *e)
 {
+    if (e->gzj != NULL)
+        gz_stop(e->gzj); /* of the old body; its requests wait for the next */
     if (e->id)
         MHD_destroy_response(e->id);
     if (e->gz)
@@ -101,6 +137,10 @@ static void drop_responses(struct entry *e)
 
 static void entry_free(struct entry *e)
 {
+    if (e->gzj != NULL) { /* its requests stay deferred: api_free answers them */
+        gz_free(e->gzj);
+        e->gzj = NULL;
+    }
     drop_responses(e);
     free(e->key);
     free(e);
@@ -355,6 +395,225 @@ static char *gzip_of(const char *body, size_t len, size_t *out_len)
     return out;
 }
 
+/* ---- gzip across loop turns -------------------------------------------- */
+
+static void answer(struct api_cache *c, struct entry *e, struct api_req *r, bool kept);
+
+/* Ends the compression of j (zlib state, mapping, output, timer); its
+ * waiters stay for a new start. */
+static void gz_stop(struct gzjob *j)
+{
+    loop_timer_cancel(j->loop, j->timer);
+    j->timer = NULL;
+    if (j->zinit)
+        deflateEnd(&j->zs);
+    j->zinit = false;
+    if (j->map != MAP_FAILED)
+        munmap(j->map, j->e->len);
+    j->map = MAP_FAILED;
+    free(j->out);
+    j->out = NULL;
+    j->in = NULL;
+    j->off = j->cap = 0;
+}
+
+/* Frees j; a request still waiting is no longer told when it goes. */
+static void gz_free(struct gzjob *j)
+{
+    gz_stop(j);
+    while (j->waiters) {
+        struct gzwait *w = j->waiters;
+        j->waiters = w->next;
+        if (w->r) {
+            w->r->on_free = NULL;
+            w->r->on_free_arg = NULL;
+        }
+        free(w);
+    }
+    free(j);
+}
+
+/* A waiting request went away (req_free): the compression goes on, its
+ * result serves the next requests. */
+static void gz_waiter_gone(void *arg)
+{
+    struct gzwait *w = arg;
+    w->r = NULL;
+}
+
+/* The requests still waiting, the first to come first, detached from j. */
+static size_t gz_take(struct gzjob *j, struct api_req ***out)
+{
+    size_t n = 0;
+    for (struct gzwait *w = j->waiters; w; w = w->next)
+        n += w->r != NULL;
+    *out = n ? calloc(n, sizeof **out) : NULL;
+    size_t k = n;
+    while (j->waiters) {
+        struct gzwait *w = j->waiters;
+        j->waiters = w->next;
+        if (w->r) {
+            w->r->on_free = NULL;
+            w->r->on_free_arg = NULL;
+            if (*out)
+                (*out)[--k] = w->r;
+        }
+        free(w);
+    }
+    return *out ? n : 0;
+}
+
+/* The compression of j's entry ended (out NULL: failed or not smaller):
+ * the variant made, every waiting request answered. */
+static void gz_done(struct gzjob *j, bool ok)
+{
+    struct api_cache *c = j->c;
+    struct entry *e = j->e;
+    size_t before = entry_bytes(e);
+    size_t zlen = j->zs.total_out;
+    char *z = ok ? j->out : NULL;
+    j->out = NULL;
+    if (z != NULL) {
+        char *shrunk = realloc(z, zlen ? zlen : 1); /* deflateBound was the room */
+        if (shrunk != NULL)
+            z = shrunk;
+    }
+    gz_stop(j);
+    e->gz = z ? make_response(c, e, z, zlen, true, NULL) : NULL;
+    e->gz_none = e->gz == NULL;
+    e->gz_len = e->gz != NULL ? zlen : 0;
+    account(c, e, before);
+    e->gzj = NULL;
+    struct api_req **rs;
+    size_t n = gz_take(j, &rs);
+    free(j);
+    for (size_t i = 0; i < n; i++)
+        answer(c, e, rs[i], true);
+    free(rs); /* without memory for the list they stay deferred: api_free answers them */
+}
+
+/* One loop turn of j: deflate until the slice is spent or the input ends. */
+static void gz_step(void *arg)
+{
+    struct gzjob *j = arg;
+    j->timer = NULL;
+    int64_t t0 = mono_us();
+    size_t len = j->e->len;
+    for (;;) {
+        size_t n = len - j->off < API_CACHE_GZIP_CHUNK ? len - j->off : API_CACHE_GZIP_CHUNK;
+        bool last = j->off + n == len;
+        j->zs.next_in = (Bytef *)(j->in + j->off);
+        j->zs.avail_in = (uInt)n;
+        int rc = deflate(&j->zs, last ? Z_FINISH : Z_NO_FLUSH);
+        j->off += n - j->zs.avail_in;
+        if (rc == Z_STREAM_END) {
+            gz_done(j, j->zs.total_out < len);
+            return;
+        }
+        if ((rc != Z_OK && rc != Z_BUF_ERROR) || j->zs.avail_out == 0) {
+            gz_done(j, false); /* cannot happen with deflateBound's room */
+            return;
+        }
+        if (mono_us() - t0 >= API_CACHE_GZIP_SLICE_US)
+            break;
+    }
+    j->timer = loop_timer_at(j->loop, loop_now_ms(j->loop), gz_step, j);
+    if (j->timer == NULL)
+        gz_done(j, false); /* out of memory: identity */
+}
+
+/* Starts (or starts over) j on its entry's body. Returns 0, or -1 when it
+ * cannot (the caller compresses at once or sends identity). */
+static int gz_start(struct gzjob *j)
+{
+    struct entry *e = j->e;
+    j->in = e->body;
+    if (j->in == NULL && e->fd >= 0) { /* in the memfd: read it through a mapping */
+        j->map = mmap(NULL, e->len, PROT_READ, MAP_SHARED, e->fd, 0);
+        j->in = j->map != MAP_FAILED ? j->map : NULL;
+    }
+    if (j->in == NULL ||
+        deflateInit2(&j->zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        gz_stop(j);
+        return -1;
+    }
+    j->zinit = true;
+    j->cap = deflateBound(&j->zs, (uLong)e->len) + 32;
+    j->out = malloc(j->cap);
+    j->timer = j->out ? loop_timer_at(j->loop, loop_now_ms(j->loop), gz_step, j) : NULL;
+    if (j->timer == NULL) {
+        gz_stop(j);
+        return -1;
+    }
+    j->zs.next_out = (Bytef *)j->out;
+    j->zs.avail_out = (uInt)j->cap;
+    j->off = 0;
+    return 0;
+}
+
+/* r waits for e's gzip variant, made across loop turns (joining the one
+ * under way). Returns 0 (r deferred), or -1: answer it now. */
+static int gz_wait(struct api_cache *c, struct entry *e, struct api_req *r)
+{
+    if (r->state != REQ_BODY && r->state != REQ_DEFERRED)
+        return -1;
+    struct gzwait *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return -1;
+    struct gzjob *j = e->gzj;
+    if (j == NULL) {
+        j = calloc(1, sizeof *j);
+        if (j == NULL) {
+            free(w);
+            return -1;
+        }
+        j->c = c;
+        j->loop = r->api->loop;
+        j->e = e;
+        j->map = MAP_FAILED;
+        if (gz_start(j) != 0) {
+            free(j);
+            free(w);
+            return -1;
+        }
+        e->gzj = j;
+        c->st.gzip_sliced++;
+    }
+    w->r = r;
+    w->next = j->waiters;
+    j->waiters = w;
+    r->on_free = gz_waiter_gone;
+    r->on_free_arg = w;
+    if (r->state == REQ_BODY)
+        api_defer(r);
+    return 0;
+}
+
+/* After a rebuild of e: the requests that waited for the old body's gzip
+ * wait for the new one's (or, when that cannot start, are answered now). */
+static void gz_restart(struct api_cache *c, struct entry *e)
+{
+    struct gzjob *j = e->gzj;
+    if (j == NULL)
+        return;
+    if (j->waiters != NULL && e->id != NULL && e->len >= API_CACHE_GZIP_SYNC_MAX &&
+        gz_start(j) == 0) {
+        c->st.gzip_sliced++;
+        return;
+    }
+    e->gzj = NULL;
+    struct api_req **rs;
+    size_t n = gz_take(j, &rs);
+    gz_free(j);
+    for (size_t i = 0; i < n; i++) {
+        if (e->id != NULL)
+            answer(c, e, rs[i], true);
+        else
+            api_error(rs[i], 500, "internal", "out of memory");
+    }
+    free(rs);
+}
+
 /* ---- answering ---------------------------------------------------------- */
 
 static bool fresh(const struct entry *e, const struct api_cache_spec *sp, bool vary_auth,
@@ -384,6 +643,7 @@ static int build(struct api_cache *c, struct entry *e, struct api_req *r,
     e->id = make_response(c, e, body, len, false, &fd);
     if (e->id == NULL) {
         account(c, e, before);
+        gz_restart(c, e); /* its waiters: 500 */
         return 0; /* e stays empty: answered 500 by the caller */
     }
     e->fd = fd;
@@ -402,6 +662,7 @@ static int build(struct api_cache *c, struct entry *e, struct api_req *r,
         e->floor_us = stale * 1000;
     c->st.builds++;
     account(c, e, before);
+    gz_restart(c, e); /* requests waiting for the old body's gzip */
     return 0;
 }
 
@@ -410,7 +671,10 @@ static void answer(struct api_cache *c, struct entry *e, struct api_req *r, bool
 {
     bool want_gz = e->len >= API_CACHE_GZIP_MIN &&
                    api_accepts_gzip(api_req_header(r, MHD_HTTP_HEADER_ACCEPT_ENCODING));
-    if (want_gz && e->gz == NULL && !e->gz_none) {
+    if (want_gz && e->gz == NULL && !e->gz_none && kept && e->pinned &&
+        e->len >= API_CACHE_GZIP_SYNC_MAX && gz_wait(c, e, r) == 0)
+        return; /* answered when the variant is made (gz_done) */
+    if (want_gz && e->gz == NULL && !e->gz_none && e->gzj == NULL) {
         size_t before = entry_bytes(e), zlen = 0;
         const char *plain = e->body;
         void *map = MAP_FAILED;

@@ -8,7 +8,11 @@
  * headers set once: Content-Type, the security headers of every answer,
  * Cache-Control: no-cache, a strong ETag and Vary. A gzip variant is made
  * on the first request that accepts gzip, for bodies of API_CACHE_GZIP_MIN
- * bytes or more. If-None-Match naming the current ETag gets 304. A body of
+ * bytes or more: at once, or for a list body of API_CACHE_GZIP_SYNC_MAX
+ * bytes or more across loop turns (API_CACHE_GZIP_SLICE_US of deflate a
+ * turn, level 1), the requests that want it waiting for it (deferred,
+ * joining the one compression under way) so that the loop never stalls
+ * for a whole body's deflate (15 ms for 4.7 MB). If-None-Match naming the current ETag gets 304. A body of
  * API_CACHE_FD_MIN bytes or more is kept in a memfd, which MHD sends with
  * sendfile() when the process ignores SIGPIPE (oaprobe serve does; api.c
  * tells MHD so): the loop thread does not copy a 4.7 MB list per request.
@@ -56,6 +60,10 @@ struct api_cache;
 #define API_CACHE_GZIP_MIN 1024u             /* smaller bodies go uncompressed */
 #define API_CACHE_FD_MIN (256u * 1024u)      /* larger bodies live in a memfd and
                                               * go out with sendfile() */
+#define API_CACHE_GZIP_SYNC_MAX (256u * 1024u) /* a list body this large or larger
+                                              * is compressed across loop turns */
+#define API_CACHE_GZIP_CHUNK (64u * 1024u)   /* input bytes per deflate call */
+#define API_CACHE_GZIP_SLICE_US 2000         /* deflate time per loop turn */
 
 /* What a handler asks for. */
 struct api_cache_spec {
@@ -83,6 +91,8 @@ struct api_cache_stats {
     uint64_t daily_builds;               /* /api/v1/daily built across loop
                                           * turns (api_daily.h), started */
     size_t daily_running;                /* and under way now */
+    uint64_t gzip_sliced;                /* gzip variants started across loop
+                                          * turns (a restart counts again) */
 };
 
 /* api_cache_new: an empty cache; boot_id makes ETags differ between two

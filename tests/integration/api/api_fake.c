@@ -366,10 +366,11 @@ static void command(struct fake *f, char *line)
         struct api_cache_stats cs;
         api_cache_counts(f->api, &cs);
         printf("entries %zu bytes %zu pinned %zu pinned_bytes %zu builds %llu hits %llu "
-               "evictions %llu daily_builds %llu daily_running %zu\n", cs.entries, cs.bytes,
-               cs.pinned, cs.pinned_bytes, (unsigned long long)cs.builds,
+               "evictions %llu daily_builds %llu daily_running %zu gzip_sliced %llu\n",
+               cs.entries, cs.bytes, cs.pinned, cs.pinned_bytes, (unsigned long long)cs.builds,
                (unsigned long long)cs.hits, (unsigned long long)cs.evictions,
-               (unsigned long long)cs.daily_builds, cs.daily_running);
+               (unsigned long long)cs.daily_builds, cs.daily_running,
+               (unsigned long long)cs.gzip_sliced);
     } else {
         printf("unknown command\n");
     }

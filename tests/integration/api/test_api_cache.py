@@ -13,6 +13,7 @@ import gzip
 import http.client
 import json
 import os
+import socket
 import sys
 import time
 import unittest
@@ -233,6 +234,46 @@ class BigBodies(unittest.TestCase):
         self.assertEqual(hz["content-encoding"], "gzip")
         self.assertEqual(gzip.decompress(zipped), now)
         self.assertLess(len(zipped), len(now) // 5)
+
+    def test_gzip_across_turns(self):
+        """The list's gzip is made across loop turns (service/api_cache.c,
+        API_CACHE_GZIP_SYNC_MAX): requests at once share one compression,
+        each gets the gzip of the current identity body; a client that
+        leaves while it waits changes nothing for the others."""
+        _, _, old = base.request(self.port, "GET", "/api/v1/targets")
+        self.assertEqual(self.fake.command("touch many-00011"), "ok")
+        t0 = time.monotonic()
+        while True:  # the new body (within the staleness), its gzip not made
+            _, _, plain = base.request(self.port, "GET", "/api/v1/targets")
+            if plain != old:
+                break
+            self.assertLess(time.monotonic() - t0, STALE_MAX_S + 0.5)
+            time.sleep(0.05)
+        before = cache_stats(self.fake)["gzip_sliced"]
+        gone = socket.create_connection(("127.0.0.1", self.port))
+        gone.sendall(b"GET /api/v1/targets HTTP/1.1\r\nHost: x\r\n"
+                     b"Accept-Encoding: gzip\r\n\r\n")
+        gone.close()
+        conns = []
+        for _ in range(6):
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            c.request("GET", "/api/v1/targets", headers={"Accept-Encoding": "gzip"})
+            conns.append(c)
+        etags = set()
+        for c in conns:
+            r = c.getresponse()
+            self.assertEqual((r.status, r.getheader("content-encoding")), (200, "gzip"))
+            self.assertEqual(gzip.decompress(r.read()), plain)
+            etags.add(r.getheader("etag"))
+            c.close()
+        self.assertEqual(len(etags), 1, etags)
+        self.assertEqual(cache_stats(self.fake)["gzip_sliced"] - before, 1)
+        # made: the next one is answered from it, no new compression
+        _, hz, zipped = base.request(self.port, "GET", "/api/v1/targets",
+                                     headers={"Accept-Encoding": "gzip"})
+        self.assertEqual(hz["etag"], etags.pop())
+        self.assertEqual(gzip.decompress(zipped), plain)
+        self.assertEqual(cache_stats(self.fake)["gzip_sliced"] - before, 1)
 
 
 class DailyAcrossTurns(unittest.TestCase):
