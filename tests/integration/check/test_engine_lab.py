@@ -10,7 +10,7 @@ multi, as the service does, run under ASan/LeakSanitizer.
   one multi all succeed against the lab's KDC; a wrong password for one
   identity is auth_rejected and leaves the others untouched; an identity
   whose KDC never answers ends as a timeout at its deadline while the
-  others finish in well under a second.
+  others finish long before it (they never wait for it).
 - Kerberos workers: 40 identities at once never run more than 8 worker
   threads (CHECK_GSS_WORKERS; engine counter and /proc/self/task), all
   end OK; with every worker held by a KDC that never answers, queued
@@ -179,8 +179,12 @@ class EngineLab(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix="oaprobe-krb-") as tmp:
             conf, socks = self.dead_kdc_config(tmp)
             try:
+                # the dead KDC's check has a deadline (8 s) no good check
+                # comes near even on a loaded machine (1.7 s seen under ASan
+                # with both cores busy): one that waited for it would end
+                # after it
                 checks = [(a, "PW_A", 10), (b, "PW_B", 10), (a, "PW_A", 10),
-                          (b, "PW_BAD", 10), (None, "PW_DEAD", 3), (b, "PW_B", 10)]
+                          (b, "PW_BAD", 10), (None, "PW_DEAD", 8), (b, "PW_B", 10)]
                 args = [DRIVERS["krb"], "--cacert", self.lab.data["ca_bundle"], self.host_arg()]
                 for u, var, t in checks:
                     args += ["--check", self.user_name(u) if u else "ghost@DEAD.LAB", var, str(t)]
@@ -196,11 +200,11 @@ class EngineLab(unittest.TestCase):
         self.assertEqual(len(rows), len(checks), p.stdout)
         for i in (0, 1, 2, 5):  # both identities, twice each: every tunnel and bind
             self.assertEqual(rows[i][1:3], ["ok", "-"], p.stdout + p.stderr)
-            self.assertLess(int(rows[i][3]), 2500, "a good identity waited: " + p.stdout)
+            self.assertLess(int(rows[i][3]), 8000, "a good identity waited: " + p.stdout)
         self.assertEqual(rows[3][1:3], ["critical", "auth_rejected"], p.stdout + p.stderr)
         self.assertEqual(rows[4][1:3], ["critical", "timeout"], p.stdout + p.stderr)
-        self.assertGreaterEqual(int(rows[4][3]), 3000, p.stdout)
-        self.assertLess(int(rows[4][3]), 4000, p.stdout)
+        self.assertGreaterEqual(int(rows[4][3]), 8000, p.stdout)
+        self.assertLess(int(rows[4][3]), 9000, p.stdout)
         self.assertIn("no answer from the KDC", p.stderr)
         # the engine's counters (oaprobe_kerberos_acquisitions_total): the
         # wrong password is the one acquisition the KDC rejected; the dead
