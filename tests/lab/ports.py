@@ -5,14 +5,30 @@ A port is chosen at random below the kernel's ephemeral range
 --port-base 20000 block, and is checked bindable. Binding 0 and closing, the
 old way, hands out an ephemeral port, which an outgoing connection of a test
 running beside this one can take between the choice and the server's bind
-(seen in CI: "Address already in use"). Below the ephemeral range only
-another free_port() caller could collide, one chance in thousands.
+(seen in CI: "Address already in use").
+
+Below the ephemeral range only another free_port() caller could take the
+port, and it is reserved against those until the process that chose it
+exits: never handed out twice by one process (a test asking for five ports
+gets five), and locked for the others (a byte-range lock at offset PORT of
+one file in the temporary directory, which the kernel drops when the
+process ends). A port chosen is often bound later by a child (the service
+under test) or never bound at all (an address where nothing must listen);
+without the reservation a test running beside it could pick it meanwhile.
 """
 
+import fcntl
+import os
 import random
 import socket
+import tempfile
 
 RANGE = (28000, 32700)
+LOCK_FILE = os.path.join(tempfile.gettempdir(), "oaprobe-test-ports.lock")
+
+_given = set()    # ports this process has handed out
+_lock_fd = None   # kept open for the life of the process: closing any fd of
+                  # the file would drop every lock this process holds on it
 
 
 def _ephemeral_low():
@@ -41,20 +57,48 @@ def bindable(host, port, udp=False):
             s.close()
 
 
+def _reserve(port):
+    """Reserve port for this process; False when this process or another
+    one (free_port in another test) has it already. Without the lock file
+    (not writable) only this process's own choices are excluded."""
+    global _lock_fd
+    if port in _given:
+        return False
+    if _lock_fd is None:
+        try:
+            _lock_fd = os.open(LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+            try:
+                os.fchmod(_lock_fd, 0o666)  # other users' tests lock it too
+            except OSError:
+                pass  # not ours
+        except OSError:
+            _lock_fd = -1
+    if _lock_fd >= 0:
+        try:
+            fcntl.lockf(_lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, port)
+        except BlockingIOError:
+            return False  # another process holds it
+        except OSError:
+            pass  # locking not possible here: this process's set only
+    _given.add(port)
+    return True
+
+
 def free_port(host="127.0.0.1", udp=False):
-    """A port free on host for TCP (and UDP when udp); 200 random tries in
-    RANGE, then the kernel's choice."""
+    """A port free on host for TCP (and UDP when udp), reserved for this
+    process until it exits; 200 random tries in RANGE, then the kernel's
+    choice."""
     lo, hi = RANGE[0], min(RANGE[1], _ephemeral_low())
     rnd = random.SystemRandom()
     for _ in range(200 if hi - lo > 100 else 0):
         port = rnd.randrange(lo, hi)
-        if bindable(host, port, udp):
+        if port not in _given and bindable(host, port, udp) and _reserve(port):
             return port
     for _ in range(50):
         s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         s.bind((host, 0))
         port = s.getsockname()[1]
         s.close()
-        if bindable(host, port, udp):
+        if port not in _given and bindable(host, port, udp) and _reserve(port):
             return port
     raise OSError("no free port on %s after 250 tries" % host)
