@@ -160,9 +160,32 @@ int cfg_api_allowed(const struct cfg *cfg, const struct cfg_target *t, char *key
         snprintf(err, len, "no target");
         return CFG_ALLOW_BAD;
     }
-    return cfg_allow_target(cfg ? cfg->api_allow : NULL, cfg ? cfg->n_api_allow : 0,
-                            "api.allow_hosts", &t->set.opts, t->set.password_file,
-                            t->set.password_env, key, klen, err, len);
+    const struct check_settings *set = &t->set;
+    int v = cfg_allow_target(cfg ? cfg->api_allow : NULL, cfg ? cfg->n_api_allow : 0,
+                             "api.allow_hosts", &set->opts, set->password_file,
+                             set->password_env, key, klen, err, len);
+    if (v != CFG_ALLOW_YES || !cfg_allow_credentialed(&set->opts, set->password_file,
+                                                      set->password_env))
+        return v;
+    /* the transport's guards stay the file's: without them whoever answers
+     * for the host on the network, not the host, receives the credentials */
+    const struct check_opts *d = cfg && cfg->defaults ? &cfg->defaults->set.opts : NULL;
+    if (set->opts.insecure && !(d && d->insecure)) {
+        snprintf(key, klen, "insecure");
+        snprintf(err, len,
+                 "the target carries credentials: without certificate verification whoever "
+                 "answers for its host on the network would receive them; only the file may "
+                 "turn it off (defaults.insecure), or use cacert");
+        return CFG_ALLOW_NO;
+    }
+    if (set->opts.http && !(d && d->http)) {
+        snprintf(key, klen, "http");
+        snprintf(err, len,
+                 "the target carries credentials: plain HTTP would send them in clear; only "
+                 "the file may choose it (defaults.http)");
+        return CFG_ALLOW_NO;
+    }
+    return CFG_ALLOW_YES;
 }
 
 const struct cfg_key *cfg_api_keys(size_t *n)

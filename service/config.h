@@ -226,8 +226,10 @@ bool cfg_module_credentialed(const struct cfg_module *m);
  * cfg_api_allowed: may the API target t (parsed on cfg's defaults) be run?
  * When it carries credentials, its host and its resolve addresses must be
  * in api.allow_hosts (cfg_allow_target): otherwise whoever holds a write
- * token would choose who receives the defaults' credentials.
- *   key, klen [out] with NO or BAD: "host" or "resolve[i]"
+ * token would choose who receives the defaults' credentials. Nor may it
+ * turn off the transport's guards the defaults keep (insecure: true, http:
+ * true): the network, not the allowed host, would receive them.
+ *   key, klen [out] with NO or BAD: "host", "resolve[i]", "insecure", "http"
  *   err, len  [out] with NO or BAD: why
  * Returns CFG_ALLOW_YES, CFG_ALLOW_NO (403 for a PUT) or CFG_ALLOW_BAD (a
  * host or address api.allow_hosts cannot judge: 400).

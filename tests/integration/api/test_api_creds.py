@@ -14,7 +14,9 @@ for Basic and keep what they are sent (where the password would go):
   target at that host, which carries no credentials, is accepted and runs:
   the catcher sees it, without an Authorization header);
 - an allowed host (127.0.0.2, and an allowed name resolved to it) is
-  accepted and its run brings the catcher the Basic credentials;
+  accepted and its run brings the catcher the Basic credentials; a body
+  may not turn off the transport's guards the defaults keep (insecure,
+  http: 403);
 - a stored target that a reload or a restart no longer allows is kept
   (store row, listed) but blocked: `blocked` says why, no next run, run
   now and /probe are 403, /metrics has oaprobe_target_blocked and no stale
@@ -154,20 +156,21 @@ class ApiCreds(unittest.TestCase):
             srv.logf.close()
             sl.CURRENT.remove(srv)
 
-    def config(self, allow):
+    def config(self, allow, clear=True):
         api = "api: {tokens_file: %s%s}\n" % (
             self.tokens, ", allow_hosts: %s" % json.dumps(allow) if allow is not None else "")
         # Basic in clear over plain HTTP (insecure allows it), past the
-        # unauthenticated steps:
-        # what a host would receive; a week's interval: only runs asked for
+        # unauthenticated steps: what a host would receive; a week's
+        # interval: only runs asked for
         return ("listen: 127.0.0.1:%d\nstorage: %s\n%s"
                 "defaults:\n  interval: 1w\n  timeout: 5s\n  user: '%s'\n"
-                "  password_file: %s\n  auth: basic\n  http: true\n  insecure: true\n  depth: auth\n"
-                % (self.port, self.db, api, USER, self.pw))
+                "  password_file: %s\n  auth: basic\n  depth: auth\n%s"
+                % (self.port, self.db, api, USER, self.pw,
+                   "  http: true\n  insecure: true\n" if clear else ""))
 
-    def serve(self, allow):
+    def serve(self, allow, clear=True):
         sl.OAPROBE = OAPROBE
-        return sl.Serve(self, self.config(allow), self.tmp).start()
+        return sl.Serve(self, self.config(allow, clear), self.tmp).start()
 
     def http(self, method, path, body=None, token=WRITE):
         data = json.dumps(body).encode() if body is not None else None
@@ -381,6 +384,27 @@ class ApiCreds(unittest.TestCase):
         log2 = s.stop()
         self.assertIn("reload: API target kept: api.allow_hosts admits it now: runs", log2)
         self.assert_no_secret(s, log1 + log2)
+
+    def test_transport_guards(self):
+        """Defaults that verify certificates over HTTPS: a body may not turn
+        that off for a target with credentials, even at an allowed host."""
+        s = self.serve(["127.0.0.2"], clear=False)
+        gp = self.good.port
+        for body, key in (({"host": "127.0.0.2:%d" % gp, "insecure": True}, "insecure"),
+                          ({"host": "127.0.0.2:%d" % gp, "http": True}, "http"),
+                          ({"host": "127.0.0.2:%d" % gp, "http": True, "insecure": True},
+                           "insecure")):
+            st, doc = self.http("PUT", "/api/v1/targets/downgrade", body)
+            self.assertEqual((st, doc["error"]), (403, "forbidden"), (body, doc))
+            self.assertTrue(doc["detail"].startswith(key + ": the target carries credentials"),
+                            doc)
+        st, doc = self.http("PUT", "/api/v1/targets/no-creds",
+                            {"host": "127.0.0.1:9", "depth": "tls", "insecure": True})
+        self.assertEqual(st, 201, doc)
+        self.assertEqual(self.stored(), ["no-creds"])
+        with self.good.lock:
+            self.assertEqual(self.good.connections, 0, self.good.heads)
+        self.assert_no_secret(s, s.stop())
 
     def test_config_check_warns(self):
         """Write tokens + credentials in defaults + no api.allow_hosts: a

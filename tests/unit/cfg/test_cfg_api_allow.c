@@ -5,7 +5,8 @@
  * tls or echo, or no user) goes anywhere; one with them only to an allowed
  * host, under every spelling of a refused address, and only with resolve
  * addresses that are allowed too (resolve would otherwise connect an
- * allowed name anywhere); api.allow_hosts parsed with a module's grammar
+ * allowed name anywhere), and without turning off the transport's guards
+ * the defaults keep (insecure, http); api.allow_hosts parsed with a module's grammar
  * and errors; `oaprobe config check`'s warnings (credentials in defaults,
  * write tokens possible, api.allow_hosts unset or "*"); the key listed by
  * `oaprobe config keys`.
@@ -142,6 +143,18 @@ static void test_hosts(void **state)
          CFG_ALLOW_NO, "resolve[0]", "the address ::1 is not in"},
         {"{\"host\": \"mail.contoso.com\", \"resolve\": \"mail.contoso.com:443:beef.cafe\"}",
          CFG_ALLOW_BAD, "resolve[0]", "\"beef.cafe\" is not an IP address"},
+        /* the transport's guards are the file's: not turned off by a body */
+        {"{\"host\": \"mail.contoso.com\", \"insecure\": true}", CFG_ALLOW_NO, "insecure",
+         "the target carries credentials: without certificate verification whoever answers "
+         "for its host on the network would receive them; only the file may turn it off "
+         "(defaults.insecure), or use cacert"},
+        {"{\"host\": \"mail.contoso.com\", \"http\": true, \"auth\": \"basic\"}",
+         CFG_ALLOW_NO, "http", "plain HTTP would send them in clear"},
+        {"{\"host\": \"mail.contoso.com\", \"insecure\": false, \"http\": false}",
+         CFG_ALLOW_YES, "", ""},
+        {"{\"host\": \"evil.example\", \"depth\": \"echo\", \"insecure\": true, "
+         "\"http\": true}",
+         CFG_ALLOW_YES, "", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int v = judge(c, cases[i].body, key, sizeof key, why, sizeof why);
@@ -182,6 +195,13 @@ static void test_unset(void **state)
     c = load_ok("defaults: {password: '${HOME}'}\n");
     assert_int_equal(judge(c, "{\"host\": \"evil.example\"}", key, sizeof key, why, sizeof why),
                      CFG_ALLOW_NO);
+    cfg_free(c);
+    /* defaults that turn the guards off themselves: the body may say so too */
+    c = load_ok("api: {allow_hosts: [m.example]}\n"
+                "defaults: {user: u, password_file: /p, insecure: true, http: true}\n");
+    assert_int_equal(judge(c, "{\"host\": \"m.example\", \"insecure\": true, \"http\": true}",
+                           key, sizeof key, why, sizeof why),
+                     CFG_ALLOW_YES);
     cfg_free(c);
     /* a target of the file is judged the same way by the function (the
      * service never asks: the file is the operator's) */
