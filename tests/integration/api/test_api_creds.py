@@ -46,10 +46,9 @@ import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "serve")))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
 
-import test_serve_lab as sl  # noqa: E402  (Serve, wait_for)
+import service as svc  # noqa: E402  (Serve, wait_for)
 from ports import free_port  # noqa: E402
 
 OAPROBE = None
@@ -114,7 +113,7 @@ class Catcher:
 
 
 class NoLab:
-    """What sl.Serve asks of a lab: the environment (sanitizers that exit
+    """What svc.Serve asks of a lab: the environment (sanitizers that exit
     99/98, no Kerberos or password variables)."""
 
     def probe_env(self, tmp, extra=None):
@@ -150,11 +149,7 @@ class ApiCreds(unittest.TestCase):
         self.addCleanup(self.good.close)
 
     def tearDown(self):
-        for srv in list(sl.CURRENT):  # a test that failed half-way
-            srv.p.kill()
-            srv.p.wait(10)
-            srv.logf.close()
-            sl.CURRENT.remove(srv)
+        svc.kill_current()  # a test that failed half-way
 
     def config(self, allow, clear=True):
         api = "api: {tokens_file: %s%s}\n" % (
@@ -169,8 +164,7 @@ class ApiCreds(unittest.TestCase):
                    "  http: true\n  insecure: true\n" if clear else ""))
 
     def serve(self, allow, clear=True):
-        sl.OAPROBE = OAPROBE
-        return sl.Serve(self, self.config(allow, clear), self.tmp).start()
+        return svc.Serve(self, self.config(allow, clear), self.tmp).start()
 
     def http(self, method, path, body=None, token=WRITE):
         data = json.dumps(body).encode() if body is not None else None
@@ -425,5 +419,5 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--oaprobe", required=True)
     a, rest = ap.parse_known_args()
-    OAPROBE = a.oaprobe
+    OAPROBE = svc.OAPROBE = a.oaprobe
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

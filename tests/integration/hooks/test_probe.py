@@ -60,10 +60,9 @@ import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "serve")))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
 
-import test_serve_lab as sl  # noqa: E402  (Serve, wait_for)
+import service as svc  # noqa: E402  (Serve, wait_for, stop_procs)
 from fixture import Lab, free_port, net_for, write_secret  # noqa: E402
 from test_stack import start_prometheus  # noqa: E402
 
@@ -90,25 +89,12 @@ class Probe(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="oaprobe-probe-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.procs = []
-        self.addCleanup(self.stop_procs)
+        self.addCleanup(svc.stop_procs, self.procs)
         self.pwfile = write_secret(os.path.join(self.tmp, "secret-pw"), self.user["password"])
         self.port = free_port()
 
     def tearDown(self):
-        for srv in list(sl.CURRENT):  # a test that failed half-way
-            srv.p.kill()
-            srv.p.wait(10)
-            srv.logf.close()
-            sl.CURRENT.remove(srv)
-
-    def stop_procs(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        svc.kill_current()  # a test that failed half-way
 
     # ---------------------------------------------------------- helpers
 
@@ -145,8 +131,7 @@ class Probe(unittest.TestCase):
         return "%s\\%s" % (self.user["domain"], self.user["user"])
 
     def serve(self, **kw):
-        s = sl.Serve(self, self.config(**kw), self.tmp)
-        sl.OAPROBE = OAPROBE
+        s = svc.Serve(self, self.config(**kw), self.tmp)
         return s.start()
 
     def get(self, path, headers=None, timeout=60):
@@ -217,7 +202,7 @@ scrape_configs:
         want = {hosts[0]: "1", hosts[1]: "0"}
         now = lambda: {r["metric"]["instance"]: r["value"][1]  # noqa: E731
                        for r in query('probe_success{job="oaprobe-hosts"}')}
-        sl.wait_for("probe_success %s through Prometheus" % want, lambda: now() == want, 90)
+        svc.wait_for("probe_success %s through Prometheus" % want, lambda: now() == want, 90)
         diag = {(r["metric"]["instance"], r["metric"]["code"])
                 for r in query('oaprobe_diagnosis{job="oaprobe-hosts"} == 1')}
         for code in self.lab.scenario("backend_down_6004")["diagnoses"]:
@@ -267,13 +252,13 @@ scrape_configs:
             st, text, _ = self.probe(lit, "tls", scrape=5)
             self.assertEqual((st, self.metric(text, "probe_success")), (200, "0"), text)
             self.assertIn('oaprobe_diagnosis{code="tcp_refused"} 1', text)
-        sl.CURRENT[0].stop()
+        svc.CURRENT[0].stop()
         self.port = free_port()
         self.serve(modules=False)
         st, text, _ = self.probe(self.host("healthy"), "tunnel")
         self.assertEqual(st, 400, text)
         self.assertIn("no `modules:`", text)
-        sl.CURRENT[0].stop()
+        svc.CURRENT[0].stop()
 
     def test_scrape_timeout_shortens_the_check(self):
         """The tarpit: the answer at header - 0.5 s, probe_success 0, timeout."""
@@ -300,13 +285,13 @@ scrape_configs:
         self.assertEqual(self.metric(text, "probe_success"), "0", text)
         self.assertIn('oaprobe_diagnosis{code="timeout"} 1', text)
         self.assertLess(secs, 2)
-        sl.wait_for("the configured run recorded after its own 10 s", lambda: self.q(
+        svc.wait_for("the configured run recorded after its own 10 s", lambda: self.q(
             "SELECT r.duration_ms FROM runs r JOIN names n ON n.id = r.tid "
             "WHERE n.name = 'pit'"), 20)
         (dur,), = self.q("SELECT r.duration_ms FROM runs r JOIN names n ON n.id = r.tid "
                          "WHERE n.name = 'pit'")
         self.assertGreaterEqual(dur, 9900)
-        sl.CURRENT[0].stop()
+        svc.CURRENT[0].stop()
 
     def test_cap_and_clients_that_go_away(self):
         """8 at once, the 9th 503; disconnected clients cancel their probes;
@@ -341,7 +326,7 @@ scrape_configs:
             for c in socks:
                 c.close()
             t0 = time.monotonic()
-            sl.wait_for("a free place after the clients left", lambda: self.probe(
+            svc.wait_for("a free place after the clients left", lambda: self.probe(
                 self.host("healthy"), "tls", scrape=4)[0] == 200, 5)
             print("round %d: places free %.3f s after 8 clients left"
                   % (round_, time.monotonic() - t0))
@@ -367,7 +352,7 @@ scrape_configs:
             c.sendall(req)
             socks.append(c)
         time.sleep(0.5)
-        log_text = sl.CURRENT[0].stop()  # exit 0, no LeakSanitizer report
+        log_text = svc.CURRENT[0].stop()  # exit 0, no LeakSanitizer report
         self.assertNotIn("LeakSanitizer", log_text)
         for c in socks:
             c.settimeout(5)
@@ -380,7 +365,7 @@ scrape_configs:
         def seen():
             st, text, _ = self.get("/metrics")
             return st == 200 and self.metric(text, "oaprobe_adhoc_probes_in_flight") == str(n)
-        sl.wait_for("%d ad-hoc probes in flight" % n, seen, 30)
+        svc.wait_for("%d ad-hoc probes in flight" % n, seen, 30)
 
     def hold(self, n):
         """n clients, each waiting for a probe of the tarpit (module tunnel:
@@ -399,8 +384,7 @@ scrape_configs:
         """max_probes: 3 is the cap (4th 503, naming it); a reload to 5
         admits 2 more, the 6th is 503; a reload to 1 leaves the 5 in flight
         running, refuses new ones until they end, then admits one."""
-        s = sl.Serve(self, self.config(top="max_probes: 3\n"), self.tmp)
-        sl.OAPROBE = OAPROBE
+        s = svc.Serve(self, self.config(top="max_probes: 3\n"), self.tmp)
         s.start()
         st, text, _ = self.get("/metrics")
         self.assertEqual(self.metric(text, "oaprobe_adhoc_probes_max"), "3", text)
@@ -412,7 +396,7 @@ scrape_configs:
         # a reload raises it: two more start, the sixth is refused
         s.write_config(self.config(top="max_probes: 5\n"))
         s.signal(signal.SIGHUP)
-        sl.wait_for("the reload", lambda: "reload: max_probes 5 (was 3; 3 ad-hoc probes "
+        svc.wait_for("the reload", lambda: "reload: max_probes 5 (was 3; 3 ad-hoc probes "
                     "in flight run on)" in s.log(), 15)
         held += self.hold(2)
         self.in_flight(5)
@@ -424,7 +408,7 @@ scrape_configs:
         # a reload lowers it: the five run on, a new one is refused
         s.write_config(self.config(top="max_probes: 1\n"))
         s.signal(signal.SIGHUP)
-        sl.wait_for("the reload", lambda: "reload: max_probes 1 (was 5; 5 ad-hoc probes "
+        svc.wait_for("the reload", lambda: "reload: max_probes 1 (was 5; 5 ad-hoc probes "
                     "in flight run on)" in s.log(), 15)
         self.in_flight(5)
         st, text, _ = self.probe(self.host("healthy"), "tls", scrape=4)
@@ -443,7 +427,7 @@ scrape_configs:
         # a bad value at reload keeps the running one, named
         s.write_config(self.config(top="max_probes: 0\n"))
         s.signal(signal.SIGHUP)
-        sl.wait_for("the failed reload", lambda: "reload failed" in s.log(), 15)
+        svc.wait_for("the failed reload", lambda: "reload failed" in s.log(), 15)
         self.assertIn('max_probes: "0" is not a number from 1 to 10000', s.log())
         st, text, _ = self.get("/metrics")
         self.assertEqual(self.metric(text, "oaprobe_adhoc_probes_max"), "1", text)
@@ -461,13 +445,13 @@ scrape_configs:
             # a module's password file is missing: refused, named, old one kept
             s.write_config(self.config().replace(self.pwfile, self.pwfile + ".missing"))
             s.signal(signal.SIGHUP)
-            sl.wait_for("the failed reload", lambda: "reload failed" in s.log(), 10)
+            svc.wait_for("the failed reload", lambda: "reload failed" in s.log(), 10)
             self.assertIn("modules.tunnel: password_file:", s.log())
             self.assertEqual(self.probe(self.host("healthy"), "tls", scrape=5)[0], 200)
             # no modules any more: the probe in flight still ends and answers
             s.write_config(self.config(modules=False))
             s.signal(signal.SIGHUP)
-            sl.wait_for("the reload", lambda: "reload: 1 targets" in s.log(), 10)
+            svc.wait_for("the reload", lambda: "reload: 1 targets" in s.log(), 10)
             st, text, _ = f.result()
             self.assertEqual((st, self.metric(text, "probe_success")), (200, "0"), text)
             self.assertIn('oaprobe_diagnosis{code="timeout"} 1', text)
@@ -487,7 +471,7 @@ scrape_configs:
             self.assertIn(part, text)
         self.assertNotIn(self.user["password"], text)
         self.assertNotIn(self.pwfile, text)
-        log_text = sl.CURRENT[0].stop()
+        log_text = svc.CURRENT[0].stop()
         self.assertNotIn(self.user["password"], log_text)
 
     def test_allow_hosts(self):
@@ -577,7 +561,7 @@ scrape_configs:
         # what the refusal protects: the same catcher, allowed, gets the password
         st, text, _ = self.probe("127.0.0.1:%d" % port, "basic-open", scrape=5)
         self.assertEqual(st, 200, text)
-        sl.wait_for("the catcher's request", lambda: catcher.auth, 5)
+        svc.wait_for("the catcher's request", lambda: catcher.auth, 5)
         self.assertIn(base64.b64encode(("%s:%s" % (self.user_spec(), self.user["password"]))
                                        .encode()).decode(), catcher.auth[0])
         st, metrics, _ = self.get("/metrics")
@@ -640,5 +624,5 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--oaprobe", required=True)
     a, rest = ap.parse_known_args()
-    OAPROBE = a.oaprobe
+    OAPROBE = svc.OAPROBE = a.oaprobe
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

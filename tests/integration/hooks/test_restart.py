@@ -36,10 +36,9 @@ import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "serve")))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
 
-import test_serve_lab as sl  # noqa: E402  (Serve, wait_for)
+import service as svc  # noqa: E402  (Serve, wait_for, stop_procs)
 from fixture import Lab, free_port, net_for, write_secret  # noqa: E402
 from test_stack import Receiver, start_alertmanager  # noqa: E402
 
@@ -80,15 +79,8 @@ class Restart(unittest.TestCase):
         self.db = os.path.join(self.tmp, "oa.db")
 
     def kill_all(self):
-        for srv in list(sl.CURRENT):
-            srv.p.kill()
-            srv.p.wait(10)
-            srv.logf.close()
-            sl.CURRENT.remove(srv)
-        for p in self.procs:
-            if p.poll() is None:
-                p.terminate()
-                p.wait(15)
+        svc.kill_current()
+        svc.stop_procs(self.procs)
 
     # ------------------------------------------------------------ helpers
 
@@ -111,7 +103,7 @@ class Restart(unittest.TestCase):
                    "".join(self.target(sc, n) for sc, n in targets)))
 
     def serve(self, cfg):
-        return sl.Serve(self, cfg, self.tmp).start()
+        return svc.Serve(self, cfg, self.tmp).start()
 
     def http(self, method, path, body=None, token=TOKEN):
         req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), method=method,
@@ -182,7 +174,7 @@ class Restart(unittest.TestCase):
     def test_maintenance_survives_restart(self):
         cfg = self.config([("healthy", "planned")])
         s = self.serve(cfg)
-        sl.wait_for("a run of planned", lambda: self.runs("planned") >= 1, 30)
+        svc.wait_for("a run of planned", lambda: self.runs("planned") >= 1, 30)
         now = time.time()
         st, w = self.http("POST", "/api/v1/maintenance", {
             "name": "migration", "targets": ["planned"], "start": iso(now - 60),
@@ -204,7 +196,7 @@ class Restart(unittest.TestCase):
         s.stop()
 
         s = self.serve(cfg)
-        sl.wait_for("the windows restored", lambda: "maintenance windows of the API "
+        svc.wait_for("the windows restored", lambda: "maintenance windows of the API "
                     "restored" in s.log(), 10)
         got = self.windows()
         self.assertIn(keep, got)
@@ -217,10 +209,10 @@ class Restart(unittest.TestCase):
         self.assertEqual(got[weekly]["time_zone"], "Europe/Berlin")
         # the covered target goes down after the restart: nothing is sent
         self.lab.set_down(["healthy"])
-        sl.wait_for("planned down (in maintenance)",
+        svc.wait_for("planned down (in maintenance)",
                     lambda: self.status("planned") == "critical", 30)
         base = self.runs("planned")
-        sl.wait_for("more failed runs", lambda: self.runs("planned") >= base + 3, 30)
+        svc.wait_for("more failed runs", lambda: self.runs("planned") >= base + 3, 30)
         time.sleep(1)
         self.assertEqual(self.hooks_for("planned"), ([], []))
         self.assertEqual(self.metric("oaprobe_maintenance", "planned"), "1")
@@ -229,7 +221,7 @@ class Restart(unittest.TestCase):
         self.assertEqual(st, 204, body)
         st, body = self.http("DELETE", "/api/v1/maintenance?id=%s" % weekly)
         self.assertEqual(st, 204, body)
-        sl.wait_for("firing once the window is deleted",
+        svc.wait_for("firing once the window is deleted",
                     lambda: self.hooks_for("planned")[0] == ["firing"], 30)
         self.assertEqual(self.metric("oaprobe_maintenance", "planned"), "0")
         s.stop()
@@ -273,18 +265,18 @@ class Restart(unittest.TestCase):
         both = self.config([("healthy", "flappy"), ("backend_down_6004", "gone")], am)
         one = self.config([("healthy", "flappy")], am)
         s = self.serve(both)
-        sl.wait_for("two runs of flappy", lambda: self.runs("flappy") >= 2, 30)
+        svc.wait_for("two runs of flappy", lambda: self.runs("flappy") >= 2, 30)
         self.lab.set_down(["healthy"])
         for name in ("flappy", "gone"):
-            sl.wait_for("%s firing at the webhook and the exec hook" % name,
+            svc.wait_for("%s firing at the webhook and the exec hook" % name,
                         lambda: self.hooks_for(name) == (["firing"], ["firing"]), 30)
-            sl.wait_for("%s at Alertmanager" % name, lambda: self.am_alerts(am, name), 30)
-            sl.wait_for("%s at Alertmanager's receiver" % name,
+            svc.wait_for("%s at Alertmanager" % name, lambda: self.am_alerts(am, name), 30)
+            svc.wait_for("%s at Alertmanager's receiver" % name,
                         lambda: self.am_rx(amrx, name) == ["firing"], 30)
         first = self.am_alerts(am, "flappy")
         self.assertEqual(len(first), 1, first)
         starts, fp = first[0]["startsAt"], first[0]["fingerprint"]
-        sl.wait_for("5 failed runs of flappy in a row", lambda: self.failures("flappy") >= 5, 30)
+        svc.wait_for("5 failed runs of flappy in a row", lambda: self.failures("flappy") >= 5, 30)
         before = self.failures("flappy")
         s.stop()
         record = lambda: json.loads(self.q(  # noqa: E731
@@ -297,16 +289,16 @@ class Restart(unittest.TestCase):
         s = self.serve(one)
         after = self.failures("flappy")
         self.assertGreaterEqual(after, before)  # the counters come back from the store
-        sl.wait_for("the alert states restored", lambda: "alert states from the store: 1 "
+        svc.wait_for("the alert states restored", lambda: "alert states from the store: 1 "
                     "firing, 1 resolved" in s.log(), 10)
         base = self.runs("flappy")
-        sl.wait_for("3 more failed runs of flappy", lambda: self.runs("flappy") >= base + 3, 30)
-        sl.wait_for("gone resolved at the webhook and the exec hook",
+        svc.wait_for("3 more failed runs of flappy", lambda: self.runs("flappy") >= base + 3, 30)
+        svc.wait_for("gone resolved at the webhook and the exec hook",
                     lambda: self.hooks_for("gone") == (["firing", "resolved"],
                                                        ["firing", "resolved"]), 30)
-        sl.wait_for("gone resolved at Alertmanager's receiver",
+        svc.wait_for("gone resolved at Alertmanager's receiver",
                     lambda: self.am_rx(amrx, "gone") == ["firing", "resolved"], 30)
-        sl.wait_for("the re-send to Alertmanager after the restart", lambda: any(
+        svc.wait_for("the re-send to Alertmanager after the restart", lambda: any(
             r[0] == "alertmanager" and r[1] == "flappy" and r[2] >= t_restart * 1000
             for r in self.q("SELECT d.kind, n.name, d.at FROM deliveries d JOIN names n "
                             "ON n.id = d.tid WHERE d.outcome = 'success'")), 30)
@@ -327,19 +319,19 @@ class Restart(unittest.TestCase):
         self.clean_db()
         s = self.serve(one)
         base = self.runs("flappy")
-        sl.wait_for("2 more failed runs of flappy", lambda: self.runs("flappy") >= base + 2, 30)
+        svc.wait_for("2 more failed runs of flappy", lambda: self.runs("flappy") >= base + 2, 30)
         time.sleep(2)
         self.assertEqual(self.hooks_for("flappy"), (["firing"], ["firing"]))
         self.assertEqual(self.am_rx(amrx, "flappy"), ["firing"])
 
         # mended: exactly one resolved everywhere, and the stored state is gone
         self.lab.set_down([])
-        sl.wait_for("flappy resolved at the webhook and the exec hook",
+        svc.wait_for("flappy resolved at the webhook and the exec hook",
                     lambda: self.hooks_for("flappy") == (["firing", "resolved"],
                                                          ["firing", "resolved"]), 30)
-        sl.wait_for("flappy resolved at Alertmanager's receiver",
+        svc.wait_for("flappy resolved at Alertmanager's receiver",
                     lambda: self.am_rx(amrx, "flappy") == ["firing", "resolved"], 30)
-        sl.wait_for("flappy resolved at Alertmanager", lambda: not self.am_alerts(am, "flappy"),
+        svc.wait_for("flappy resolved at Alertmanager", lambda: not self.am_alerts(am, "flappy"),
                     30)
         time.sleep(2)
         s.kill9()  # mid-operation again: runs every second
@@ -361,17 +353,17 @@ class Restart(unittest.TestCase):
         carries the labels it fired with last."""
         cfg = self.config([("healthy", "other"), ("backend_down_6004", "gone")])
         s = self.serve(cfg)
-        sl.wait_for("gone firing", lambda: self.hooks_for("gone") == (["firing"], ["firing"]), 30)
+        svc.wait_for("gone firing", lambda: self.hooks_for("gone") == (["firing"], ["firing"]), 30)
         stored = lambda: [json.loads(r[0]).get("labels") for r in self.q(  # noqa: E731
             "SELECT state FROM alerts WHERE name = 'gone'")]
-        sl.wait_for("the stored record", lambda: stored() == [{"team": "exchange"}], 10)
+        svc.wait_for("the stored record", lambda: stored() == [{"team": "exchange"}], 10)
         s.write_config(cfg.replace("labels: {team: exchange}", "labels: {team: messaging}"))
         s.signal(signal.SIGHUP)
-        sl.wait_for("the record rewritten after the reload",
+        svc.wait_for("the record rewritten after the reload",
                     lambda: stored() == [{"team": "messaging"}], 20)
         s.stop()
         s = self.serve(self.config([("healthy", "other")]))
-        sl.wait_for("gone resolved at start",
+        svc.wait_for("gone resolved at start",
                     lambda: self.hooks_for("gone") == (["firing", "resolved"],
                                                        ["firing", "resolved"]), 30)
         s.stop()
@@ -386,5 +378,5 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--oaprobe", required=True)
     a, rest = ap.parse_known_args()
-    sl.OAPROBE = a.oaprobe
+    svc.OAPROBE = a.oaprobe
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

@@ -37,10 +37,9 @@ import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "serve")))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
 
-import test_serve_lab as sl  # noqa: E402  (Serve, wait_for)
+import service as svc  # noqa: E402  (Serve, wait_for, stop_procs)
 from fixture import Lab, free_port, net_for, write_secret  # noqa: E402
 
 SCEN = ["healthy", "backend_down_6004", "acl_fqdn_missing"]
@@ -102,7 +101,7 @@ def start_alertmanager(test, tmp, procs, rx_port):
                           "--web.listen-address=127.0.0.1:%d" % port,
                           "--cluster.listen-address="], stdout=log, stderr=log)
     procs.append(p)
-    sl.wait_for("alertmanager", lambda: up("http://127.0.0.1:%d/-/ready" % port), 30)
+    svc.wait_for("alertmanager", lambda: up("http://127.0.0.1:%d/-/ready" % port), 30)
     return port
 
 
@@ -120,7 +119,7 @@ def start_prometheus(test, tmp, procs, config):
                           "--storage.tsdb.path=" + os.path.join(tmp, "prom-data"),
                           "--web.listen-address=127.0.0.1:%d" % port], stdout=log, stderr=log)
     procs.append(p)
-    sl.wait_for("prometheus", lambda: up("http://127.0.0.1:%d/-/ready" % port), 60)
+    svc.wait_for("prometheus", lambda: up("http://127.0.0.1:%d/-/ready" % port), 60)
     return port
 
 
@@ -147,16 +146,7 @@ class Stack(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="oaprobe-stack-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.procs = []
-        self.addCleanup(self.stop_procs)
-
-    def stop_procs(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        self.addCleanup(svc.stop_procs, self.procs)
 
     # ---------------------------------------------------------- the tools
 
@@ -226,32 +216,31 @@ scrape_configs:
                   self.target("healthy", "flappy"), self.target("healthy", "maint"),
                   self.target("backend_down_6004", "down"),
                   self.target("acl_fqdn_missing", "acl")))
-        s = sl.Serve(self, cfg, self.tmp, env={"HOOK_TOKEN": TOKEN})
-        sl.OAPROBE = OAPROBE
+        s = svc.Serve(self, cfg, self.tmp, env={"HOOK_TOKEN": TOKEN})
         s.start()
         try:
             prom_port = self.prometheus(oa_port, ["flappy", "down", "acl"])
             runs = lambda n: sl_runs(self.tmp, n)  # noqa: E731
-            sl.wait_for("two runs of flappy", lambda: runs("flappy") >= 2, 30)
+            svc.wait_for("two runs of flappy", lambda: runs("flappy") >= 2, 30)
             # break, wait for the firing, mend, wait for the resolution
             self.lab.set_down(["healthy"])
-            sl.wait_for("firing at the webhook", lambda: any(
+            svc.wait_for("firing at the webhook", lambda: any(
                 b["status"] == "firing" and b["alerts"][0]["labels"]["target"] == "flappy"
                 for b in wh.bodies()), 30)
             time.sleep(3)  # a few more bad runs (and Alertmanager re-sends)
             self.lab.set_down([])
-            sl.wait_for("resolved at the webhook", lambda: any(
+            svc.wait_for("resolved at the webhook", lambda: any(
                 b["status"] == "resolved" and b["alerts"][0]["labels"]["target"] == "flappy"
                 for b in wh.bodies()), 30)
-            sl.wait_for("resolved at Alertmanager's receiver", lambda: any(
+            svc.wait_for("resolved at Alertmanager's receiver", lambda: any(
                 b["status"] == "resolved" and any(a["labels"]["target"] == "flappy"
                                                   for a in b["alerts"])
                 for b in amrx.bodies()), 30)
             time.sleep(2)
             # Prometheus: the expected values through its API
-            sl.wait_for("probe_success from /probe", lambda: len(self.prom_query(
+            svc.wait_for("probe_success from /probe", lambda: len(self.prom_query(
                 prom_port, 'probe_success{job="oaprobe-probe"}')) == 3, 40)
-            sl.wait_for("oaprobe_diagnosis from /metrics", lambda: self.prom_query(
+            svc.wait_for("oaprobe_diagnosis from /metrics", lambda: self.prom_query(
                 prom_port, 'oaprobe_diagnosis{job="oaprobe",target="acl"}'), 40)
             want = {"flappy": "1", "down": "0", "acl": "0"}
             probe_now = lambda: {r["metric"]["instance"]: r["value"][1]  # noqa: E731
@@ -261,7 +250,7 @@ scrape_configs:
                                    for r in self.prom_query(
                                        prom_port, 'probe_success{job="oaprobe"}')}
             # both jobs (/probe and /metrics) scrape on their own clocks
-            sl.wait_for("probe_success %s through Prometheus" % want,
+            svc.wait_for("probe_success %s through Prometheus" % want,
                         lambda: probe_now() == want and scraped_now().get("flappy") == "1", 30)
             probe = probe_now()
             scraped = scraped_now()
@@ -365,5 +354,5 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--oaprobe", required=True)
     a, rest = ap.parse_known_args()
-    OAPROBE = a.oaprobe
+    OAPROBE = svc.OAPROBE = a.oaprobe
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

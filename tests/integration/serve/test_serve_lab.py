@@ -45,6 +45,8 @@ LAB = os.path.join(HERE, "..", "..", "lab")
 sys.path.insert(0, os.path.abspath(LAB))
 
 from fixture import Lab, expected_status, free_port, net_for, write_secret  # noqa: E402
+import service  # noqa: E402
+from service import Serve, kill_current, wait_for  # noqa: E402
 
 OAPROBE = None
 STATUS = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
@@ -53,20 +55,6 @@ SIX = ["healthy", "cert_expiring", "acl_fqdn_missing", "backend_down_6004", "cer
 
 
 TOKEN = "write-token-" + "%016x" % random.randrange(1 << 64)
-
-
-CURRENT = []  # the Serve processes running, for the messages of wait_for
-
-
-def wait_for(what, fn, timeout=30.0, step=0.1):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    logs = "".join("\n--- %s:\n%s" % (s.log_path, s.log()[-3000:]) for s in CURRENT)
-    raise AssertionError("timed out after %.0f s waiting for %s%s" % (timeout, what, logs))
 
 
 class Receiver:
@@ -94,73 +82,6 @@ class Receiver:
         self.httpd.server_close()
 
 
-class Serve:
-    """One `oaprobe serve` process with its configuration and log."""
-
-    def __init__(self, test, cfg_text, tmp, env=None, args=()):
-        self.test = test
-        self.args = list(args)
-        self.tmp = tmp
-        self.cfg = os.path.join(tmp, "oaprobe.yml")
-        self.log_path = os.path.join(tmp, "serve-%d.log" % random.randrange(1 << 30))
-        with open(self.cfg, "w") as f:
-            f.write(cfg_text)
-        self.env = test.lab.probe_env(tmp, env)
-        self.p = None
-
-    def start(self):
-        self.logf = open(self.log_path, "w")
-        self.p = subprocess.Popen([OAPROBE, "serve", "--config", self.cfg] + self.args,
-                                  stdout=self.logf,
-                                  stderr=self.logf, stdin=subprocess.DEVNULL, env=self.env)
-        CURRENT.append(self)
-        wait_for("the service to start", lambda: "targets, storage" in self.log() or
-                 self.p.poll() is not None, 30)
-        self.test.assertIsNone(self.p.poll(), self.log())
-        return self
-
-    def log(self):
-        with open(self.log_path, "r", errors="replace") as f:
-            return f.read()
-
-    def write_config(self, text):
-        tmp = self.cfg + ".new"
-        with open(tmp, "w") as f:
-            f.write(text)
-        os.replace(tmp, self.cfg)
-
-    def signal(self, sig):
-        self.p.send_signal(sig)
-
-    def stop(self):
-        """SIGTERM: must exit 0, say "stopped", no sanitizer report."""
-        if self.p is None:
-            return
-        self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(30)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait(10)
-            rc = "killed after 30 s"
-        self.logf.close()
-        text = self.log()
-        self.p = None
-        CURRENT.remove(self)
-        self.test.assertEqual(rc, 0, text[-4000:])
-        self.test.assertIn("oaprobe serve: stopped", text)
-        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-            self.test.assertNotIn(bad, text, text[-4000:])
-        return text
-
-    def kill9(self):
-        self.p.send_signal(signal.SIGKILL)
-        self.p.wait(10)
-        self.logf.close()
-        self.p = None
-        CURRENT.remove(self)
-
-
 class ServeLab(unittest.TestCase):
     lab = None
 
@@ -178,12 +99,7 @@ class ServeLab(unittest.TestCase):
             cls.lab.cleanup()
 
     def tearDown(self):
-        # a test that failed half-way leaves no service behind
-        for srv in list(CURRENT):
-            srv.p.kill()
-            srv.p.wait(10)
-            srv.logf.close()
-            CURRENT.remove(srv)
+        kill_current()  # a test that failed half-way leaves no service behind
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="oaprobe-serve-")
@@ -711,5 +627,5 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--oaprobe", required=True)
     args, rest = ap.parse_known_args()
-    OAPROBE = os.path.abspath(args.oaprobe)
+    OAPROBE = service.OAPROBE = os.path.abspath(args.oaprobe)
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

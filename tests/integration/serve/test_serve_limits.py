@@ -47,18 +47,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
 
 from fixture import free_port  # noqa: E402
-
-OAPROBE = None
-
-
-def wait_for(what, fn, timeout=30.0, step=0.05):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    raise AssertionError("timed out waiting for " + what)
+import service  # noqa: E402
+from service import Serve, wait_for  # noqa: E402
 
 
 class Tarpit:
@@ -104,44 +94,6 @@ class Tarpit:
         self.stopping = True
         self.t.join(5)
         self.ls.close()
-
-
-class Serve:
-    def __init__(self, test, tmp, cfg_text, args=()):
-        self.test = test
-        self.cfg = os.path.join(tmp, "oaprobe.yml")
-        self.write_config(cfg_text)
-        self.log_path = os.path.join(tmp, "serve.log")
-        self.logf = open(self.log_path, "w")
-        self.p = subprocess.Popen([OAPROBE, "serve", "--config", self.cfg] + list(args),
-                                  stdout=self.logf, stderr=self.logf,
-                                  stdin=subprocess.DEVNULL)
-        wait_for("the service to start", lambda: "targets, storage" in self.log()
-                 or self.p.poll() is not None)
-        test.assertIsNone(self.p.poll(), self.log())
-
-    def write_config(self, text):
-        with open(self.cfg + ".new", "w") as f:
-            f.write(text)
-        os.replace(self.cfg + ".new", self.cfg)
-
-    def log(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(30)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            rc = "killed after 30 s"
-        self.logf.close()
-        text = self.log()
-        self.test.assertEqual(rc, 0, text[-3000:])
-        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-            self.test.assertNotIn(bad, text, text[-3000:])
-        return text
 
 
 def metrics(port):
@@ -195,7 +147,7 @@ class Caps(unittest.TestCase):
     def test_cap_from_file_never_exceeded(self):
         # 40 targets every 2 s whose checks all last 2 s: 40 would be in
         # flight without the cap
-        s = Serve(self, self.tmp, config(self.api, self.db, self.pit.port, 40, "max_checks: 6"))
+        s = Serve(self, config(self.api, self.db, self.pit.port, 40, "max_checks: 6"), self.tmp).start()
         try:
             most = self.watch(6, 6)
             self.assertEqual(most, 6)  # the cap is reached, not merely respected
@@ -219,8 +171,8 @@ class Caps(unittest.TestCase):
         self.assertIn("max concurrent checks 3 (max_checks 3;", log)
 
     def test_command_line_wins(self):
-        s = Serve(self, self.tmp, config(self.api, self.db, self.pit.port, 20, "max_checks: 6"),
-                  ["--max-checks", "4"])
+        s = Serve(self, config(self.api, self.db, self.pit.port, 20, "max_checks: 6"), self.tmp,
+                  args=["--max-checks", "4"]).start()
         try:
             self.assertEqual(self.watch(4, 4), 4)
         finally:
@@ -228,7 +180,7 @@ class Caps(unittest.TestCase):
         self.assertIn("max concurrent checks 4 (--max-checks 4;", log)
 
     def test_default_is_logged_and_exported(self):
-        s = Serve(self, self.tmp, config(self.api, self.db, self.pit.port, 3))
+        s = Serve(self, config(self.api, self.db, self.pit.port, 3), self.tmp).start()
         try:
             m = metrics(self.api)
         finally:
@@ -249,8 +201,8 @@ class StoreDrops(unittest.TestCase):
         db = os.path.join(tmp, "oaprobe.db")
         api = free_port()
         closed = free_port()  # nothing listens: each check ends at once
-        s = Serve(self, tmp, config(api, db, closed, 30, interval="1s"),
-                  ["--store-queue", "16"])
+        s = Serve(self, config(api, db, closed, 30, interval="1s"), tmp,
+                  args=["--store-queue", "16"]).start()
         try:
             wait_for("runs stored", lambda: sqlite3.connect(db).execute(
                 "SELECT COUNT(*) FROM runs").fetchone()[0] > 0)
@@ -332,7 +284,7 @@ class ReloadRestart(unittest.TestCase):
             return config(0, storage, closed, n, "api: {tokens_file: %s}" % tokens,
                           interval="5s").replace("listen: 127.0.0.1:0", "listen: " + listen)
 
-        s = Serve(self, tmp, cfg("127.0.0.1:%d" % a, db, 1))
+        s = Serve(self, cfg("127.0.0.1:%d" % a, db, 1), tmp).start()
         try:
             self.assertIsNone(self.status(a)["config"]["restart_required"])
             # a keep-alive connection and an event stream on the old address
@@ -418,5 +370,5 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--oaprobe", required=True)
     args, rest = ap.parse_known_args()
-    OAPROBE = os.path.abspath(args.oaprobe)
+    service.OAPROBE = os.path.abspath(args.oaprobe)
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

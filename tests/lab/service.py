@@ -1,0 +1,131 @@
+"""Run `oaprobe serve` from the integration tests (tests/integration/serve,
+tests/integration/hooks).
+
+    import service
+    service.OAPROBE = os.path.abspath(args.oaprobe)   # once, in __main__
+    s = service.Serve(test, cfg_text, tmp).start()    # up: "targets, storage" logged
+    service.wait_for("the reload", lambda: "reload:" in s.log())
+    text = s.stop()                                   # exit 0, "stopped", no sanitizer report
+
+wait_for polls with a deadline and, when it runs out, shows the logs of the
+services still running (CURRENT). A test that fails half-way leaves no
+service behind when its tearDown calls kill_current(); the other programs a
+test starts (Alertmanager, Prometheus) go with stop_procs(procs).
+"""
+
+import os
+import random
+import signal
+import subprocess
+import time
+
+OAPROBE = None  # the oaprobe binary under test
+CURRENT = []  # the Serve processes running, for the messages of wait_for
+
+
+def wait_for(what, fn, timeout=30.0, step=0.1):
+    """fn()'s first true value, polled every step seconds for at most
+    timeout seconds; an AssertionError naming what, with the tails of the
+    running services' logs, when there is none."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    logs = "".join("\n--- %s:\n%s" % (s.log_path, s.log()[-3000:]) for s in CURRENT)
+    raise AssertionError("timed out after %.0f s waiting for %s%s" % (timeout, what, logs))
+
+
+class Serve:
+    """One `oaprobe serve` process with its configuration and log.
+
+    Its environment: the lab's (test.lab.probe_env(tmp, env)) when the test
+    has a lab, else this process's with env added."""
+
+    def __init__(self, test, cfg_text, tmp, env=None, args=()):
+        self.test = test
+        self.args = list(args)
+        self.tmp = tmp
+        self.cfg = os.path.join(tmp, "oaprobe.yml")
+        self.log_path = os.path.join(tmp, "serve-%d.log" % random.randrange(1 << 30))
+        self.write_config(cfg_text)
+        lab = getattr(test, "lab", None)
+        if lab is not None:
+            self.env = lab.probe_env(tmp, env)
+        else:
+            self.env = dict(os.environ, **env) if env else None
+        self.p = None
+
+    def start(self):
+        self.logf = open(self.log_path, "w")
+        self.p = subprocess.Popen([OAPROBE, "serve", "--config", self.cfg] + self.args,
+                                  stdout=self.logf,
+                                  stderr=self.logf, stdin=subprocess.DEVNULL, env=self.env)
+        CURRENT.append(self)
+        wait_for("the service to start", lambda: "targets, storage" in self.log() or
+                 self.p.poll() is not None, 30)
+        self.test.assertIsNone(self.p.poll(), self.log())
+        return self
+
+    def log(self):
+        with open(self.log_path, "r", errors="replace") as f:
+            return f.read()
+
+    def write_config(self, text):
+        tmp = self.cfg + ".new"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, self.cfg)
+
+    def signal(self, sig):
+        self.p.send_signal(sig)
+
+    def stop(self):
+        """SIGTERM: must exit 0, say "stopped", no sanitizer report."""
+        if self.p is None:
+            return
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(30)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait(10)
+            rc = "killed after 30 s"
+        self.logf.close()
+        text = self.log()
+        self.p = None
+        CURRENT.remove(self)
+        self.test.assertEqual(rc, 0, text[-4000:])
+        self.test.assertIn("oaprobe serve: stopped", text)
+        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            self.test.assertNotIn(bad, text, text[-4000:])
+        return text
+
+    def kill9(self):
+        self.p.send_signal(signal.SIGKILL)
+        self.p.wait(10)
+        self.logf.close()
+        self.p = None
+        CURRENT.remove(self)
+
+
+def kill_current():
+    """SIGKILL every service still running (a test that failed half-way)."""
+    for srv in list(CURRENT):
+        srv.p.kill()
+        srv.p.wait(10)
+        srv.logf.close()
+        CURRENT.remove(srv)
+
+
+def stop_procs(procs, timeout=15):
+    """SIGTERM each process of procs still running, SIGKILL after timeout
+    seconds."""
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
