@@ -74,13 +74,7 @@ static int set_password(struct check_settings *s, const char *v, char *err, size
 
 static int set_auth(struct check_settings *s, const char *v, char *err, size_t len)
 {
-    if (strcmp(v, "ntlm") == 0)
-        s->opts.auth = CHECK_AUTH_NTLM;
-    else if (strcmp(v, "basic") == 0)
-        s->opts.auth = CHECK_AUTH_BASIC;
-    else if (strcmp(v, "negotiate") == 0)
-        s->opts.auth = CHECK_AUTH_NEGOTIATE;
-    else
+    if (check_auth_parse(v, &s->opts.auth) < 0)
         return errbuf_fail(err, len, "unknown scheme '%s' (ntlm, basic or negotiate)", v);
     return 0;
 }

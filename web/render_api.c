@@ -252,19 +252,6 @@ char *render_api_targets(const struct view_service *s, size_t *len)
 
 /* ---- the detail --------------------------------------------------------- */
 
-static const char *auth_name(enum check_auth a)
-{
-    switch (a) {
-    case CHECK_AUTH_NTLM:
-        return "ntlm";
-    case CHECK_AUTH_BASIC:
-        return "basic";
-    case CHECK_AUTH_NEGOTIATE:
-        return "negotiate";
-    }
-    return "unknown";
-}
-
 /* The check's settings. Reads only the fields named in view.h: never
  * opts->password. */
 static json_t *settings_object(const struct view_target *t)
@@ -290,7 +277,7 @@ static json_t *settings_object(const struct view_target *t)
     }
     bad |= ju_set(o, "servers", servers);
     bad |= ju_set(o, "ports", ports);
-    bad |= ju_set(o, "auth", op != NULL ? json_string(auth_name(op->auth)) : json_null());
+    bad |= ju_set(o, "auth", op != NULL ? json_string(check_auth_name(op->auth)) : json_null());
     bad |= ju_set(o, "user", op != NULL ? ju_str_or_null(op->user) : json_null());
     bad |= ju_set(o, "insecure", json_boolean(op != NULL && op->insecure));
     bad |= ju_set(o, "http", json_boolean(op != NULL && op->http));

@@ -35,36 +35,6 @@ static void value(struct wbuf *b, const char *s)
         wbuf_puts(b, "'");
 }
 
-/* The configuration words (cfg_vocab.h); web/ does not link the verdict
- * library that has the engine's own tables. */
-static const char *depth_word(enum check_depth d)
-{
-    switch (d) {
-    case CHECK_DEPTH_TUNNEL:
-        return "tunnel";
-    case CHECK_DEPTH_AUTH:
-        return "auth";
-    case CHECK_DEPTH_ECHO:
-        return "echo";
-    case CHECK_DEPTH_TLS:
-        return "tls";
-    }
-    return "unknown";
-}
-
-static const char *auth_word(enum check_auth a)
-{
-    switch (a) {
-    case CHECK_AUTH_NTLM:
-        return "ntlm";
-    case CHECK_AUTH_BASIC:
-        return "basic";
-    case CHECK_AUTH_NEGOTIATE:
-        return "negotiate";
-    }
-    return "unknown";
-}
-
 static void line(struct wbuf *b, const char *key, const char *v)
 {
     wbuf_printf(b, "%s: ", key);
@@ -91,8 +61,8 @@ char *render_probe_profile(const struct render_probe_profile *p)
     if (p->target != NULL)
         line(&b, "target", p->target);
     line(&b, "host", o->host);
-    line(&b, "depth", depth_word(o->depth));
-    line(&b, "auth", auth_word(o->auth));
+    line(&b, "depth", check_depth_name(o->depth));
+    line(&b, "auth", check_auth_name(o->auth));
     if (o->user != NULL)
         line(&b, "user", o->user);
     if (p->password_key != NULL)

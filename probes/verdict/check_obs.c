@@ -2,6 +2,8 @@
  * check_obs.c: printable names of the observation record's enums (see
  * check_obs.h).
  */
+#include <string.h>
+
 #include "probes/verdict/check_obs.h"
 
 static const struct {
@@ -17,6 +19,19 @@ const char *check_auth_name(enum check_auth a)
 {
     return (unsigned)a < sizeof auth_names / sizeof auth_names[0] ? auth_names[a].name
                                                                    : "unknown";
+}
+
+int check_auth_parse(const char *name, enum check_auth *out)
+{
+    if (name == NULL || out == NULL)
+        return -1;
+    for (unsigned i = 0; i < sizeof auth_names / sizeof auth_names[0]; i++) {
+        if (strcmp(name, auth_names[i].name) == 0) {
+            *out = (enum check_auth)i;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 const char *check_auth_scheme(enum check_auth a)

@@ -230,6 +230,10 @@ struct check_obs {
  * "unknown" out of range. Static string. */
 const char *check_auth_name(enum check_auth a);
 
+/* check_auth_parse: "ntlm", "basic" or "negotiate" (exact, lower case) into
+ * *out. Returns 0, or -1 for any other name (or a NULL argument). */
+int check_auth_parse(const char *name, enum check_auth *out);
+
 /* check_auth_scheme: the HTTP scheme token, "NTLM", "Basic", "Negotiate";
  * "unknown" out of range. Static string. */
 const char *check_auth_scheme(enum check_auth a);

@@ -671,6 +671,33 @@ static void test_depth(void **state)
     free(f);
 }
 
+static void test_auth_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *scheme;
+        enum check_auth a;
+    } t[] = {{"ntlm", "NTLM", CHECK_AUTH_NTLM},
+             {"basic", "Basic", CHECK_AUTH_BASIC},
+             {"negotiate", "Negotiate", CHECK_AUTH_NEGOTIATE}};
+    for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++) {
+        enum check_auth a = CHECK_AUTH_BASIC;
+        assert_int_equal(check_auth_parse(t[i].name, &a), 0);
+        assert_int_equal(a, t[i].a);
+        assert_string_equal(check_auth_name(a), t[i].name);
+        assert_string_equal(check_auth_scheme(a), t[i].scheme);
+    }
+    enum check_auth a = CHECK_AUTH_NEGOTIATE;
+    assert_int_equal(check_auth_parse("NTLM", &a), -1); /* the scheme token is no config word */
+    assert_int_equal(check_auth_parse("", &a), -1);
+    assert_int_equal(check_auth_parse("kerberos", &a), -1);
+    assert_int_equal(check_auth_parse(NULL, &a), -1);
+    assert_int_equal(check_auth_parse("ntlm", NULL), -1);
+    assert_int_equal(a, CHECK_AUTH_NEGOTIATE);
+    assert_string_equal(check_auth_name((enum check_auth)7), "unknown");
+    assert_string_equal(check_auth_scheme((enum check_auth)7), "unknown");
+}
+
 static void test_depth_names(void **state)
 {
     (void)state;
@@ -790,6 +817,7 @@ int main(void)
         cmocka_unit_test(test_combined_cert_and_acl),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_depth_names),
+        cmocka_unit_test(test_auth_names),
         cmocka_unit_test(test_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
