@@ -212,6 +212,8 @@ static const char *apply_one(struct serve *s, struct serve_target *t, struct ser
 {
     bool same = t->fp == nt->fp && t->v.source == nt->v.source &&
                 (t->blocked == NULL) == (nt->blocked == NULL);
+    if (nt->blocked != NULL && t->blocked == NULL) /* no longer watched: as if removed */
+        hooks_forget(s->hooks, &t->v, loop_wall_ms());
     if (same) {
         serve_target_adopt(t, nt);
         return NULL;
@@ -333,6 +335,8 @@ int serve_reload(struct serve *s, char *err, size_t len)
             changed++;
         } else if (nt[nfile + k] == NULL && serve_api_block(nc, t, "reload: ")) {
             /* its old settings stay: judged by the new api.allow_hosts */
+            if (t->blocked != NULL)
+                hooks_forget(s->hooks, &t->v, loop_wall_ms());
             serve_sched_stop(s, t);
             serve_sched_start(s, t);
             changed++;

@@ -100,10 +100,12 @@ static void restore_streak(struct serve *s, struct view_target *v)
     v->consecutive_successes = bad ? 0 : (unsigned)n;
 }
 
+/* The targets whose alerts go on: a blocked API target is not watched,
+ * so its alert is resolved as a removed target's. */
 static const struct view_target *find_view(void *ctx, const char *name)
 {
     struct serve_target *t = serve_find(ctx, name);
-    return t != NULL ? &t->v : NULL;
+    return t != NULL && t->blocked == NULL ? &t->v : NULL;
 }
 
 void serve_restore(struct serve *s)

@@ -20,8 +20,10 @@ for Basic and keep what they are sent (where the password would go):
 - a stored target that a reload or a restart no longer allows is kept
   (store row, listed) but blocked: `blocked` says why, no next run, run
   now and /probe are 403, /metrics has oaprobe_target_blocked and no stale
-  probe_success (promtool check metrics accepts it), the log says so; DELETE works; widening api.allow_hosts
-  again runs it;
+  probe_success (promtool check metrics accepts it), its firing alert is
+  resolved (a webhook receiver gets it) as a removed target's, the log
+  says so (at a restart too: the alert resolved at start); DELETE works;
+  widening api.allow_hosts again runs it;
 - `oaprobe config check` warns about write tokens + credentialed defaults
   without api.allow_hosts;
 - the password appears in no answer, no log line, not in the database.
@@ -32,6 +34,7 @@ Run inside `unshare -n` (loopback only; about 15 s).
 
 import argparse
 import base64
+import http.server
 import json
 import os
 import shutil
@@ -112,6 +115,31 @@ class Catcher:
         self.sock.close()
 
 
+class Hook:
+    """A webhook receiver on 127.0.0.1 (port 0, kept): every JSON body."""
+
+    def __init__(self):
+        bodies = self.bodies = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                bodies.append(json.loads(self.rfile.read(n)))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 class NoLab:
     """What svc.Serve asks of a lab: the environment (sanitizers that exit
     99/98, no Kerberos or password variables)."""
@@ -151,7 +179,7 @@ class ApiCreds(unittest.TestCase):
     def tearDown(self):
         svc.kill_current()  # a test that failed half-way
 
-    def config(self, allow, clear=True):
+    def config(self, allow, clear=True, extra=""):
         api = "api: {tokens_file: %s%s}\n" % (
             self.tokens, ", allow_hosts: %s" % json.dumps(allow) if allow is not None else "")
         # Basic in clear over plain HTTP (insecure allows it), past the
@@ -161,10 +189,10 @@ class ApiCreds(unittest.TestCase):
                 "defaults:\n  interval: 1w\n  timeout: 5s\n  user: '%s'\n"
                 "  password_file: %s\n  auth: basic\n  depth: auth\n%s"
                 % (self.port, self.db, api, USER, self.pw,
-                   "  http: true\n  insecure: true\n" if clear else ""))
+                   "  http: true\n  insecure: true\n" if clear else "") + extra)
 
-    def serve(self, allow, clear=True):
-        return svc.Serve(self, self.config(allow, clear), self.tmp).start()
+    def serve(self, allow, clear=True, extra=""):
+        return svc.Serve(self, self.config(allow, clear, extra), self.tmp).start()
 
     def http(self, method, path, body=None, token=WRITE):
         data = json.dumps(body).encode() if body is not None else None
@@ -302,7 +330,12 @@ class ApiCreds(unittest.TestCase):
         """A stored target that a reload, then a restart, no longer allows is
         kept but never run; DELETE works; widening runs it again."""
         gp = self.good.port
-        s = self.serve(["127.0.0.2"])
+        hook = Hook()
+        self.addCleanup(hook.close)
+        # the first failed run fires; a block resolves the alert, as a removal
+        extra = ("  failure_threshold: 1\nwebhooks:\n  - {name: w, url: 'http://127.0.0.1:%d/'}\n"
+                 % hook.port)
+        s = self.serve(["127.0.0.2"], extra=extra)
         for name in ("kept", "gone"):
             st, doc = self.http("PUT", "/api/v1/targets/" + name,
                                 {"host": "127.0.0.2:%d" % gp, "labels": {"n": name}})
@@ -311,13 +344,19 @@ class ApiCreds(unittest.TestCase):
         self.assertEqual(st, 200, doc)
         st, text = self.http("GET", "/metrics", token=None)
         self.assertIn('probe_success{target="kept",n="kept"} 0', text)
+
+        def alerts(status):
+            return [a for b in hook.bodies for a in b["alerts"]
+                    if a["labels"].get("target") == "kept" and a["status"] == status]
+        svc.wait_for("the firing alert of kept", lambda: alerts("firing"), 30)
         # narrowed by a reload (and a target without credentials is untouched)
         st, doc = self.http("PUT", "/api/v1/targets/plain", {"host": "127.0.0.1:1",
                                                              "depth": "tls"})
         self.assertEqual(st, 201, doc)
-        s.write_config(self.config(["allowed.test"]))
+        s.write_config(self.config(["allowed.test"], extra=extra))
         st, doc = self.http("POST", "/-/reload")
         self.assertEqual(st, 200, doc)
+        svc.wait_for("the resolved alert of kept", lambda: alerts("resolved"), 30)
         with self.good.lock:
             caught = self.good.connections
         ts = self.listed()
@@ -349,7 +388,7 @@ class ApiCreds(unittest.TestCase):
                       "it again with an allowed host or depth tls or echo): host: ", s.log())
         # a restart: loaded, still blocked, nothing lost
         log1 = s.stop()
-        s = self.serve(["allowed.test"])
+        s = self.serve(["allowed.test"], extra=extra)
         self.assertIn("API target gone: not run (kept in the store", s.log())
         self.assertIn("(some not run: api.allow_hosts)", s.log())
         self.assertEqual(self.stored(), ["gone", "kept", "plain"])
@@ -364,7 +403,7 @@ class ApiCreds(unittest.TestCase):
         with self.good.lock:
             self.assertEqual(self.good.connections, caught, self.good.heads)
         # widened again: it runs, and the allowed host gets the credentials
-        s.write_config(self.config(["127.0.0.0/8"]))
+        s.write_config(self.config(["127.0.0.0/8"], extra=extra))
         st, doc = self.http("POST", "/-/reload")
         self.assertEqual(st, 200, doc)
         st, doc = self.http("GET", "/api/v1/targets/kept", token=None)
@@ -378,6 +417,32 @@ class ApiCreds(unittest.TestCase):
         log2 = s.stop()
         self.assertIn("reload: API target kept: api.allow_hosts admits it now: runs", log2)
         self.assert_no_secret(s, log1 + log2)
+
+    def test_restart_resolves_firing(self):
+        """A firing API target that a restart finds blocked has its alert
+        resolved at start, as a target gone from the file."""
+        hook = Hook()
+        self.addCleanup(hook.close)
+        extra = ("  failure_threshold: 1\nwebhooks:\n  - {name: w, url: 'http://127.0.0.1:%d/'}\n"
+                 % hook.port)
+        s = self.serve(["127.0.0.2"], extra=extra)
+        st, doc = self.http("PUT", "/api/v1/targets/kept",
+                            {"host": "127.0.0.2:%d" % self.good.port})
+        self.assertEqual(st, 201, doc)
+        st, doc = self.http("POST", "/api/v1/targets/kept/run")
+        self.assertEqual((st, doc["status"]), (200, "critical"), doc)
+
+        def alerts(status):
+            return [a for b in hook.bodies for a in b["alerts"]
+                    if a["labels"].get("target") == "kept" and a["status"] == status]
+        svc.wait_for("the firing alert of kept", lambda: alerts("firing"), 30)
+        log1 = s.stop()
+        s = self.serve(["10.0.0.0/8"], extra=extra)
+        svc.wait_for("the resolved alert of kept", lambda: alerts("resolved"), 30)
+        self.assertEqual(len(alerts("firing")), 1)
+        st, doc = self.http("GET", "/api/v1/targets/kept", token=None)
+        self.assertIsNotNone(doc["blocked"], doc)
+        self.assert_no_secret(s, log1 + s.stop())
 
     def test_transport_guards(self):
         """Defaults that verify certificates over HTTPS: a body may not turn
