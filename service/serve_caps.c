@@ -193,8 +193,12 @@ static uint64_t cgroup_limit(const char *proc_cgroup, const char *root)
         if (c2 == NULL || c2[1] != '/')
             continue;
         uint64_t v = 0;
-        if (strncmp(line, "0::", 3) == 0)
-            v = walk_limits(root, c2 + 1, "memory.max"); /* v2 */
+        if (strncmp(line, "0::", 3) == 0) { /* v2: memory.high throttles, memory.max kills */
+            uint64_t hi = walk_limits(root, c2 + 1, "memory.high");
+            v = walk_limits(root, c2 + 1, "memory.max");
+            if (hi > 0 && (v == 0 || hi < v))
+                v = hi;
+        }
         else if (has_memory(c1 + 1, (size_t)(c2 - c1 - 1)))
             v = walk_limits(v1root, c2 + 1, "memory.limit_in_bytes"); /* v1 */
         if (v > 0 && (best == 0 || v < best))

@@ -37,7 +37,8 @@
 /* What memory the process may use, as found at start. */
 struct serve_mem {
     uint64_t cgroup_max; /* the tightest memory limit of the process's cgroup
-                          * and its ancestors (v2 memory.max, v1
+                          * and its ancestors (v2 the tighter of
+                          * memory.high and memory.max, v1
                           * memory.limit_in_bytes); 0: none */
     uint64_t available;  /* MemAvailable (MemTotal when missing); 0: unknown */
 };

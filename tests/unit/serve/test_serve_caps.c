@@ -234,6 +234,17 @@ static void test_read(void **state)
     put("sys/system.slice/oaprobe.service/memory.max", "268435456\n");
     read_in("v2", &m);
     assert_int_equal(m.cgroup_max, 256 * MiB);
+    /* memory.high (MemoryHigh=, where the kernel starts throttling) when
+     * tighter than memory.max; "max" is none */
+    put("sys/system.slice/oaprobe.service/memory.high", "201326592\n");
+    read_in("v2", &m);
+    assert_int_equal(m.cgroup_max, 192 * MiB);
+    put("sys/system.slice/oaprobe.service/memory.high", "max\n");
+    read_in("v2", &m);
+    assert_int_equal(m.cgroup_max, 256 * MiB);
+    put("sys/system.slice/oaprobe.service/memory.high", "1073741824\n");
+    read_in("v2", &m);
+    assert_int_equal(m.cgroup_max, 256 * MiB);
     /* unlimited all the way up */
     put("v2b", "0::/user.slice\n");
     put("sys/user.slice/memory.max", "max\n");
