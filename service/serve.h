@@ -64,14 +64,13 @@ struct serve_waiter {
 /* One target. The view comes first: a struct view_target * of the view is a
  * struct serve_target *. */
 struct serve_target {
-    struct view_target v;
+    struct view_target v;    /* v.blocked is owned here (serve_target_block): an
+                              * API target not run, and why (serve_api_block) */
     struct serve *s;         /* the daemon it belongs to */
     struct cfg_target *ct;   /* owned */
     char *password;          /* secret_free; NULL: none */
     uint64_t fp;             /* cfg_target_fingerprint_secret */
     char *api_body;          /* API target: its JSON body; NULL: file target */
-    char *blocked;           /* API target not run: why (serve_api_block), owned
-                              * (serve_target_block); v.blocked */
     struct check_trust *trust; /* the shared trust store of its cacert (a reference) */
     struct check_tls_cache *tls_cache; /* TLS sessions from one run to the next (kept
                                           across reloads: it starts over when the host
@@ -200,7 +199,7 @@ void serve_trusts_free(struct serve_trusts *trusts);
  * schedule when the fingerprint changed. */
 void serve_target_adopt(struct serve_target *t, struct serve_target *nt);
 
-/* serve_target_block: set t->blocked (and t->v.blocked) to a copy of why,
+/* serve_target_block: set t->v.blocked to a copy of why,
  * or clear it (why NULL). Out of memory keeps it blocked with a fixed
  * message: never run for want of memory to say why. */
 void serve_target_block(struct serve_target *t, const char *why);
@@ -304,7 +303,7 @@ void serve_writer_full(struct serve *s, const char *what, const char *target, in
 
 /*
  * serve_api_block: judge the API target t under cfg's api.allow_hosts
- * (cfg_api_allowed) and set or clear t->blocked (and t->v.blocked): a
+ * (cfg_api_allowed) and set or clear t->v.blocked: a
  * blocked target is kept (view, store) but never run, since it would send
  * the defaults' credentials to a host the file does not allow. Logs a
  * change, prefixed by when ("", "reload: "). File targets are never

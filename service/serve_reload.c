@@ -62,8 +62,8 @@ bool serve_api_block(const struct cfg *cfg, struct serve_target *t, const char *
                 : CFG_ALLOW_YES;
     if (v != CFG_ALLOW_YES)
         snprintf(line, sizeof line, "%s: %s", key[0] ? key : "host", why);
-    bool changed = (v != CFG_ALLOW_YES) != (t->blocked != NULL) ||
-                   (t->blocked != NULL && strcmp(line, t->blocked) != 0);
+    bool changed = (v != CFG_ALLOW_YES) != (t->v.blocked != NULL) ||
+                   (t->v.blocked != NULL && strcmp(line, t->v.blocked) != 0);
     if (!changed)
         return false;
     if (v != CFG_ALLOW_YES)
@@ -200,7 +200,7 @@ static int reparse_api(struct serve *s, const struct cfg *nc, size_t first_api,
         if (nt[k] == NULL) {
             serve_log("reload: API target %s keeps its settings: %s", t->v.name, err);
         } else { /* judged by the new api.allow_hosts; logged when that changes */
-            serve_target_block(nt[k], t->blocked);
+            serve_target_block(nt[k], t->v.blocked);
             (void)serve_api_block(nc, nt[k], "reload: ");
         }
     }
@@ -211,8 +211,8 @@ static int reparse_api(struct serve *s, const struct cfg *nc, size_t first_api,
 static const char *apply_one(struct serve *s, struct serve_target *t, struct serve_target *nt)
 {
     bool same = t->fp == nt->fp && t->v.source == nt->v.source &&
-                (t->blocked == NULL) == (nt->blocked == NULL);
-    if (nt->blocked != NULL && t->blocked == NULL) /* no longer watched: as if removed */
+                (t->v.blocked == NULL) == (nt->v.blocked == NULL);
+    if (nt->v.blocked != NULL && t->v.blocked == NULL) /* no longer watched: as if removed */
         hooks_forget(s->hooks, &t->v, loop_wall_ms());
     if (same) {
         serve_target_adopt(t, nt);
@@ -335,7 +335,7 @@ int serve_reload(struct serve *s, char *err, size_t len)
             changed++;
         } else if (nt[nfile + k] == NULL && serve_api_block(nc, t, "reload: ")) {
             /* its old settings stay: judged by the new api.allow_hosts */
-            if (t->blocked != NULL)
+            if (t->v.blocked != NULL)
                 hooks_forget(s->hooks, &t->v, loop_wall_ms());
             serve_sched_stop(s, t);
             serve_sched_start(s, t);

@@ -242,7 +242,7 @@ static void arm(struct serve *s, struct serve_target *t, int64_t due)
 void serve_sched_start(struct serve *s, struct serve_target *t)
 {
     t->s = s;
-    if (t->blocked != NULL) { /* serve_api_block: never run */
+    if (t->v.blocked != NULL) { /* serve_api_block: never run */
         t->v.next_run_ms = 0;
         view_touch(&s->view, &t->v);
         return;
@@ -338,7 +338,7 @@ static void on_due(void *arg)
     struct serve_target *t = arg;
     struct serve *s = t->s;
     t->due_timer = NULL;
-    if (t->blocked != NULL) /* blocked since it was armed (never: the stop cancels) */
+    if (t->v.blocked != NULL) /* blocked since it was armed (never: the stop cancels) */
         return;
     int64_t due = t->due_mono;
     int64_t iv = t->v.interval_ms;
@@ -364,7 +364,7 @@ static void on_due(void *arg)
 
 int serve_run_now(struct serve *s, struct serve_target *t, const struct serve_waiter *w)
 {
-    if (t->blocked != NULL)
+    if (t->v.blocked != NULL)
         return -4;
     if (w != NULL) {
         if (t->nwaiters == t->capwaiters) {

@@ -105,7 +105,7 @@ static void restore_streak(struct serve *s, struct view_target *v)
 static const struct view_target *find_view(void *ctx, const char *name)
 {
     struct serve_target *t = serve_find(ctx, name);
-    return t != NULL && t->blocked == NULL ? &t->v : NULL;
+    return t != NULL && t->v.blocked == NULL ? &t->v : NULL;
 }
 
 void serve_restore(struct serve *s)

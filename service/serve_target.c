@@ -3,6 +3,7 @@
  * struct cfg_target it owns), its secret, the view fields that come from
  * them, and the name index of the daemon's targets.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,8 +97,7 @@ static int fill_settings(struct serve_target *t, enum view_source source)
     v->host = t->opts.host;
     v->location = ct->location;
     v->depth = check_depth_name(t->opts.depth);
-    v->source = source;
-    v->blocked = t->blocked;
+    v->source = source; /* v->blocked: serve_target_block */
     v->labels = t->labels;
     v->nlabels = ct->n_labels;
     v->opts = &t->opts;
@@ -153,21 +153,20 @@ struct serve_target *serve_target_new(struct cfg_target *ct, enum view_source so
     return t;
 }
 
-static char blocked_oom[] = "not run: out of memory";
+static const char blocked_oom[] = "not run: out of memory";
 
-static void blocked_free(char *p)
+static void blocked_free(const char *p)
 {
     if (p != blocked_oom)
-        free(p);
+        free((void *)(uintptr_t)p); /* v.blocked is the view's const; ours */
 }
 
 void serve_target_block(struct serve_target *t, const char *why)
 {
-    blocked_free(t->blocked);
-    t->blocked = NULL;
-    if (why != NULL && (t->blocked = strdup(why)) == NULL)
-        t->blocked = blocked_oom;
-    t->v.blocked = t->blocked;
+    blocked_free(t->v.blocked);
+    t->v.blocked = NULL;
+    if (why != NULL && (t->v.blocked = strdup(why)) == NULL)
+        t->v.blocked = blocked_oom;
 }
 
 void serve_target_adopt(struct serve_target *t, struct serve_target *nt)
@@ -175,12 +174,11 @@ void serve_target_adopt(struct serve_target *t, struct serve_target *nt)
     cfg_target_free(t->ct);
     secret_free(t->password);
     free(t->api_body);
-    blocked_free(t->blocked);
+    blocked_free(t->v.blocked);
     check_trust_unref(t->trust);
     t->ct = nt->ct;
-    t->blocked = nt->blocked;
-    t->v.blocked = t->blocked;
-    nt->blocked = NULL;
+    t->v.blocked = nt->v.blocked;
+    nt->v.blocked = NULL;
     t->password = nt->password;
     t->api_body = nt->api_body;
     t->fp = nt->fp;
@@ -207,7 +205,7 @@ void serve_target_free(struct serve_target *t)
     cfg_target_free(t->ct);
     secret_free(t->password);
     free(t->api_body);
-    blocked_free(t->blocked);
+    blocked_free(t->v.blocked);
     check_trust_unref(t->trust);
     check_tls_cache_free(t->tls_cache); /* a run in flight keeps its sessions until freed */
     free(t->labels);
