@@ -12,17 +12,6 @@
 #include "service/config.h"
 #include "service/store.h"
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * Decodes s[0..n) into *out (advanced; NUL-terminated). plus: '+' is a
  * space (query). in_path: '/' and '\' may not appear decoded. Returns 0 or
@@ -35,14 +24,14 @@ static int decode(struct api_uri *u, const char *s, size_t n, bool plus, bool in
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '%') {
-            if (n - i < 3 || hexval((unsigned char)s[i + 1]) < 0 ||
-                hexval((unsigned char)s[i + 2]) < 0) {
+            if (n - i < 3 || ascii_hex_value((unsigned char)s[i + 1]) < 0 ||
+                ascii_hex_value((unsigned char)s[i + 2]) < 0) {
                 snprintf(u->why, sizeof u->why, "%s: a '%%' is not followed by two hex digits",
                          what);
                 return -1;
             }
-            c = (unsigned char)(hexval((unsigned char)s[i + 1]) * 16 +
-                                hexval((unsigned char)s[i + 2]));
+            c = (unsigned char)(ascii_hex_value((unsigned char)s[i + 1]) * 16 +
+                                ascii_hex_value((unsigned char)s[i + 2]));
             i += 2;
             if (c == 0) {
                 snprintf(u->why, sizeof u->why, "%s: %%00 (NUL) is not allowed", what);
