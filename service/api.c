@@ -79,8 +79,8 @@ void api_common_headers(struct MHD_Response *resp, const char *ctype)
                             "default-src 'none'; frame-ancestors 'none'");
 }
 
-/* r (answered now) leaves the deferred list; its connection resumes. */
-static void undefer(struct api_req *r)
+/* r leaves the deferred list. */
+static void deferred_unlink(struct api_req *r)
 {
     struct api *a = r->api;
     if (r->prev_deferred)
@@ -90,10 +90,16 @@ static void undefer(struct api_req *r)
     if (r->next_deferred)
         r->next_deferred->prev_deferred = r->prev_deferred;
     r->next_deferred = r->prev_deferred = NULL;
+}
+
+/* r (answered now) leaves the deferred list; its connection resumes. */
+static void undefer(struct api_req *r)
+{
+    deferred_unlink(r);
     if (r->suspended) {
         r->suspended = false;
         MHD_resume_connection(r->conn);
-        api_kick(a);
+        api_kick(r->api);
     }
 }
 
@@ -528,15 +534,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
     if (r == NULL || r->magic != API_REQ_MAGIC)
         return;
-    if (r->state == REQ_DEFERRED) { /* not expected: api_free answers them first */
-        struct api *a = r->api;
-        if (r->prev_deferred)
-            r->prev_deferred->next_deferred = r->next_deferred;
-        else if (a->deferred == r)
-            a->deferred = r->next_deferred;
-        if (r->next_deferred)
-            r->next_deferred->prev_deferred = r->prev_deferred;
-    }
+    if (r->state == REQ_DEFERRED) /* not expected: api_free answers them first */
+        deferred_unlink(r);
     req_free(r);
 }
 
