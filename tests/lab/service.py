@@ -10,13 +10,16 @@ tests/integration/hooks).
 wait_for polls with a deadline and, when it runs out, shows the logs of the
 services still running (CURRENT). A test that fails half-way leaves no
 service behind when its tearDown calls kill_current(); the other programs a
-test starts (Alertmanager, Prometheus) go with stop_procs(procs).
+test starts (Alertmanager, Prometheus) go with stop_procs(procs). Catcher
+asks for Basic and keeps what it is sent: where a password would go.
 """
 
 import os
 import random
 import signal
+import socket
 import subprocess
+import threading
 import time
 
 OAPROBE = None  # the oaprobe binary under test
@@ -129,3 +132,58 @@ def stop_procs(procs, timeout=15):
                 p.wait(timeout)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+class Catcher:
+    """A plain-HTTP listener on host that asks for Basic and keeps what it
+    is sent (the request lines, Host and Authorization headers): where a
+    password would go. Bound to port 0 and kept (no port race)."""
+
+    def __init__(self, host="127.0.0.1"):
+        self.sock = socket.socket()
+        self.sock.bind((host, 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.connections, self.heads, self.hosts, self.auth = 0, [], [], []
+        self.lock = threading.Lock()
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.connections += 1
+            c.settimeout(5)
+            try:
+                while True:
+                    head = b""
+                    while b"\r\n\r\n" not in head:
+                        chunk = c.recv(4096)
+                        if not chunk:
+                            raise OSError("closed")
+                        head += chunk
+                    text = head.decode("latin-1")
+                    with self.lock:
+                        self.heads.append(text.split("\r\n")[0])
+                        for line in text.split("\r\n"):
+                            if line.lower().startswith("authorization:"):
+                                self.auth.append(line)
+                            if line.lower().startswith("host:"):
+                                self.hosts.append(line[5:].strip())
+                    c.sendall(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic "
+                              b"realm=\"x\"\r\nContent-Length: 0\r\n\r\n")
+            except OSError:
+                pass
+            finally:
+                c.close()
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()

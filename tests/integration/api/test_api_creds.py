@@ -38,7 +38,6 @@ import http.server
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -59,60 +58,6 @@ USER = "CONTOSO\\svc-oaprobe"
 PASSWORD = "Pw-%x-never-shown" % int.from_bytes(os.urandom(6), "big")
 WRITE = "write-T0ken-%x" % int.from_bytes(os.urandom(6), "big")
 BASIC = base64.b64encode(("%s:%s" % (USER, PASSWORD)).encode()).decode()
-
-
-class Catcher:
-    """A plain-HTTP listener on host that asks for Basic and keeps what it
-    is sent. Bound to port 0 and kept (no port race)."""
-
-    def __init__(self, host):
-        self.sock = socket.socket()
-        self.sock.bind((host, 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.connections, self.heads, self.hosts, self.auth = 0, [], [], []
-        self.lock = threading.Lock()
-        self.t = threading.Thread(target=self.run, daemon=True)
-        self.t.start()
-
-    def run(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.connections += 1
-            c.settimeout(5)
-            try:
-                while True:
-                    head = b""
-                    while b"\r\n\r\n" not in head:
-                        chunk = c.recv(4096)
-                        if not chunk:
-                            raise OSError("closed")
-                        head += chunk
-                    text = head.decode("latin-1")
-                    with self.lock:
-                        self.heads.append(text.split("\r\n")[0])
-                        for line in text.split("\r\n"):
-                            if line.lower().startswith("authorization:"):
-                                self.auth.append(line)
-                            if line.lower().startswith("host:"):
-                                self.hosts.append(line[5:].strip())
-                    c.sendall(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic "
-                              b"realm=\"x\"\r\nContent-Length: 0\r\n\r\n")
-            except OSError:
-                pass
-            finally:
-                c.close()
-
-    def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
 
 
 class Hook:
@@ -171,8 +116,8 @@ class ApiCreds(unittest.TestCase):
         self.db = os.path.join(self.tmp, "oa.db")
         self.port = free_port("127.0.0.1")
         self.seen = []  # every answer body, for the password grep
-        self.bad = Catcher("127.0.0.1")    # never allowed
-        self.good = Catcher("127.0.0.2")   # allowed
+        self.bad = svc.Catcher("127.0.0.1")    # never allowed
+        self.good = svc.Catcher("127.0.0.2")   # allowed
         self.addCleanup(self.bad.close)
         self.addCleanup(self.good.close)
 

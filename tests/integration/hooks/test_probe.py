@@ -52,7 +52,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.error
@@ -477,7 +476,7 @@ scrape_configs:
     def test_allow_hosts(self):
         """A module with credentials goes only to the hosts of its
         allow_hosts: anything else is 403 and receives nothing."""
-        catcher = Catcher()
+        catcher = svc.Catcher()
         self.addCleanup(catcher.close)
         healthy, down = self.host("healthy"), self.host("backend_down_6004")
         cred = "    user: '%s'\n    password_file: %s\n    resolve: [%s]\n" % (
@@ -571,53 +570,6 @@ scrape_configs:
               "before it was allowed" % (forbidden, caught_before))
         log_text = s.stop()
         self.assertNotIn(self.user["password"], log_text)
-
-
-class Catcher:
-    """A plain-HTTP listener on 127.0.0.1 that asks for Basic and keeps what
-    it is sent: where a module's password would go."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.connections, self.heads, self.auth = 0, [], []
-        self.stop = False
-        self.t = threading.Thread(target=self.run, daemon=True)
-        self.t.start()
-
-    def run(self):
-        while not self.stop:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            c.settimeout(5)
-            try:
-                while True:
-                    head = b""
-                    while b"\r\n\r\n" not in head:
-                        chunk = c.recv(4096)
-                        if not chunk:
-                            raise OSError("closed")
-                        head += chunk
-                    text = head.decode("latin-1")
-                    self.heads.append(text.split("\r\n")[0])
-                    for line in text.split("\r\n"):
-                        if line.lower().startswith("authorization:"):
-                            self.auth.append(line)
-                    c.sendall(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic "
-                              b"realm=\"x\"\r\nContent-Length: 0\r\n\r\n")
-            except OSError:
-                pass
-            finally:
-                c.close()
-
-    def close(self):
-        self.stop = True
-        self.sock.close()
 
 
 if __name__ == "__main__":
