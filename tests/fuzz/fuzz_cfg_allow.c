@@ -4,11 +4,12 @@
  * bytes: the input's lines but the last are patterns, the last line is the
  * host. A pattern that names one host (a name, an address) must admit that
  * host when it is given as the request's host. The last line is also an API
- * target's host and resolve entry with credentials (cfg_allow_target): no
- * pattern, no admission.
+ * target's resolve entry with credentials, its HOST:PORT the target's host
+ * (cfg_allow_target): no pattern, no admission.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,7 +54,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         nv++;
     }
     (void)cfg_allow_check(v, nv, lines[n - 1], err, sizeof err);
-    struct check_opts o = {.depth = CHECK_DEPTH_TUNNEL, .user = "u", .host = lines[n - 1]};
+    /* the last line as a resolve entry HOST:PORT:ADDR[,ADDR...] of a target
+     * whose host is its HOST:PORT (so an allowed name reaches the
+     * addresses' check), or as the host itself */
+    char host[4097];
+    snprintf(host, sizeof host, "%s", lines[n - 1]);
+    char *c1 = strchr(host, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (c2 != NULL)
+        *c2 = '\0';
+    struct check_opts o = {.depth = CHECK_DEPTH_TUNNEL, .user = "u", .host = host};
     o.resolve[0] = lines[n - 1];
     o.n_resolve = 1;
     char key[32];
