@@ -144,6 +144,8 @@ static bool key_bool(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
 static bool key_api_allow(struct cfg_ctx *ctx, void *obj, const struct cfg_pair *p)
 {
     struct cfg *cfg = obj;
+    cfg->api_allow_line = (unsigned)p->key_node->start_mark.line + 1u;
+    cfg->api_allow_col = (unsigned)p->key_node->start_mark.column + 1u;
     return cfg_allow_list(ctx, &cfg->api_allow, &cfg->n_api_allow, p->value, p->path);
 }
 
@@ -196,6 +198,8 @@ const struct cfg_key *cfg_api_keys(size_t *n)
 
 static void do_api(struct cfg_ctx *ctx, struct cfg *cfg, const yaml_node_t *n, const char *path)
 {
+    cfg->api_line = (unsigned)n->start_mark.line + 1u;
+    cfg->api_col = (unsigned)n->start_mark.column + 1u;
     if (cfg_map_check(ctx, n, path, CFG_MAP_MAX))
         (void)cfg_walk_keys(ctx, n, path, api_keys, sizeof api_keys / sizeof api_keys[0], NULL,
                             cfg);

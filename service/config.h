@@ -193,6 +193,8 @@ struct cfg {
     struct cfg_allow *api_allow; /* api.allow_hosts: where API targets may send
                                   * credentials (cfg_api_allowed); NULL none */
     size_t n_api_allow;
+    unsigned api_line, api_col;  /* of the api mapping, of its allow_hosts key */
+    unsigned api_allow_line, api_allow_col; /* (for warnings; 0: absent) */
     char *external_url;          /* external_url: base of links; NULL: none */
     size_t max_checks;           /* max_checks: checks at once (0: derived
                                   * from the fd limit and the memory) */

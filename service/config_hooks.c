@@ -577,13 +577,13 @@ static size_t api_warnings(const struct cfg *cfg, struct cfg_errs *warns)
     for (size_t j = 0; j < cfg->n_api_allow; j++)
         any = any || cfg->api_allow[j].kind == CFG_ALLOW_ANY;
     if (cfg->n_api_allow == 0)
-        cfg_err_add(warns, 0, 0, "api",
+        cfg_err_add(warns, cfg->api_line, cfg->api_col, "api",
                     "warning: defaults carry credentials and api.allow_hosts is not set: "
                     "PUT /api/v1/targets refuses every target that would send them (depth "
                     "auth or tunnel); list the hosts API targets may send them to in "
                     "api.allow_hosts");
     else if (any)
-        cfg_err_add(warns, 0, 0, "api.allow_hosts",
+        cfg_err_add(warns, cfg->api_allow_line, cfg->api_allow_col, "api.allow_hosts",
                     "warning: \"*\" lets whoever holds a write token send the defaults' "
                     "credentials to any host (PUT /api/v1/targets with a host of their "
                     "choice)");

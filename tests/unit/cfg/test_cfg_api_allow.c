@@ -245,14 +245,14 @@ static void test_warnings(void **state)
         const char *want; /* NULL: no warning */
     } cases[] = {
         {"api: {tokens_file: /t}\ndefaults: {user: 'C\\s', password_file: /p}\n",
-         "api: warning: defaults carry credentials and api.allow_hosts is not set: PUT "
+         "t.yml:1:6: api: warning: defaults carry credentials and api.allow_hosts is not set: PUT "
          "/api/v1/targets refuses every target that would send them (depth auth or tunnel); "
          "list the hosts API targets may send them to in api.allow_hosts"},
         /* defaults at depth tls: a body may still ask for tunnel */
         {"api: {tokens_file: /t}\ndefaults: {depth: tls, keytab: /k, user: u@R}\n",
          "api.allow_hosts is not set"},
         {"api: {tokens_file: /t, allow_hosts: '*'}\ndefaults: {password: '${HOME}'}\n",
-         "api.allow_hosts: warning: \"*\" lets whoever holds a write token send the "
+         "t.yml:1:24: api.allow_hosts: warning: \"*\" lets whoever holds a write token send the "
          "defaults' credentials to any host"},
         {"api: {tokens_file: /t, allow_hosts: [mail.contoso.com]}\n"
          "defaults: {user: 'C\\s', password_file: /p}\n",
@@ -269,7 +269,7 @@ static void test_warnings(void **state)
         size_t n = cfg_warnings(c, &w);
         char line[700] = "";
         if (w.n > 0)
-            cfg_errs_format(&w.v[0], NULL, line, sizeof line);
+            cfg_errs_format(&w.v[0], "t.yml", line, sizeof line);
         cfg_errs_free(&w);
         cfg_free(c);
         if (cases[i].want == NULL ? n != 0 : n != 1 || strstr(line, cases[i].want) == NULL)
