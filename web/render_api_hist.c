@@ -175,6 +175,18 @@ static void text_clean(struct wbuf *b, const char *s)
 
 static int line_to(struct wbuf *b, const struct view_target *t)
 {
+    if (t->blocked != NULL) { /* not run: no current state (UNKNOWN), and why */
+        wbuf_puts(b, "OAPROBE UNKNOWN - ");
+        text_clean(b, t->name != NULL ? t->name : "?");
+        wbuf_puts(b, ": not run: ");
+        for (const char *p = t->blocked; *p != '\0'; p++) {
+            unsigned char c = (unsigned char)*p;
+            char o = c == '|' ? '/' : c < 0x20 || c == 0x7f ? ' ' : (char)c;
+            wbuf_add(b, &o, 1);
+        }
+        wbuf_puts(b, "\n");
+        return 0;
+    }
     if (t->latest != NULL) {
         char *l = render_nagios_line(t->latest, t->name);
         if (l == NULL)

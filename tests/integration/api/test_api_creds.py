@@ -320,6 +320,9 @@ class ApiCreds(unittest.TestCase):
         st, doc = self.http("GET", "/probe?target=kept", token=None)
         self.assertEqual(st, 403, doc)
         self.assertIn('Target "kept" is not run: host: ', doc)
+        st, text = self.http("GET", "/api/v1/targets/kept?format=text", token=None)
+        self.assertEqual(st, 200, text)
+        self.assertTrue(text.startswith("OAPROBE UNKNOWN - kept: not run: host: "), text)
         # /metrics: no stale series, the block instead
         st, text = self.http("GET", "/metrics", token=None)
         self.assertEqual(st, 200)

@@ -382,6 +382,14 @@ static void test_text(void **state)
     s = render_api_text_line(&t, NULL);
     assert_string_equal(s, "OAPROBE OK - x/y: 11 steps ok in 0.184s\n");
     free(s);
+    /* blocked: UNKNOWN (no current state, even with a latest result), and why */
+    t = v->t[0];
+    t.blocked = "host: the target carries credentials and host \"a|b\" is not in\n"
+                "api.allow_hosts";
+    s = render_api_text_line(&t, NULL);
+    assert_string_equal(s, "OAPROBE UNKNOWN - contoso-mail: not run: host: the target carries "
+                           "credentials and host \"a/b\" is not in api.allow_hosts\n");
+    free(s);
 }
 
 static void test_sse(void **state)
