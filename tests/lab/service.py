@@ -11,9 +11,12 @@ wait_for polls with a deadline and, when it runs out, shows the logs of the
 services still running (CURRENT). A test that fails half-way leaves no
 service behind when its tearDown calls kill_current(); the other programs a
 test starts (Alertmanager, Prometheus) go with stop_procs(procs). Catcher
-asks for Basic and keeps what it is sent: where a password would go.
+asks for Basic and keeps what it is sent: where a password would go;
+Receiver keeps what a webhook is sent.
 """
 
+import http.server
+import json
 import os
 import random
 import signal
@@ -187,3 +190,32 @@ class Catcher:
         except OSError:
             pass
         self.sock.close()
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 (port 0, kept): keeps (path,
+    headers, body) of every POST in reqs; bodies() the JSON ones."""
+
+    def __init__(self):
+        reqs = self.reqs = []
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                reqs.append((self.path, str(self.headers), self.rfile.read(n).decode()))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def bodies(self):
+        return [json.loads(b) for _, _, b in self.reqs]
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()

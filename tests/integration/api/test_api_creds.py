@@ -34,7 +34,6 @@ Run inside `unshare -n` (loopback only; about 15 s).
 
 import argparse
 import base64
-import http.server
 import json
 import os
 import shutil
@@ -42,7 +41,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import unittest
 import urllib.error
 import urllib.request
@@ -58,31 +56,6 @@ USER = "CONTOSO\\svc-oaprobe"
 PASSWORD = "Pw-%x-never-shown" % int.from_bytes(os.urandom(6), "big")
 WRITE = "write-T0ken-%x" % int.from_bytes(os.urandom(6), "big")
 BASIC = base64.b64encode(("%s:%s" % (USER, PASSWORD)).encode()).decode()
-
-
-class Hook:
-    """A webhook receiver on 127.0.0.1 (port 0, kept): every JSON body."""
-
-    def __init__(self):
-        bodies = self.bodies = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length", "0"))
-                bodies.append(json.loads(self.rfile.read(n)))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 class NoLab:
@@ -275,7 +248,7 @@ class ApiCreds(unittest.TestCase):
         """A stored target that a reload, then a restart, no longer allows is
         kept but never run; DELETE works; widening runs it again."""
         gp = self.good.port
-        hook = Hook()
+        hook = svc.Receiver()
         self.addCleanup(hook.close)
         # the first failed run fires; a block resolves the alert, as a removal
         extra = ("  failure_threshold: 1\nwebhooks:\n  - {name: w, url: 'http://127.0.0.1:%d/'}\n"
@@ -291,7 +264,7 @@ class ApiCreds(unittest.TestCase):
         self.assertIn('probe_success{target="kept",n="kept"} 0', text)
 
         def alerts(status):
-            return [a for b in hook.bodies for a in b["alerts"]
+            return [a for b in hook.bodies() for a in b["alerts"]
                     if a["labels"].get("target") == "kept" and a["status"] == status]
         svc.wait_for("the firing alert of kept", lambda: alerts("firing"), 30)
         # narrowed by a reload (and a target without credentials is untouched)
@@ -369,7 +342,7 @@ class ApiCreds(unittest.TestCase):
     def test_restart_resolves_firing(self):
         """A firing API target that a restart finds blocked has its alert
         resolved at start, as a target gone from the file."""
-        hook = Hook()
+        hook = svc.Receiver()
         self.addCleanup(hook.close)
         extra = ("  failure_threshold: 1\nwebhooks:\n  - {name: w, url: 'http://127.0.0.1:%d/'}\n"
                  % hook.port)
@@ -381,7 +354,7 @@ class ApiCreds(unittest.TestCase):
         self.assertEqual((st, doc["status"]), (200, "critical"), doc)
 
         def alerts(status):
-            return [a for b in hook.bodies for a in b["alerts"]
+            return [a for b in hook.bodies() for a in b["alerts"]
                     if a["labels"].get("target") == "kept" and a["status"] == status]
         svc.wait_for("the firing alert of kept", lambda: alerts("firing"), 30)
         log1 = s.stop()

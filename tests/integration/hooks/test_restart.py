@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
 
 import service as svc  # noqa: E402  (Serve, wait_for, stop_procs)
 from fixture import Lab, free_port, net_for, write_secret  # noqa: E402
-from test_stack import Receiver, start_alertmanager  # noqa: E402
+from test_stack import start_alertmanager  # noqa: E402
 
 TOKEN = "write-token-%016x" % int.from_bytes(os.urandom(8), "big")
 
@@ -67,7 +67,7 @@ class Restart(unittest.TestCase):
         self.addCleanup(self.lab.set_down, [])
         self.procs = []
         self.port = free_port()
-        self.wh = Receiver()
+        self.wh = svc.Receiver()
         self.addCleanup(self.wh.close)
         self.pw = write_secret(os.path.join(self.tmp, "password"), self.user["password"])
         self.tokens = write_secret(os.path.join(self.tmp, "tokens"), "tester write %s" % TOKEN)
@@ -259,7 +259,7 @@ class Restart(unittest.TestCase):
         return doc.get("consecutive_failures", -1) if st == 200 else -1
 
     def test_firing_survives_restart(self):
-        amrx = Receiver()
+        amrx = svc.Receiver()
         self.addCleanup(amrx.close)
         am = self.alertmanager(amrx.port)
         both = self.config([("healthy", "flappy"), ("backend_down_6004", "gone")], am)

@@ -21,7 +21,6 @@ Run inside `unshare -n` (the lab binds its standard ports).
 """
 
 import argparse
-import http.server
 import json
 import os
 import shutil
@@ -29,7 +28,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.error
@@ -44,34 +42,6 @@ from fixture import Lab, free_port, net_for, write_secret  # noqa: E402
 
 SCEN = ["healthy", "backend_down_6004", "acl_fqdn_missing"]
 TOKEN = "hdr-T0ken-%x" % int.from_bytes(os.urandom(6), "big")
-
-
-class Receiver:
-    """Loopback HTTP receiver: keeps (path, headers, body) of every POST."""
-
-    def __init__(self):
-        reqs = self.reqs = []
-
-        class H(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length", "0"))
-                reqs.append((self.path, str(self.headers), self.rfile.read(n).decode()))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *a):
-                pass
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def bodies(self):
-        return [json.loads(b) for _, _, b in self.reqs]
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def up(url):
@@ -180,7 +150,7 @@ scrape_configs:
         return "\n".join(self.lab.target_yaml(scen, name)) + "\n"
 
     def test_stack(self):
-        wh, amrx = Receiver(), Receiver()
+        wh, amrx = svc.Receiver(), svc.Receiver()
         self.addCleanup(wh.close)
         self.addCleanup(amrx.close)
         hang = socket.socket()

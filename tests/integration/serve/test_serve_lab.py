@@ -23,7 +23,6 @@ report. Only loopback: targets reach the lab through `resolve:` entries.
 """
 
 import argparse
-import http.server
 import json
 import os
 import random
@@ -34,7 +33,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.error
@@ -55,31 +53,6 @@ SIX = ["healthy", "cert_expiring", "acl_fqdn_missing", "backend_down_6004", "cer
 
 
 TOKEN = "write-token-" + "%016x" % random.randrange(1 << 64)
-
-
-class Receiver:
-    """A webhook receiver on loopback: keeps every JSON body POSTed to it."""
-
-    def __init__(self):
-        bodies = self.bodies = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length", "0"))
-                bodies.append(json.loads(self.rfile.read(n)))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 class ServeLab(unittest.TestCase):
@@ -247,7 +220,7 @@ class ServeLab(unittest.TestCase):
     def test_broken_and_mended(self):
         """The lab stops the front end, then restarts it: one incident, start and
         end; the webhook gets one firing and one resolved notification."""
-        hook = Receiver()
+        hook = service.Receiver()
         self.addCleanup(hook.close)
         cfg = self.config([self.target("healthy", extra=["failure_threshold: 2"])],
                           interval="2s", timeout="2s",
@@ -266,12 +239,12 @@ class ServeLab(unittest.TestCase):
             before = self.count_runs("healthy")
             wait_for("two more runs", lambda: self.count_runs("healthy") >= before + 2, 20)
             status, api_inc = self.http("GET", "/api/v1/targets/healthy/incidents")
-            wait_for("the resolved notification", lambda: len(hook.bodies) >= 2, 20)
+            wait_for("the resolved notification", lambda: len(hook.bodies()) >= 2, 20)
         finally:
             log = s.stop()
-        self.assertEqual([b["status"] for b in hook.bodies], ["firing", "resolved"],
-                         json.dumps(hook.bodies)[:3000])
-        self.assertEqual(hook.bodies[0]["alerts"][0]["labels"].get("target"), "healthy")
+        self.assertEqual([b["status"] for b in hook.bodies()], ["firing", "resolved"],
+                         json.dumps(hook.bodies())[:3000])
+        self.assertEqual(hook.bodies()[0]["alerts"][0]["labels"].get("target"), "healthy")
         stored = self.q("SELECT kind, event, outcome FROM deliveries ORDER BY id")
         self.assertEqual([r[:2] for r in stored], [("webhook", "firing"), ("webhook", "resolved")])
         self.assertTrue(all(r[2] == "success" for r in stored), stored)
