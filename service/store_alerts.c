@@ -12,15 +12,8 @@ int store_alert_put(struct store *st, const char *name, const char *json, int64_
     if (!st)
         return STORE_EINVAL;
     int rc;
-    if ((rc = store_check_name(st, "name", name)) != 0 ||
-        (rc = store_check_text(st, "state", json, STORE_ALERT_MAX, 0)) != 0)
+    if ((rc = store_check_record(st, name, "state", json, STORE_ALERT_MAX, now)) != 0)
         return rc;
-    if (now < 0)
-        return store_seterr(st, STORE_EINVAL, "now: negative");
-    if ((rc = store_json_object(st, json)) < 0)
-        return rc;
-    if (rc == 0)
-        return store_seterr(st, STORE_EINVAL, "state: not a JSON object");
     sqlite3_stmt *s = store_stmt(st, SS_ALERT_PUT,
                                  "INSERT INTO alerts(name, state, updated_at) VALUES (?1, ?2, ?3)"
                                  " ON CONFLICT(name) DO UPDATE SET state = excluded.state,"

@@ -72,6 +72,13 @@ int store_check_text(struct store *st, const char *field, const char *s,
 /* store_json_object: 1 when json is a JSON object, 0 when not, STORE_EDB. */
 int store_json_object(struct store *st, const char *json);
 
+/* store_check_record: the checks of a put of a named JSON record, in this
+ * order: name valid, field json a text of at most max bytes, now not
+ * negative, json an object ("field: not a JSON object"). 0 or a STORE_E*
+ * code. */
+int store_check_record(struct store *st, const char *name, const char *field, const char *json,
+                       size_t max, int64_t now);
+
 /* store_codes_json: validates codes (<= STORE_CODES_MAX, each 1..64 bytes
  * [a-z0-9_.-]) and writes the JSON array text into buf. Returns 0 or
  * STORE_EINVAL. buf must hold STORE_CODES_JSON_MAX bytes. */

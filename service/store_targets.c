@@ -23,15 +23,8 @@ int store_api_target_put(struct store *st, const char *name, const char *json, i
     if (!st)
         return STORE_EINVAL;
     int rc;
-    if ((rc = store_check_name(st, "name", name)) != 0 ||
-        (rc = store_check_text(st, "body", json, STORE_BODY_MAX, 0)) != 0)
+    if ((rc = store_check_record(st, name, "body", json, STORE_BODY_MAX, now)) != 0)
         return rc;
-    if (now < 0)
-        return store_seterr(st, STORE_EINVAL, "now: negative");
-    if ((rc = store_json_object(st, json)) < 0)
-        return rc;
-    if (rc == 0)
-        return store_seterr(st, STORE_EINVAL, "body: not a JSON object");
     if ((rc = store_txn_begin(st)) != 0)
         return rc;
     int created = exists(st, name);

@@ -301,6 +301,22 @@ int store_cursor_decode(struct store *st, enum store_cursor_kind kind,
     return 0;
 }
 
+int store_check_record(struct store *st, const char *name, const char *field, const char *json,
+                       size_t max, int64_t now)
+{
+    int rc;
+    if ((rc = store_check_name(st, "name", name)) != 0 ||
+        (rc = store_check_text(st, field, json, max, 0)) != 0)
+        return rc;
+    if (now < 0)
+        return store_seterr(st, STORE_EINVAL, "now: negative");
+    if ((rc = store_json_object(st, json)) < 0)
+        return rc;
+    if (rc == 0)
+        return store_seterr(st, STORE_EINVAL, "%s: not a JSON object", field);
+    return 0;
+}
+
 int store_json_object(struct store *st, const char *json)
 {
     sqlite3_stmt *s = store_stmt(st, SS_JSON_OBJECT,
