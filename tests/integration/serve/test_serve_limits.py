@@ -162,7 +162,11 @@ class Caps(unittest.TestCase):
             s.p.send_signal(signal.SIGHUP)
             wait_for("the reload", lambda: "reload: 40 targets" in s.log())
             wait_for("the new cap", lambda: metrics(self.api)["oaprobe_checks_max"] == 3)
-            time.sleep(2.5)  # the checks started under the old cap end by their deadline
+            # the checks started under the old cap end by their deadline
+            # (2 s, plus the loop's lateness on a loaded machine): waited
+            # for, not slept out, then the new cap holds and is reached
+            wait_for("the checks of the old cap to end",
+                     lambda: metrics(self.api)["oaprobe_checks_in_flight"] <= 3, 15)
             self.assertEqual(self.watch(3, 3), 3)
         finally:
             log = s.stop()
