@@ -211,15 +211,20 @@ class StoreDrops(unittest.TestCase):
             wait_for("runs stored", lambda: sqlite3.connect(db).execute(
                 "SELECT COUNT(*) FROM runs").fetchone()[0] > 0)
             m = metrics(api)
-            before = m["oaprobe_store_dropped_writes_total{kind=\"run\"}"]
             self.assertEqual(m["oaprobe_store_queue_capacity_items"], 16)
             self.assertGreater(m["oaprobe_store_queue_capacity_bytes"], 0)
             # another connection holds the write lock for 2.5 s (less than
             # the writer's 5 s busy timeout): the writer waits, its queue
-            # of 16 fills (30 runs a second), the next runs are dropped
+            # of 16 fills (30 runs a second), the next runs are dropped.
+            # The count to beat is read once the lock is held: the 30
+            # targets' first runs, incidents and alert states come at once
+            # and can overflow the queue by themselves on a loaded machine,
+            # and a drop of that burst, counted after an earlier read, is no
+            # proof that the locked writer's queue is full now
             lock = sqlite3.connect(db, timeout=10, isolation_level=None)
             lock.execute("BEGIN EXCLUSIVE")
             try:
+                before = metrics(api)["oaprobe_store_dropped_writes_total{kind=\"run\"}"]
                 wait_for("a dropped run", lambda: metrics(api)[
                     "oaprobe_store_dropped_writes_total{kind=\"run\"}"] > before, 10)
                 held = metrics(api)
@@ -241,7 +246,9 @@ class StoreDrops(unittest.TestCase):
         p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
                            text=True, timeout=60)
         self.assertEqual((p.returncode, p.stdout + p.stderr), (0, ""))
-        self.assertRegex(log, r"store: run of t\d+ not written \(queue full")
+        # logged at most every 10 s (serve_writer_full): the first drop may
+        # be an incident of that startup burst rather than a run
+        self.assertRegex(log, r"store: (run|incident) of t\d+ not written \(queue full")
         dropped = int(held["oaprobe_store_dropped_writes_total{kind=\"run\"}"])
         m = re.search(r"store: \d+ writes committed, 0 failed, (\d+) dropped", log)
         self.assertIsNotNone(m, log[-2000:])
