@@ -87,10 +87,25 @@ struct target_alert *hooks_alert_get(struct hooks *h, const char *name, bool cre
         free(a);
         return NULL;
     }
+    a->h = h;
     *p = a;
     if (++h->nalerts > h->nbuckets * 2)
         grow_buckets(h);
     return a;
+}
+
+void hooks_alert_free(struct hooks *h, struct target_alert *a)
+{
+    struct target_alert **p = alert_slot(h, a->name);
+    if (*p != a)
+        return;
+    *p = a->next;
+    h->nalerts--;
+    hooks_alert_unwait(h, a);
+    alert_saved_clear(&a->id);
+    alert_pending_clear(&a->pend);
+    free(a->name);
+    free(a);
 }
 
 /* ---- life cycle ---------------------------------------------------- */
@@ -171,6 +186,9 @@ void hooks_free(struct hooks *h)
     for (size_t i = 0; i < h->nbuckets; i++)
         for (struct target_alert *a = h->buckets[i], *next; a != NULL; a = next) {
             next = a->next;
+            hooks_alert_unwait(h, a); /* what it owes stays in the store */
+            alert_saved_clear(&a->id);
+            alert_pending_clear(&a->pend);
             free(a->name);
             free(a);
         }
@@ -224,6 +242,7 @@ void hooks_attempt_done(struct delivery *d, bool ok, int status, const char *why
     struct hooks *h = d->h;
     const char *kind = view_hook_kind_name(d->kind);
     if (ok) {
+        hooks_alert_delivered(d);
         hooks_record(d, VIEW_OUTCOME_SUCCESS, status);
         if (d->attempt > 1)
             hooks_logf(h, "%s %s: %s %s delivered at attempt %u", kind, d->name, d->event,
@@ -233,6 +252,7 @@ void hooks_attempt_done(struct delivery *d, bool ok, int status, const char *why
     }
     int64_t delay = retry_delay_ms(d->attempt, next_rand(h));
     if (delay < 0) {
+        hooks_alert_delivered(d); /* given up: not sent again after a restart */
         hooks_record(d, VIEW_OUTCOME_FAILURE, status);
         hooks_logf(h, "%s %s: %s %s: %s; gave up after %u attempts", kind, d->name, d->event,
                    d->target, why, d->attempt);
@@ -244,6 +264,7 @@ void hooks_attempt_done(struct delivery *d, bool ok, int status, const char *why
                (double)delay / 1000.0);
     d->retry_timer = loop_timer_at(h->l, loop_now_ms(h->l) + delay, retry_fire, d);
     if (d->retry_timer == NULL) {
+        hooks_alert_delivered(d);
         hooks_record(d, VIEW_OUTCOME_FAILURE, status);
         delivery_free(d);
     }
@@ -262,12 +283,15 @@ static void attempt_start(struct delivery *d)
 /* ---- deciding ------------------------------------------------------ */
 
 /* A newer notification for the same hook and target: drop the older one's
- * pending retry, so it never arrives after this one. */
+ * pending retry (or the older one still held for its record's commit), so it
+ * never arrives after this one. (An Alertmanager re-send cannot meet a held
+ * event: it comes ALERT_AM_RESEND_MS after the last push, and a gate opens
+ * after HOOKS_COMMIT_WAIT_MS at most.) */
 static void supersede(struct hooks *h, enum view_hook_kind kind, size_t idx, const char *target)
 {
     for (struct delivery *d = h->head, *next; d != NULL; d = next) {
         next = d->next;
-        if (d->kind == kind && d->hook_index == idx && d->retry_timer != NULL &&
+        if (d->kind == kind && d->hook_index == idx && (d->retry_timer != NULL || d->held) &&
             strcmp(d->target, target) == 0) {
             hooks_record(d, VIEW_OUTCOME_DROPPED, -1);
             delivery_free(d);
@@ -325,8 +349,60 @@ static enum oa_diag_code worst_code(const struct view_target *t)
     return t->codes != NULL && t->ncodes > 0 ? t->codes[0] : OA_DIAG__COUNT;
 }
 
+void hooks_delivery_key(const struct delivery *d, char out[ALERT_HOOK_KEY_MAX])
+{
+    if (alert_hook_key(out, ALERT_HOOK_KEY_MAX, view_hook_kind_name(d->kind), d->name) != 0)
+        out[0] = '\0';
+}
+
+/* Is the hook (kind, name) wanted by only (NULL: every hook)? */
+static bool wanted(const struct alert_pending *only, enum view_hook_kind kind, const char *name)
+{
+    char key[ALERT_HOOK_KEY_MAX];
+    return only == NULL ||
+           (alert_hook_key(key, sizeof key, view_hook_kind_name(kind), name) == 0 &&
+            alert_pending_has(only, key));
+}
+
+/* Start d now, or hold it for hooks_release(). */
+static void go(struct delivery *d, uint64_t seq, bool hold)
+{
+    d->seq = seq;
+    if (hold)
+        d->held = true;
+    else
+        attempt_start(d);
+}
+
+void hooks_release(struct hooks *h, uint64_t seq)
+{
+    if (seq == 0)
+        return;
+    for (struct delivery *d = h->head, *next; d != NULL; d = next) {
+        next = d->next;
+        if (d->held && d->seq == seq) {
+            d->held = false;
+            attempt_start(d); /* frees no other delivery */
+        }
+    }
+}
+
+void hooks_drop_held(struct hooks *h, uint64_t seq)
+{
+    if (seq == 0)
+        return;
+    for (struct delivery *d = h->head, *next; d != NULL; d = next) {
+        next = d->next;
+        if (d->held && d->seq == seq) {
+            hooks_record(d, VIEW_OUTCOME_DROPPED, -1);
+            delivery_free(d);
+        }
+    }
+}
+
 void hooks_notify(struct hooks *h, const struct view_target *t, struct alert_state *s,
-                  struct alert_step step, int64_t now_ms)
+                  struct alert_step step, int64_t now_ms, uint64_t seq,
+                  const struct alert_pending *only, bool hold)
 {
     const struct cfg *cfg = h->cfg;
     const char *ext = cfg->external_url != NULL ? cfg->external_url : "";
@@ -342,6 +418,8 @@ void hooks_notify(struct hooks *h, const struct view_target *t, struct alert_sta
         a.ends_ms = a.resolved ? s->ends_ms : 0;
         for (size_t i = 0; i < cfg->n_webhooks; i++) {
             const struct cfg_webhook *wh = &cfg->webhooks[i];
+            if (!wanted(only, VIEW_HOOK_WEBHOOK, wh->name))
+                continue;
             struct alert_webhook_meta m = {.receiver = wh->name,
                                            .external_url = ext,
                                            .notification_reason = reason_of(step.event)};
@@ -359,10 +437,12 @@ void hooks_notify(struct hooks *h, const struct view_target *t, struct alert_sta
                 delivery_free(d);
                 continue;
             }
-            attempt_start(d);
+            go(d, seq, hold);
         }
         for (size_t i = 0; i < cfg->n_execs; i++) {
             const struct cfg_exec *ex = &cfg->execs[i];
+            if (!wanted(only, VIEW_HOOK_EXEC, ex->name))
+                continue;
             struct alert_webhook_meta m = {.receiver = ex->name,
                                            .external_url = ext,
                                            .notification_reason = reason_of(step.event)};
@@ -383,7 +463,7 @@ void hooks_notify(struct hooks *h, const struct view_target *t, struct alert_sta
                 delivery_free(d);
                 continue;
             }
-            attempt_start(d);
+            go(d, seq, hold);
         }
     }
     if (step.am_push && cfg->n_alertmanagers > 0) {
@@ -394,6 +474,8 @@ void hooks_notify(struct hooks *h, const struct view_target *t, struct alert_sta
             const struct cfg_alertmanager *am = &cfg->alertmanagers[i];
             char name[CFG_NAME_MAX + 1];
             snprintf(name, sizeof name, "alertmanager%zu", i);
+            if (!wanted(only, VIEW_HOOK_ALERTMANAGER, name))
+                continue;
             char *copy = malloc(len + 1);
             if (copy != NULL)
                 memcpy(copy, body, len + 1);
@@ -413,7 +495,7 @@ void hooks_notify(struct hooks *h, const struct view_target *t, struct alert_sta
                 delivery_free(d);
                 continue;
             }
-            attempt_start(d);
+            go(d, step.event == ALERT_NONE ? 0 : seq, hold && step.event != ALERT_NONE);
         }
         free(body);
         alert_am_pushed(s, now_ms);
@@ -441,16 +523,21 @@ void hooks_on_result(struct hooks *h, const struct view_target *t, enum oa_state
     }
     struct alert_step step =
         alert_update(s, status, worst_code(t), t->maintenance != 0, remind, now_ms);
-    if (step.event != ALERT_NONE)
+    a->gone = false;
+    uint64_t ident = s->firing ? hooks_alert_ident(t) : 0;
+    if (step.event != ALERT_NONE) {
         hooks_logf(h, "alert %s: %s (%s)", t->name, alert_event_name(step.event),
                    oa_state_name(s->firing ? s->severity : status));
-    uint64_t ident = s->firing ? hooks_alert_ident(t) : 0;
-    if (step.event != ALERT_NONE || ident != a->ident) {
-        hooks_alert_save(h, t, s, step.event);
+        hooks_alert_event(h, a, t, step, now_ms);
+        a->ident = ident;
+        return;
+    }
+    if (ident != a->ident) {
+        hooks_alert_rewrite(h, a, t);
         a->ident = ident;
     }
-    if (step.event != ALERT_NONE || step.am_push)
-        hooks_notify(h, t, s, step, now_ms);
+    if (step.am_push) /* a re-send to Alertmanager: owed to nobody */
+        hooks_notify(h, t, s, step, now_ms, 0, NULL, false);
 }
 
 void hooks_forget(struct hooks *h, const struct view_target *t, int64_t now_ms)
@@ -464,11 +551,12 @@ void hooks_forget(struct hooks *h, const struct view_target *t, int64_t now_ms)
     if (a->st.firing && h->cfg != NULL) {
         struct alert_step step = alert_update(&a->st, OA_STATE_OK, OA_DIAG__COUNT, false, 0,
                                               now_ms);
-        hooks_alert_save(h, t, &a->st, step.event);
-        hooks_notify(h, t, &a->st, step, now_ms);
+        hooks_alert_event(h, a, t, step, now_ms);
+        a->ident = 0;
     }
-    *p = a->next;
-    h->nalerts--;
-    free(a->name);
-    free(a);
+    if (a->pend.n > 0 || a->gate != 0) {
+        a->gone = true; /* freed once its resolution is delivered */
+        return;
+    }
+    hooks_alert_free(h, a);
 }

@@ -36,10 +36,19 @@
  * secret (render_alert reads no setting of a target; the environment is
  * built from scratch, not inherited).
  *
- * Alert states of firing targets and the API's maintenance windows are
- * stored through the writer and read back at start (hooks_alert_restore,
- * hooks_maint_restore): a restart sends no second page and keeps the
- * windows.
+ * Alert states and the API's maintenance windows are stored through the
+ * writer and read back at start (hooks_alert_restore, hooks_maint_restore).
+ * A notification of a state change (firing, reminder, resolved, to every
+ * hook, Alertmanager included) leaves only once the target's record saying
+ * that it is owed, and to which hooks, is committed; each hook that took it
+ * (or gave up) is struck off in the record, and at start the hooks still
+ * owed are sent it again with the same fingerprint, startsAt and endsAt
+ * (service/alert_outbox.h): a kill -9 at any moment loses no page and
+ * repeats one only to a hook that answered just before the kill (at least
+ * once; exactly once is impossible when the receiver cannot tell). A store
+ * that cannot commit (locked: retried; full disk, queue full: not) does not
+ * stop alerting: after at most HOOKS_COMMIT_WAIT_MS the notifications leave
+ * anyway and the log says that a restart may repeat them.
  *
  * Everything runs on the loop thread.
  */
@@ -61,6 +70,8 @@ struct hooks;
 
 #define HOOKS_INFLIGHT_MAX 1024u   /* deliveries pending (attempt or retry wait) */
 #define HOOKS_RESPONSE_MAX 512u    /* bytes of an answer or output kept */
+#define HOOKS_COMMIT_WAIT_MS 30000ll /* a notification waits for its alert
+                                      * record's commit at most this long */
 #define HOOKS_API_MAINT_MAX 1024u  /* windows added through the API */
 #define HOOKS_WINDOW_ID_MAX (sizeof "api-18446744073709551615")  /* "api-" + any unsigned long + NUL */
 
@@ -106,8 +117,11 @@ void hooks_forget(struct hooks *h, const struct view_target *t, int64_t now_ms);
  * firing: no new firing notification; reminders follow remind_every from
  * the stored last notification; the first run re-sends to Alertmanager
  * with the same startsAt (and labels, so the same fingerprint); a good
- * run resolves it once. A target no longer configured is resolved now
- * (webhooks, exec, Alertmanager) and its record deleted.
+ * run resolves it once. An event the record still owes (the previous
+ * process was stopped or killed before every hook took it) is sent again
+ * to the hooks owed that are still configured, rendered from the record.
+ * A firing target no longer configured is resolved now (webhooks, exec,
+ * Alertmanager) and its record deleted once that is delivered.
  */
 void hooks_alert_restore(struct hooks *h, struct store *st,
                          const struct view_target *(*find)(void *ctx, const char *name),

@@ -9,6 +9,8 @@
 #include <sys/types.h>
 
 #include "service/alert.h"
+#include "service/alert_json.h"
+#include "service/alert_outbox.h"
 #include "service/hooks.h"
 
 struct loop_timer;
@@ -24,6 +26,9 @@ struct delivery {
     char name[CFG_NAME_MAX + 1]; /* the hook's name (dest in the store) */
     char target[CFG_NAME_MAX + 1];
     char event[16];           /* firing, reminder, resolved */
+    uint64_t seq;             /* the alert event it carries (target_alert.seq;
+                               * 0: an Alertmanager re-send, owed to nobody) */
+    bool held;                /* waits for its alert record's commit */
     unsigned attempt;         /* 1-based, of the attempt in flight or done */
     uint64_t timeout_ms;
     char *body;               /* the JSON sent (POST body, exec stdin) */
@@ -65,9 +70,18 @@ struct maint_op {
 };
 
 struct target_alert {
+    struct hooks *h;
     char *name;
     struct alert_state st;
     uint64_t ident;            /* hooks_alert_ident() of the stored record (0: none) */
+    struct alert_saved id;     /* the identity the record keeps (host, location,
+                                * labels when it last fired or changed) */
+    struct alert_pending pend; /* the event still owed, and to which hooks */
+    uint64_t seq;              /* pend's deliveries carry it (hooks->seq) */
+    uint64_t gate;             /* the writer ticket pend's deliveries wait for (0: none) */
+    int64_t gate_until;        /* loop ms: sent anyway after this */
+    struct loop_timer *gate_timer;
+    bool gone;                 /* the target is removed: freed once nothing is owed */
     struct target_alert *next; /* hash chain */
 };
 
@@ -87,6 +101,7 @@ struct hooks {
     struct maint_op *ops;     /* API writes waiting for the store */
     size_t nops_add;          /* of which adds (count in HOOKS_API_MAINT_MAX) */
     uint64_t rnd;             /* xorshift state for jitter */
+    uint64_t seq;             /* alert events so far (target_alert.seq) */
 };
 
 /* hooks_maint_fini: the API writes still waiting are answered
@@ -107,15 +122,50 @@ void hooks_attempt_done(struct delivery *d, bool ok, int status, const char *why
  * create), or NULL. */
 struct target_alert *hooks_alert_get(struct hooks *h, const char *name, bool create);
 
-/* hooks_notify: send what step asks for about t (state s) at now_ms. */
-void hooks_notify(struct hooks *h, const struct view_target *t, struct alert_state *s,
-                  struct alert_step step, int64_t now_ms);
+/* hooks_alert_free: unlink and free a's entry (its gate cancelled). */
+void hooks_alert_free(struct hooks *h, struct target_alert *a);
 
-/* hooks_alert_save: keep s in the store after event (hooks_state.c):
- * firing or reminder write the record (so does ALERT_NONE while firing: the
- * identity changed), resolved deletes it. */
-void hooks_alert_save(struct hooks *h, const struct view_target *t, const struct alert_state *s,
-                      enum alert_event event);
+/*
+ * hooks_notify: create the deliveries of what step asks for about t (state
+ * s) at now_ms, each carrying seq; only (may be NULL) restricts them to the
+ * hooks it lists (alert_hook_key). hold: leave them waiting for
+ * hooks_release(seq) instead of starting them.
+ */
+void hooks_notify(struct hooks *h, const struct view_target *t, struct alert_state *s,
+                  struct alert_step step, int64_t now_ms, uint64_t seq,
+                  const struct alert_pending *only, bool hold);
+
+/* hooks_release: start the held deliveries carrying seq. */
+void hooks_release(struct hooks *h, uint64_t seq);
+
+/* hooks_drop_held: drop (record "dropped") the held deliveries carrying
+ * seq: a newer event of the target replaced theirs before they left. */
+void hooks_drop_held(struct hooks *h, uint64_t seq);
+
+/* hooks_delivery_key: d's hook as alert_hook_key() writes it. */
+void hooks_delivery_key(const struct delivery *d, char out[ALERT_HOOK_KEY_MAX]);
+
+/*
+ * hooks_alert_event (hooks_state.c): alerting decided step.event (not
+ * ALERT_NONE) for target t of entry a at now_ms: the deliveries are made
+ * and held, the record saying what is owed to whom is written, and they
+ * leave when it is committed (or, when the store cannot commit it, after
+ * at most HOOKS_COMMIT_WAIT_MS, logged).
+ */
+void hooks_alert_event(struct hooks *h, struct target_alert *a, const struct view_target *t,
+                       struct alert_step step, int64_t now_ms);
+
+/* hooks_alert_rewrite: a firing alert's identity changed (t relabelled):
+ * write its record again. */
+void hooks_alert_rewrite(struct hooks *h, struct target_alert *a, const struct view_target *t);
+
+/* hooks_alert_delivered: d ended for good (taken, or given up): strike its
+ * hook off what its alert owes and write the record (before d's own
+ * delivery row, so that a delivery listed as done is never sent again). */
+void hooks_alert_delivered(struct delivery *d);
+
+/* hooks_alert_unwait: forget a's gate (timer and commit waiter). */
+void hooks_alert_unwait(struct hooks *h, struct target_alert *a);
 
 /* hooks_alert_ident: a hash of what the stored record keeps of t besides the
  * state (host, location, labels), never 0; a firing alert's record is

@@ -50,7 +50,7 @@
                                * database's lock past busy_timeout */
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Caps on what the store accepts. */
 #define STORE_NAME_MAX      64          /* target name bytes */
@@ -384,9 +384,11 @@ int store_maint_delete(struct store *st, int64_t id);
  */
 int store_maints(struct store *st, store_maint_cb cb, void *arg, int64_t *last_id);
 
-/* Alert states of firing targets: a JSON record per target name
- * (service/alert_json.h; the store only keeps it). */
-#define STORE_ALERT_MAX (8 * 1024)
+/* Alert states of firing targets, and of resolved ones whose resolution is
+ * still owed to a hook: a JSON record per target name (service/alert_json.h;
+ * the store only keeps it). 32 labels of 128-byte keys and values and 48
+ * hooks owed fit (JSON escapes included). */
+#define STORE_ALERT_MAX (64 * 1024)
 typedef int (*store_alert_cb)(void *arg, const char *name, const char *json,
                               int64_t updated_at);
 /* store_alert_put: creates or replaces target name's record (JSON object

@@ -96,6 +96,15 @@ static const char *const migrations[] = {
     "  name TEXT PRIMARY KEY,"
     "  state TEXT NOT NULL,"
     "  updated_at INTEGER NOT NULL);",
+    /* 3 -> 4: an alert record also says which notification it still owes
+     * to which hook (version 2 of the record, service/alert_json.h), and a
+     * resolved alert keeps its record until its resolution is delivered.
+     * An oaprobe of schema 3 would drop such records (a page repeated or
+     * lost), so it must refuse the file: hence a version. The version 1
+     * records (all firing, nothing owed) are rewritten as version 2. */
+    "UPDATE alerts SET state = json_set(state, '$.v', 2, '$.firing', json('true'))"
+    " WHERE json_valid(state) AND json_type(state) = 'object'"
+    " AND json_extract(state, '$.v') = 1;",
 };
 
 const char *store_migration_sql(int from)

@@ -80,6 +80,7 @@ struct recv {
     size_t nreq;
     int conns[64];
     size_t nconns;
+    char *hung_body; /* the first request left unanswered */
 };
 
 struct conn {
@@ -111,6 +112,8 @@ static void conn_in(void *arg, int fd, uint32_t ev)
         return;
     struct recv *r = c->r;
     if (r->mode == HANG) {
+        if (r->hung_body == NULL)
+            r->hung_body = strndup(end + 4, blen);
         if (r->nconns < 64)
             r->conns[r->nconns++] = fd;
         loop_fd_del(r->l, fd);
@@ -170,6 +173,7 @@ static void recv_stop(struct recv *r)
         free(r->reqs[i].headers);
         free(r->reqs[i].body);
     }
+    free(r->hung_body);
 }
 
 /* A port nothing listens on (bound, then closed). */
@@ -212,6 +216,25 @@ static void run_for(struct loop *l, int64_t ms)
 {
     loop_timer_at(l, loop_now_ms(l) + ms, stop_cb, l);
     loop_run(l);
+}
+
+/* The writer's completions reach their waiters on the loop, as in the
+ * daemon (a notification leaves once its alert record is committed). */
+static void writer_ready(void *arg, int fd, uint32_t ev)
+{
+    (void)fd;
+    (void)ev;
+    store_writer_poll(arg, NULL, NULL);
+}
+
+static void watch_writer(struct loop *l, struct store_writer *w)
+{
+    loop_fd_add(l, store_writer_fd(w), EPOLLIN, writer_ready, w);
+}
+
+static void unwatch_writer(struct loop *l, struct store_writer *w)
+{
+    loop_fd_del(l, store_writer_fd(w));
 }
 
 /* ---- the log ------------------------------------------------------------ */
@@ -356,6 +379,7 @@ static void scenario_outage(const char *dir, struct loop *l)
         CHECK(0, "store_writer_start: %s", err);
         return;
     }
+    watch_writer(l, w);
     write_script(dir, "{ echo \"RUN $OAPROBE_EVENT $OAPROBE_STATE $OAPROBE_STATE_ID "
                       "$OAPROBE_TARGET $OAPROBE_HOST $OAPROBE_CODES $OAPROBE_LOCATION $1\"; "
                       "env; echo STDIN; cat; echo; } >> \"$(dirname \"$0\")/exec.log\"; "
@@ -457,6 +481,7 @@ static void scenario_outage(const char *dir, struct loop *l)
     cfg_free(c);
     recv_stop(&wh);
     recv_stop(&am);
+    unwatch_writer(l, w);
     store_writer_stop(w);
 }
 
@@ -610,6 +635,7 @@ static void scenario_persist(const char *dir, struct loop *l)
         CHECK(0, "store_writer_start: %s", err);
         return;
     }
+    watch_writer(l, w);
     write_script(dir, "cat > /dev/null");
     struct recv wh, am;
     recv_start(&wh, l, ANSWER);
@@ -705,8 +731,171 @@ static void scenario_persist(const char *dir, struct loop *l)
     cfg_free(c);
     recv_stop(&wh);
     recv_stop(&am);
+    unwatch_writer(l, w);
     store_writer_stop(w);
 }
+
+struct owed {
+    char json[4096];
+    size_t n;
+};
+
+static int get_alert(void *arg, const char *name, const char *json, int64_t at)
+{
+    (void)name;
+    (void)at;
+    struct owed *o = arg;
+    snprintf(o->json, sizeof o->json, "%s", json);
+    o->n++;
+    return 0;
+}
+
+static void stored_alert(const char *db, struct owed *o)
+{
+    struct store *st = NULL;
+    char err[256];
+    memset(o, 0, sizeof *o);
+    if (store_open(db, &st, err, sizeof err) != 0) {
+        CHECK(0, "store_open: %s", err);
+        return;
+    }
+    store_alerts(st, get_alert, o);
+    store_close(st);
+}
+
+static const char *alert0(json_t *webhook_body, const char *key)
+{
+    json_t *a0 = json_array_get(json_object_get(webhook_body, "alerts"), 0);
+    const char *v = json_string_value(json_object_get(a0, key));
+    return v != NULL ? v : "(none)";
+}
+
+/* A "kill" (hooks_free: nothing more is recorded), the hung connections
+ * dropped, the receiver answering from now on. */
+static struct hooks *kill_hooks(struct hooks *h, struct recv *wh)
+{
+    hooks_free(h);
+    for (size_t i = 0; i < wh->nconns; i++)
+        close(wh->conns[i]);
+    wh->nconns = 0;
+    wh->mode = ANSWER;
+    return NULL;
+}
+
+/* The outbox: a firing leaves only once its record is committed; a "kill"
+ * while the webhook's delivery hangs, and a "restart" on the same file: the
+ * record still owes the firing to the webhook only (Alertmanager and the
+ * exec hook took it), so the webhook alone gets it again, with the same
+ * fingerprint and startsAt; then nothing is owed and no second firing
+ * follows. A resolution owed the same way is sent again once, and the
+ * record goes. */
+static void scenario_owed(const char *dir, struct loop *l)
+{
+    char db[512];
+    snprintf(db, sizeof db, "%s/owed.db", dir);
+    struct store_writer *w = NULL;
+    char err[256];
+    if (store_writer_start(db, 0, 0, &w, err, sizeof err) != 0) {
+        CHECK(0, "store_writer_start: %s", err);
+        return;
+    }
+    watch_writer(l, w);
+    write_script(dir, "cat > /dev/null");
+    struct recv wh, am;
+    recv_start(&wh, l, HANG);
+    recv_start(&am, l, ANSWER);
+    struct cfg *c = config(dir, wh.port, am.port, "", 60000);
+    struct view_service view = {0};
+    struct hooks *h = hooks_new(l, c, w, &view, logline);
+    int64_t now = 1796508000000ll;
+    struct view_target t = target();
+    set_state(&t, OA_STATE_CRITICAL);
+    hooks_on_result(h, &t, OA_STATE_OK, now);
+    CHECK(wh.nconns == 0 && am.nreq == 0 && hooks_pending(h) == 3,
+          "sent before the record was committed (%zu pending)", hooks_pending(h));
+    for (int i = 0; i < 100 && (wh.nconns == 0 || am.nreq == 0 || hooks_pending(h) > 1); i++)
+        run_for(l, 100);
+    CHECK(wh.nconns == 1 && am.nreq == 1 && hooks_pending(h) == 1,
+          "firing: webhook hung %zu, alertmanager %zu, pending %zu", wh.nconns, am.nreq,
+          hooks_pending(h));
+    CHECK(store_writer_flush(w, 10000) == 0, "writer flushed");
+    struct owed o;
+    stored_alert(db, &o);
+    CHECK(o.n == 1 && strstr(o.json, "\"pending\":{\"event\":\"firing\","
+                                     "\"to\":[\"webhook:chat\"]}") != NULL,
+          "the record owes the firing to the webhook only: %s", o.json);
+    h = kill_hooks(h, &wh);
+    /* the restart */
+    struct store *st = NULL;
+    if (store_open(db, &st, err, sizeof err) != 0) {
+        CHECK(0, "store_open: %s", err);
+        return;
+    }
+    h = hooks_new(l, c, w, &view, logline);
+    hooks_alert_restore(h, st, find_target, &t, now + 60000);
+    for (int i = 0; i < 100 && (wh.nreq == 0 || hooks_pending(h) > 0); i++)
+        run_for(l, 100);
+    CHECK(wh.nreq == 1 && am.nreq == 1, "after the restart: webhook %zu, alertmanager %zu",
+          wh.nreq, am.nreq);
+    json_t *hung = wh.hung_body ? json_loads(wh.hung_body, 0, NULL) : NULL;
+    json_t *again = wh.nreq ? json_loads(wh.reqs[0].body, 0, NULL) : NULL;
+    CHECK(hung != NULL && again != NULL, "webhook bodies");
+    if (hung != NULL && again != NULL) {
+        CHECK(strcmp(alert0(again, "status"), "firing") == 0, "status %s",
+              alert0(again, "status"));
+        CHECK(strcmp(alert0(hung, "fingerprint"), alert0(again, "fingerprint")) == 0,
+              "fingerprint %s then %s", alert0(hung, "fingerprint"),
+              alert0(again, "fingerprint"));
+        CHECK(strcmp(alert0(hung, "startsAt"), alert0(again, "startsAt")) == 0,
+              "startsAt %s then %s", alert0(hung, "startsAt"), alert0(again, "startsAt"));
+    }
+    json_decref(hung);
+    json_decref(again);
+    CHECK(store_writer_flush(w, 10000) == 0, "writer flushed");
+    stored_alert(db, &o);
+    CHECK(o.n == 1 && strstr(o.json, "pending") == NULL &&
+              strstr(o.json, "\"firing\":true") != NULL,
+          "nothing owed any more: %s", o.json);
+    /* the next run, still down: no new firing (Alertmanager's re-send only) */
+    hooks_on_result(h, &t, OA_STATE_CRITICAL, now + 120000);
+    run_for(l, 300);
+    CHECK(wh.nreq == 1, "a second firing after the restart: %zu", wh.nreq);
+    /* mended while the webhook hangs: the resolution is owed to it */
+    wh.mode = HANG;
+    set_state(&t, OA_STATE_OK);
+    hooks_on_result(h, &t, OA_STATE_CRITICAL, now + 180000);
+    for (int i = 0; i < 100 && (wh.nconns == 0 || hooks_pending(h) > 1); i++)
+        run_for(l, 100);
+    CHECK(store_writer_flush(w, 10000) == 0, "writer flushed");
+    stored_alert(db, &o);
+    CHECK(o.n == 1 && strstr(o.json, "\"firing\":false") != NULL &&
+              strstr(o.json, "\"pending\":{\"event\":\"resolved\","
+                             "\"to\":[\"webhook:chat\"]}") != NULL,
+          "the record owes the resolution: %s", o.json);
+    h = kill_hooks(h, &wh);
+    h = hooks_new(l, c, w, &view, logline);
+    hooks_alert_restore(h, st, find_target, &t, now + 240000);
+    for (int i = 0; i < 100 && (wh.nreq < 2 || hooks_pending(h) > 0); i++)
+        run_for(l, 100);
+    CHECK(wh.nreq == 2 && strstr(wh.reqs[1].body, "\"status\":\"resolved\"") != NULL,
+          "the resolution sent again once: webhook %zu", wh.nreq);
+    hooks_on_result(h, &t, OA_STATE_OK, now + 300000);
+    run_for(l, 300);
+    CHECK(wh.nreq == 2, "webhook %zu", wh.nreq);
+    hooks_free(h);
+    CHECK(store_writer_flush(w, 10000) == 0, "writer flushed");
+    stored_alert(db, &o);
+    CHECK(o.n == 0, "the record of a delivered resolution is deleted: %s", o.json);
+    printf("owed: webhook hung twice, answered %zu (firing, resolved), alertmanager %zu\n",
+           wh.nreq, am.nreq);
+    store_close(st);
+    cfg_free(c);
+    recv_stop(&wh);
+    recv_stop(&am);
+    unwatch_writer(l, w);
+    store_writer_stop(w);
+}
+
 
 int main(void)
 {
@@ -726,6 +915,7 @@ int main(void)
     scenario_maintenance(dir, l);
     scenario_slow(dir, l);
     scenario_persist(dir, l);
+    scenario_owed(dir, l);
     CHECK(strstr(logbuf, SECRET) == NULL, "the secret is in the log");
     CHECK(strstr(logbuf, "127.0.0.1") == NULL, "a URL is in the log");
     fputs(logbuf, stdout);
@@ -734,7 +924,8 @@ int main(void)
     snprintf(cmd, sizeof cmd, "%s/hook.sh", dir);
     unlink(cmd);
     const char *files[] = {"exec.log",     "exec-maint.log", "outage.db",     "outage.db-wal",
-                           "outage.db-shm", "persist.db",     "persist.db-wal", "persist.db-shm"};
+                           "outage.db-shm", "persist.db",     "persist.db-wal", "persist.db-shm",
+                           "owed.db",       "owed.db-wal",    "owed.db-shm"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(cmd, sizeof cmd, "%s/%s", dir, files[i]);
         unlink(cmd);

@@ -226,7 +226,7 @@ static void test_migration_2_to_3(void **state)
     struct store *st = NULL;
     char err[256] = "";
     assert_int_equal(store_open(p, &st, err, sizeof err), 0);
-    assert_int_equal(store_schema_version(st), 3);
+    assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
     char *json = NULL;
     assert_int_equal(store_latest_json(st, "a", &json), 0);
     assert_string_equal(json, "{\"v\":2}");
@@ -249,9 +249,51 @@ static void test_migration_2_to_3(void **state)
     };
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
         assert_int_equal(query_int(p, counts[i][0]), atoi(counts[i][1]));
-    assert_int_equal(query_int(p, "PRAGMA user_version"), 3);
+    assert_int_equal(query_int(p, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_int_equal(query_int(p, "SELECT count(*) FROM pragma_integrity_check"
                                   " WHERE integrity_check <> 'ok'"), 0);
+}
+
+static int collect_alert(void *arg, const char *name, const char *json, int64_t updated_at)
+{
+    (void)updated_at;
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 1024 - n, "%s=%s;", name, json);
+    return 0;
+}
+
+/* A version 3 database with alert records of version 1 (a firing alert
+ * each, nothing owed): migration 4 rewrites them as version 2 records
+ * ("firing": true), leaves everything else as it was (a record that is not
+ * one of ours is left for the service to drop with a message), and an
+ * oaprobe of schema 3 now refuses the file. */
+static void test_migration_3_to_4(void **state)
+{
+    struct fx *f = *state;
+    char p[160];
+    snprintf(p, sizeof p, "%s/v3.db", f->dir);
+    for (int v = 0; v < 3; v++)
+        exec_sql(p, store_migration_sql(v));
+    exec_sql(p, "PRAGMA user_version = 3;"
+                "INSERT INTO alerts VALUES ('a', '{\"v\":1,\"severity\":\"critical\","
+                "\"starts\":10,\"notified\":20,\"host\":\"h\",\"labels\":{}}', 20),"
+                " ('b', 'not json', 5), ('c', '[1]', 6);"
+                "INSERT INTO maintenance(body, end_at, created_at) VALUES ('{}', NULL, 1);");
+    struct store *st = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(p, &st, err, sizeof err), 0);
+    assert_int_equal(store_schema_version(st), 4);
+    char got[1024] = "";
+    assert_int_equal(store_alerts(st, collect_alert, got), 0);
+    assert_string_equal(got, "a={\"v\":2,\"severity\":\"critical\",\"starts\":10,"
+                             "\"notified\":20,\"host\":\"h\",\"labels\":{},"
+                             "\"firing\":true};b=not json;c=[1];");
+    store_close(st);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM maintenance"), 1);
+    assert_int_equal(query_int(p, "SELECT updated_at FROM alerts WHERE name = 'a'"), 20);
+    /* what a schema 3 binary sees: a newer version, which it refuses */
+    assert_true(query_int(p, "PRAGMA user_version") > 3);
 }
 
 static void test_directory_path(void **state)
@@ -298,6 +340,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_newer_version_refused, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_migration_1_to_2, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_migration_2_to_3, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_migration_3_to_4, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_negative_version_refused, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_foreign_database, fx_setup, fx_teardown),
