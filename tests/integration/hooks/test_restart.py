@@ -16,12 +16,24 @@ what the operator set up and what was already paged survive it.
   a target removed from the file while the service was stopped has its
   alert resolved at start; kill -9 while alerts fire and resolve keeps the
   database clean (integrity_check, foreign_key_check) and the state right.
+- test_kills_at_the_dangerous_moments: five kill -9, each at a moment made
+  certain by the test, not by timing luck: while the firing is in flight
+  (the webhook receiver holds the request unanswered, the exec program waits
+  for its parent to die; Alertmanager took it), after the record struck it
+  off, while the resolution is in flight, after the record was deleted,
+  and while the test holds the database's write lock when a second outage
+  fires (the record cannot be committed, so nothing leaves). The webhook and
+  the exec hook take firing, resolved, firing, resolved: one each per
+  outage; the firing and the resolution sent again after a kill carry the
+  fingerprint and startsAt of the ones in flight; Alertmanager keeps one
+  alert with its startsAt; GET /api/v1/deliveries lists each once.
 
     /usr/bin/python3 tests/integration/hooks/test_restart.py --oaprobe BIN
 Run inside `unshare -n` (the lab binds its standard ports).
 """
 
 import argparse
+import http.server
 import json
 import os
 import shutil
@@ -29,6 +41,7 @@ import signal
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -43,6 +56,54 @@ from fixture import Lab, free_port, net_for, write_secret  # noqa: E402
 from test_stack import start_alertmanager  # noqa: E402
 
 TOKEN = "write-token-%016x" % int.from_bytes(os.urandom(8), "big")
+
+
+class GatedReceiver:
+    """A loopback webhook receiver whose answers the test can hold back.
+    A request that arrives while held is kept in `held` and never answered
+    (when released, its connection is closed without an answer): the sender
+    cannot count it as delivered, nor can the receiver count it as taken.
+    `acked` keeps the bodies answered 200: the notifications taken."""
+
+    def __init__(self):
+        self.acked, self.held = [], []
+        self.holding = threading.Event()
+        self.dropped = threading.Event()
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(n))
+                if outer.holding.is_set():
+                    outer.held.append(body)
+                    outer.dropped.wait(300)
+                    self.close_connection = True
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                self.wfile.flush()
+                outer.acked.append(body)
+
+            def log_message(self, *a):
+                pass
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def hold(self):
+        self.dropped.clear()
+        self.holding.set()
+
+    def release(self):
+        self.holding.clear()
+        self.dropped.set()
+
+    def close(self):
+        self.release()
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def iso(t):
@@ -76,6 +137,25 @@ class Restart(unittest.TestCase):
             f.write("#!/bin/sh\necho \"RUN $OAPROBE_EVENT $OAPROBE_TARGET $OAPROBE_STATE\" "
                     ">> %s/exec.log\ncat > /dev/null\n" % self.tmp)
         os.chmod(self.script, 0o755)
+        # the exec hook of the kill test: RUN once it took the event (exit
+        # 0); while exec.hang exists it says HUNG and waits for its parent
+        # (the service) to die, then exits 1 without taking it
+        self.hang_script = os.path.join(self.tmp, "hang-hook.py")
+        with open(self.hang_script, "w") as f:
+            f.write("#!/usr/bin/python3\nimport os, sys, time\nsys.stdin.read()\n"
+                    "d = %r\nev = os.environ['OAPROBE_EVENT']\n"
+                    "tg = os.environ['OAPROBE_TARGET']\n"
+                    "if os.path.exists(d + '/exec.hang'):\n"
+                    "    with open(d + '/exec.log', 'a') as f:\n"
+                    "        f.write('HUNG %%s %%s\\n' %% (ev, tg))\n"
+                    "    parent = os.getppid()\n"
+                    "    while os.getppid() == parent:\n"
+                    "        time.sleep(0.05)\n"
+                    "    sys.exit(1)\n"
+                    "with open(d + '/exec.log', 'a') as f:\n"
+                    "    f.write('RUN %%s %%s %%s\\n' %% (ev, tg, os.environ['OAPROBE_STATE']))\n"
+                    % self.tmp)
+        os.chmod(self.hang_script, 0o755)
         self.db = os.path.join(self.tmp, "oa.db")
 
     def kill_all(self):
@@ -366,12 +446,211 @@ class Restart(unittest.TestCase):
         svc.wait_for("gone resolved at start",
                     lambda: self.hooks_for("gone") == (["firing", "resolved"],
                                                        ["firing", "resolved"]), 30)
+        # the record goes once every hook took the resolution (the receiver
+        # and the exec log see it before the service sees their answers)
+        svc.wait_for("the record of gone deleted",
+                    lambda: self.q("SELECT count(*) FROM alerts") == [(0,)], 30)
         s.stop()
         last = [b for b in self.wh.bodies() if b["alerts"][0]["labels"]["target"] == "gone"][-1]
         self.assertEqual(last["status"], "resolved")
         self.assertEqual(last["alerts"][0]["labels"].get("team"), "messaging", last)
         self.assertEqual(self.q("SELECT count(*) FROM alerts"), [(0,)])
         self.clean_db()
+
+    # ------------------------------------------------------------ kills at the dangerous moments
+
+    def kill_config(self, rx, am_port):
+        """flappy only, the gated receiver as webhook "rx", the exec hook that
+        can hang (60 s timeout: the kill comes first), a real Alertmanager."""
+        return ("listen: 127.0.0.1:%d\nstorage: %s\nexternal_url: http://oaprobe.test\n"
+                "api:\n  tokens_file: %s\n"
+                "defaults:\n  interval: 1s\n  timeout: 1s\n  failure_threshold: 2\n"
+                "  remind_every: 1h\n  cacert: %s\n  user: '%s'\n  password_file: %s\n"
+                "alertmanagers: ['http://127.0.0.1:%d']\n"
+                "webhooks:\n  - {name: rx, url: 'http://127.0.0.1:%d/hook', timeout: 60s}\n"
+                "exec:\n  - {name: log, command: [%s], timeout: 60s}\n"
+                "targets:\n%s"
+                % (self.port, self.db, self.tokens, self.lab.data["ca_bundle"],
+                   self.lab.user_spec(), self.pw, am_port, rx.port, self.hang_script,
+                   self.target("healthy", "flappy")))
+
+    def exec_lines(self, kind):
+        """(event, target) of the exec hook's RUN (it exited 0) or HUNG lines."""
+        try:
+            with open(os.path.join(self.tmp, "exec.log")) as f:
+                return [tuple(l.split()[1:3]) for l in f.read().splitlines()
+                        if l.startswith(kind + " ")]
+        except FileNotFoundError:
+            return []
+
+    def owed(self):
+        """What flappy's stored record still owes: (firing, event, sorted hooks), or None."""
+        try:
+            rows = self.q("SELECT state FROM alerts WHERE name = 'flappy'")
+        except sqlite3.Error:
+            return "unreadable"
+        if not rows:
+            return None
+        r = json.loads(rows[0][0])
+        p = r.get("pending") or {}
+        return (r["firing"], p.get("event"), sorted(p.get("to", [])))
+
+    def hold_all(self, rx):
+        """From now on the webhook and the exec hook take nothing: a request
+        is kept unanswered, an exec run waits for its parent to die."""
+        rx.hold()
+        open(os.path.join(self.tmp, "exec.hang"), "w").close()
+
+    def release_all(self, rx):
+        rx.release()
+        os.unlink(os.path.join(self.tmp, "exec.hang"))
+
+    def deliveries(self, kind, event):
+        """Successful deliveries of flappy listed by GET /api/v1/deliveries."""
+        st, doc = self.http("GET", "/api/v1/deliveries?limit=1000")
+        self.assertEqual(st, 200, doc)
+        return sum(1 for d in doc["deliveries"] if d["target"] == "flappy" and
+                   d["kind"] == kind and d["event"] == event and d["outcome"] == "success")
+
+    def test_kills_at_the_dangerous_moments(self):
+        """kill -9 while the firing is in flight (committed, not yet taken),
+        after it was taken and struck off, while the resolution is in flight,
+        after it was taken, and before the firing of a second outage was
+        committed (the store's lock held by the test): every receiver takes
+        exactly one firing and one resolved per outage, the firing sent again
+        after the kill has the fingerprint and startsAt of the one in flight,
+        and Alertmanager keeps one alert with its startsAt."""
+        rx = GatedReceiver()
+        self.addCleanup(rx.close)
+        amrx = svc.Receiver()
+        self.addCleanup(amrx.close)
+        am = self.alertmanager(amrx.port)
+        cfg = self.kill_config(rx, am)
+        kills = 0
+        s = self.serve(cfg)
+        svc.wait_for("two runs of flappy", lambda: self.runs("flappy") >= 2, 30)
+
+        # 1. the firing is committed and in flight at the webhook and the
+        #    exec hook (Alertmanager took it): kill -9
+        self.hold_all(rx)
+        self.lab.set_down(["healthy"])
+        svc.wait_for("the firing held at the webhook and the exec hook",
+                    lambda: len(rx.held) == 1 and self.exec_lines("HUNG") == [
+                        ("firing", "flappy")], 30)
+        svc.wait_for("the record owing the firing to the webhook and the exec hook only",
+                    lambda: self.owed() == (True, "firing", ["exec:log", "webhook:rx"]), 30)
+        self.assertEqual((rx.acked, self.exec_lines("RUN")), ([], []))
+        svc.wait_for("flappy at Alertmanager", lambda: self.am_alerts(am, "flappy"), 30)
+        first = self.am_alerts(am, "flappy")[0]
+        held = rx.held[0]["alerts"][0]
+        s.kill9()
+        kills += 1
+        self.release_all(rx)
+        s = self.serve(cfg)
+        svc.wait_for("the firing sent again to the webhook and the exec hook",
+                    lambda: [b["status"] for b in rx.acked] == ["firing"] and
+                    self.exec_lines("RUN") == [("firing", "flappy")], 30)
+        again = rx.acked[0]["alerts"][0]
+        self.assertEqual((again["fingerprint"], again["startsAt"]),
+                         (held["fingerprint"], held["startsAt"]))
+        self.assertEqual(again["labels"], held["labels"])
+        self.assertIn("firing owed to 2 hook(s) by the previous process", s.log())
+
+        # 2. taken and struck off (the record owes nothing): kill -9, no repeat
+        svc.wait_for("the record owing nothing", lambda: self.owed() == (True, None, []), 30)
+        svc.wait_for("one firing listed for the webhook and the exec hook",
+                    lambda: (self.deliveries("webhook", "firing"),
+                             self.deliveries("exec", "firing")) == (1, 1), 30)
+        refreshes = self.deliveries("alertmanager", "refresh")
+        s.kill9()
+        kills += 1
+        s = self.serve(cfg)
+        base = self.runs("flappy")
+        svc.wait_for("3 more failed runs", lambda: self.runs("flappy") >= base + 3, 30)
+        svc.wait_for("the re-send to Alertmanager after the restart",
+                    lambda: self.deliveries("alertmanager", "refresh") > refreshes, 30)
+        now = self.am_alerts(am, "flappy")
+        self.assertEqual([(a["startsAt"], a["fingerprint"]) for a in now],
+                         [(first["startsAt"], first["fingerprint"])], now)
+        self.assertEqual(first["startsAt"][:19], held["startsAt"][:19])
+
+        # 3. the resolution is committed and in flight: kill -9
+        self.hold_all(rx)
+        self.lab.set_down([])
+        svc.wait_for("the resolution held at the webhook and the exec hook",
+                    lambda: len(rx.held) == 2 and self.exec_lines("HUNG")[-1:] == [
+                        ("resolved", "flappy")], 30)
+        svc.wait_for("the record owing the resolution",
+                    lambda: self.owed() == (False, "resolved", ["exec:log", "webhook:rx"]), 30)
+        resolved_held = rx.held[1]["alerts"][0]
+        s.kill9()
+        kills += 1
+        self.release_all(rx)
+        s = self.serve(cfg)
+        svc.wait_for("the resolution sent again",
+                    lambda: [b["status"] for b in rx.acked] == ["firing", "resolved"] and
+                    self.exec_lines("RUN") == [("firing", "flappy"), ("resolved", "flappy")],
+                    30)
+        r = rx.acked[1]["alerts"][0]
+        self.assertEqual((r["fingerprint"], r["startsAt"], r["endsAt"]),
+                         (resolved_held["fingerprint"], resolved_held["startsAt"],
+                          resolved_held["endsAt"]))
+        self.assertEqual(r["startsAt"], held["startsAt"])
+
+        # 4. delivered: the record is deleted; kill -9, no repeat
+        svc.wait_for("the record deleted", lambda: self.owed() is None, 30)
+        svc.wait_for("flappy resolved at Alertmanager", lambda: not self.am_alerts(am, "flappy"),
+                    30)
+        s.kill9()
+        kills += 1
+        self.clean_db()
+        s = self.serve(cfg)
+        base = self.runs("flappy")
+        svc.wait_for("3 more good runs", lambda: self.runs("flappy") >= base + 3, 30)
+
+        # 5. a second outage decided while the test holds the store's write
+        #    lock: nothing leaves before the record is committed; kill -9
+        lock = sqlite3.connect(self.db, timeout=30, isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")
+        try:
+            self.lab.set_down(["healthy"])
+            # failure_threshold 2 counts runs the daemon saw, stored or not
+            svc.wait_for("the second firing decided", lambda: s.log().count(
+                "alert flappy: firing") == 1, 30)
+            # the gate holds it HOOKS_COMMIT_WAIT_MS (30 s) at most
+            self.assertNotIn("sent anyway", s.log())
+            s.kill9()
+            kills += 1
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        self.assertEqual(len(rx.held), 2)
+        self.assertEqual([b["status"] for b in rx.acked], ["firing", "resolved"])
+        self.assertEqual(len(self.exec_lines("RUN")) + len(self.exec_lines("HUNG")), 4)
+        s = self.serve(cfg)
+        svc.wait_for("the second outage fires once", lambda: [b["status"] for b in rx.acked] ==
+                    ["firing", "resolved", "firing"] and len(self.exec_lines("RUN")) == 3, 30)
+        self.assertNotEqual(rx.acked[2]["alerts"][0]["startsAt"], held["startsAt"])
+        self.lab.set_down([])
+        svc.wait_for("and resolves once", lambda: [b["status"] for b in rx.acked] ==
+                    ["firing", "resolved", "firing", "resolved"] and
+                    [e for e, _ in self.exec_lines("RUN")] ==
+                    ["firing", "resolved", "firing", "resolved"], 30)
+        svc.wait_for("the record deleted", lambda: self.owed() is None, 30)
+        # each notification taken is listed once: the ones in flight at a
+        # kill never finished, so they are not
+        svc.wait_for("two firing and two resolved listed for each", lambda: [
+            self.deliveries(k, e) for k in ("webhook", "exec") for e in ("firing", "resolved")
+        ] == [2, 2, 2, 2], 30)
+        svc.wait_for("Alertmanager's receiver: two outages",
+                    lambda: self.am_rx(amrx, "flappy") == ["firing", "resolved"] * 2, 30)
+        s.stop()
+        self.clean_db()
+        print("kills: %d kill -9; webhook took %s (%d requests left unanswered), exec ran %s "
+              "(%d runs hung), Alertmanager notified %s" % (
+                  kills, [b["status"] for b in rx.acked], len(rx.held),
+                  [e for e, _ in self.exec_lines("RUN")], len(self.exec_lines("HUNG")),
+                  self.am_rx(amrx, "flappy")))
 
 
 if __name__ == "__main__":
