@@ -25,7 +25,8 @@
  * schedule. A failed attempt is retried after retry_delay_ms() (alert.h:
  * exponential, jittered, at most RETRY_ATTEMPTS_MAX attempts); a newer
  * notification for the same hook and target drops the older one's pending
- * retry (so a late "firing" never follows a "resolved"). At most
+ * retry, or the older one still held for its record (so a late "firing"
+ * never follows a "resolved"). At most
  * HOOKS_INFLIGHT_MAX deliveries are pending; beyond, new ones are dropped.
  * Every attempt is recorded (store_writer_delivery: kind, event, the hook's
  * name as dest, outcome success/retry/failure/dropped, HTTP or exit status,
