@@ -167,10 +167,12 @@ class Restart(unittest.TestCase):
     def target(self, scen, name):
         return "\n".join(self.lab.target_yaml(scen, name, ["labels: {team: exchange}"])) + "\n"
 
+    # interval and timeout 2 s: a healthy check of the lab under ASan on two
+    # busy cores can take over 1 s, and a spurious timeout would fire
     def config(self, targets, am_port=None):
         return ("listen: 127.0.0.1:%d\nstorage: %s\nexternal_url: http://oaprobe.test\n"
                 "api:\n  tokens_file: %s\n"
-                "defaults:\n  interval: 1s\n  timeout: 1s\n  failure_threshold: 2\n"
+                "defaults:\n  interval: 2s\n  timeout: 2s\n  failure_threshold: 2\n"
                 "  remind_every: 1h\n  cacert: %s\n  user: '%s'\n  password_file: %s\n"
                 "%s"
                 "webhooks:\n  - {name: rx, url: 'http://127.0.0.1:%d/hook'}\n"
@@ -414,7 +416,7 @@ class Restart(unittest.TestCase):
         svc.wait_for("flappy resolved at Alertmanager", lambda: not self.am_alerts(am, "flappy"),
                     30)
         time.sleep(2)
-        s.kill9()  # mid-operation again: runs every second
+        s.kill9()  # mid-operation again: runs every 2 s
         self.clean_db()
         s = self.serve(one)
         time.sleep(3)
@@ -464,7 +466,7 @@ class Restart(unittest.TestCase):
         can hang (60 s timeout: the kill comes first), a real Alertmanager."""
         return ("listen: 127.0.0.1:%d\nstorage: %s\nexternal_url: http://oaprobe.test\n"
                 "api:\n  tokens_file: %s\n"
-                "defaults:\n  interval: 1s\n  timeout: 1s\n  failure_threshold: 2\n"
+                "defaults:\n  interval: 2s\n  timeout: 2s\n  failure_threshold: 2\n"
                 "  remind_every: 1h\n  cacert: %s\n  user: '%s'\n  password_file: %s\n"
                 "alertmanagers: ['http://127.0.0.1:%d']\n"
                 "webhooks:\n  - {name: rx, url: 'http://127.0.0.1:%d/hook', timeout: 60s}\n"
