@@ -251,51 +251,29 @@ int serve_reload(struct serve *s, char *err, size_t len)
     struct serve_target **nt = calloc(nfile + napi + 1, sizeof *nt);
     bool *shadow = calloc(napi + 1, sizeof *shadow);
     struct serve_target **list = calloc(nfile + s->ntargets + 1, sizeof *list);
+    size_t built = 0; /* nt[0..built) to free on failure */
+    struct serve_module *mods = NULL;
+    size_t nmods = 0;
     if (nt == NULL || shadow == NULL || list == NULL ||
         serve_reserve(s, nfile + s->ntargets) != 0) {
-        free(nt);
-        free(shadow);
-        free(list);
-        tokens_free(tok);
-        cfg_free(nc);
-        reload_failed(s, "out of memory", err, len);
-        return -1;
+        snprintf(why, sizeof why, "out of memory");
+        goto fail;
     }
-    for (size_t i = 0; i < nfile; i++) {
-        struct cfg_target *ct = nc->targets[i];
-        nc->targets[i] = NULL;
+    for (; built < nfile; built++) {
+        struct cfg_target *ct = nc->targets[built];
+        nc->targets[built] = NULL;
         char e[512] = "";
-        nt[i] = serve_target_new(ct, VIEW_SOURCE_FILE, NULL, &trusts, e, sizeof e);
-        if (nt[i] == NULL) {
-            snprintf(why, sizeof why, "%s: targets[%zu]: %s", s->config_path, i, e);
-            for (size_t j = 0; j < i; j++)
-                serve_target_free(nt[j]);
-            serve_trusts_free(&trusts);
-            free(nt);
-            free(shadow);
-            free(list);
-            tokens_free(tok);
-            cfg_free(nc);
-            reload_failed(s, why, err, len);
-            return -1;
+        nt[built] = serve_target_new(ct, VIEW_SOURCE_FILE, NULL, &trusts, e, sizeof e);
+        if (nt[built] == NULL) {
+            snprintf(why, sizeof why, "%s: targets[%zu]: %s", s->config_path, built, e);
+            goto fail;
         }
     }
     nc->n_targets = 0; /* the targets are ours now */
-    struct serve_module *mods = NULL;
-    size_t nmods = 0;
     char me[512] = "";
     if (serve_modules_load(nc, &trusts, &mods, &nmods, me, sizeof me) != 0) {
         snprintf(why, sizeof why, "%s: %s", s->config_path, me);
-        for (size_t j = 0; j < nfile; j++)
-            serve_target_free(nt[j]);
-        serve_trusts_free(&trusts);
-        free(nt);
-        free(shadow);
-        free(list);
-        tokens_free(tok);
-        cfg_free(nc);
-        reload_failed(s, why, err, len);
-        return -1;
+        goto fail;
     }
     reparse_api(s, nc, first_api, nt + nfile, shadow, &trusts);
 
@@ -401,6 +379,18 @@ int serve_reload(struct serve *s, char *err, size_t len)
     serve_log("reload: %zu targets: %zu added, %zu changed, %zu removed, %zu unchanged",
               s->ntargets, added, changed, removed, kept);
     return 0;
+
+fail: /* nothing has changed: the new settings are dropped */
+    for (size_t j = 0; j < built; j++)
+        serve_target_free(nt[j]);
+    serve_trusts_free(&trusts);
+    free(nt);
+    free(shadow);
+    free(list);
+    tokens_free(tok);
+    cfg_free(nc);
+    reload_failed(s, why, err, len);
+    return -1;
 }
 
 /* ---- API targets ------------------------------------------------------------------ */
