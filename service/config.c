@@ -163,6 +163,17 @@ int cfg_api_allowed(const struct cfg *cfg, const struct cfg_target *t, char *key
         return CFG_ALLOW_BAD;
     }
     const struct check_settings *set = &t->set;
+    const struct check_opts *d = cfg && cfg->defaults ? &cfg->defaults->set.opts : NULL;
+    /* a path on the server is the file's to name, credentials or not: a
+     * remote caller would learn at least whether the file exists */
+    if (set->opts.cacert != NULL &&
+        !(d && d->cacert && strcmp(d->cacert, set->opts.cacert) == 0)) {
+        snprintf(key, klen, "cacert");
+        snprintf(err, len,
+                 "a file on the server cannot be set through the API; set it in the "
+                 "configuration file (defaults.cacert)");
+        return CFG_ALLOW_NO;
+    }
     int v = cfg_allow_target(cfg ? cfg->api_allow : NULL, cfg ? cfg->n_api_allow : 0,
                              "api.allow_hosts", &set->opts, set->password_file,
                              set->password_env, key, klen, err, len);
@@ -171,13 +182,12 @@ int cfg_api_allowed(const struct cfg *cfg, const struct cfg_target *t, char *key
         return v;
     /* the transport's guards stay the file's: without them whoever answers
      * for the host on the network, not the host, receives the credentials */
-    const struct check_opts *d = cfg && cfg->defaults ? &cfg->defaults->set.opts : NULL;
     if (set->opts.insecure && !(d && d->insecure)) {
         snprintf(key, klen, "insecure");
         snprintf(err, len,
                  "the target carries credentials: without certificate verification whoever "
                  "answers for its host on the network would receive them; only the file may "
-                 "turn it off (defaults.insecure), or use cacert");
+                 "turn it off (defaults.insecure) or name a CA to trust (defaults.cacert)");
         return CFG_ALLOW_NO;
     }
     if (set->opts.http && !(d && d->http)) {

@@ -230,8 +230,13 @@ bool cfg_module_credentialed(const struct cfg_module *m);
  * in api.allow_hosts (cfg_allow_target): otherwise whoever holds a write
  * token would choose who receives the defaults' credentials. Nor may it
  * turn off the transport's guards the defaults keep (insecure: true, http:
- * true): the network, not the allowed host, would receive them.
- *   key, klen [out] with NO or BAD: "host", "resolve[i]", "insecure", "http"
+ * true): the network, not the allowed host, would receive them. Nor may
+ * any API target name a file on the server (cacert other than the
+ * defaults'; password_file and keytab are refused by the parser): the
+ * caller would choose a server path and learn at least whether it exists.
+ * Judge ct before building the target (serve_target_new loads the cacert).
+ *   key, klen [out] with NO or BAD: "cacert", "host", "resolve[i]",
+ *   "insecure", "http"
  *   err, len  [out] with NO or BAD: why
  * Returns CFG_ALLOW_YES, CFG_ALLOW_NO (403 for a PUT) or CFG_ALLOW_BAD (a
  * host or address api.allow_hosts cannot judge: 400).

@@ -68,8 +68,11 @@ bool serve_api_block(const struct cfg *cfg, struct serve_target *t, const char *
         return false;
     if (v != CFG_ALLOW_YES)
         serve_log("%sAPI target %s: not run (kept in the store; DELETE it, or PUT it again "
-                  "with an allowed host or depth tls or echo): %s",
-                  when, t->v.name, line);
+                  "%s): %s",
+                  when, t->v.name,
+                  strcmp(key, "cacert") == 0 ? "without cacert"
+                                             : "with an allowed host or depth tls or echo",
+                  line);
     else
         serve_log("%sAPI target %s: api.allow_hosts admits it now: runs", when, t->v.name);
     serve_target_block(t, v != CFG_ALLOW_YES ? line : NULL);
@@ -555,18 +558,27 @@ int serve_target_put(struct serve *s, const char *name, const char *body, size_t
     }
     memcpy(a->body, body, len);
     a->body[len] = '\0';
-    a->nt = api_target_build(s, name, a->body, len, errs);
-    if (a->nt == NULL) {
+    struct cfg_target *ct = NULL;
+    if (cfg_target_parse_json(a->body, len, name, s->cfg, &ct, errs) != 0) {
         apiw_free(a);
         return -1;
     }
+    /* judged before the target is built: building it reads its files */
     char key[32] = "", why[512] = "";
-    int v = cfg_api_allowed(s->cfg, a->nt->ct, key, sizeof key, why, sizeof why);
-    if (v != CFG_ALLOW_YES) { /* refused: nothing stored, nothing sent */
+    int v = cfg_api_allowed(s->cfg, ct, key, sizeof key, why, sizeof why);
+    if (v != CFG_ALLOW_YES) { /* refused: nothing stored, nothing read or sent */
         serve_log("API target %s: PUT refused: %s: %s", name, key, why);
         cfg_err_add(errs, 0, 0, key, "%s", why);
+        cfg_target_free(ct);
         apiw_free(a);
         return v == CFG_ALLOW_BAD ? -1 : -5;
+    }
+    char err[512] = "";
+    a->nt = serve_target_new(ct, VIEW_SOURCE_API, a->body, &s->trusts, err, sizeof err);
+    if (a->nt == NULL) {
+        cfg_err_add(errs, 0, 0, "", "%s", err);
+        apiw_free(a);
+        return -1;
     }
     a->s = s;
     a->done = done;

@@ -24,6 +24,11 @@ for Basic and keep what they are sent (where the password would go):
   resolved (a webhook receiver gets it) as a removed target's, the log
   says so (at a restart too: the alert resolved at start); DELETE works;
   widening api.allow_hosts again runs it;
+- no body names a file on the server: cacert is 403 naming the key (the
+  same answer for a file that exists and one that does not, with
+  credentials or without), password_file and keytab 400; a row with a
+  cacert stored by an older version is kept but blocked, and a PUT without
+  it runs it;
 - `oaprobe config check` warns about write tokens + credentialed defaults
   without api.allow_hosts;
 - the password appears in no answer, no log line, not in the database.
@@ -385,6 +390,62 @@ class ApiCreds(unittest.TestCase):
         with self.good.lock:
             self.assertEqual(self.good.connections, 0, self.good.heads)
         self.assert_no_secret(s, s.stop())
+
+    def test_server_files(self):
+        """No API body names a file on the server: cacert (an existing file
+        or not, credentials or not) is 403 naming the key, the same answer
+        either way; password_file and keytab 400; nothing stored or sent. A
+        body stored with a cacert by an older version is kept but blocked."""
+        s = self.serve(["127.0.0.2"])
+        gp = self.good.port
+        want = ("cacert: a file on the server cannot be set through the API; set it in the "
+                "configuration file (defaults.cacert)")
+        for body in ({"host": "127.0.0.2:%d" % gp, "cacert": self.tokens},
+                     {"host": "127.0.0.2:%d" % gp, "cacert": self.tokens + ".missing"},
+                     {"host": "127.0.0.1:9", "depth": "tls", "cacert": "/etc/shadow"}):
+            st, doc = self.http("PUT", "/api/v1/targets/files", body)
+            self.assertEqual((st, doc), (403, {"error": "forbidden", "detail": want}), body)
+        for key, value in (("password_file", self.pw), ("keytab", self.tokens)):
+            st, doc = self.http("PUT", "/api/v1/targets/files",
+                                {"host": "127.0.0.2:%d" % gp, key: value})
+            self.assertEqual((st, doc["error"]), (400, "bad_request"), doc)
+            self.assertIn(key + ": credentials are not set through the API", doc["detail"])
+        self.assertEqual(self.stored(), [])
+        self.assertIn("API target files: PUT refused: cacert: a file on the server", s.log())
+        log1 = s.stop()
+        # a row an older version stored: kept, listed, blocked, never run
+        ca = os.path.join(self.tmp, "ca.pem")
+        p = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                            os.path.join(self.tmp, "ca.key"), "-out", ca, "-days", "2",
+                            "-subj", "/CN=oaprobe test CA"], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        con = sqlite3.connect(self.db, timeout=10)
+        with con:
+            con.execute("INSERT INTO api_targets(name, body, created_at, updated_at) "
+                        "VALUES ('old', ?, 0, 0)",
+                        (json.dumps({"host": "127.0.0.2:%d" % gp, "cacert": ca}),))
+        con.close()
+        s = self.serve(["127.0.0.2"])
+        ts = self.listed()
+        self.assertEqual(ts["old"]["blocked"], want)
+        self.assertIsNone(ts["old"]["next_run"])
+        st, doc = self.http("POST", "/api/v1/targets/old/run")
+        self.assertEqual(st, 403, doc)
+        self.assertIn("API target old: not run (kept in the store; DELETE it, or PUT it again "
+                      "without cacert): cacert: ", s.log())
+        with self.good.lock:
+            self.assertEqual(self.good.connections, 0, self.good.heads)
+        # PUT again without cacert: runs (and the allowed host is sent the credentials)
+        st, doc = self.http("PUT", "/api/v1/targets/old", {"host": "127.0.0.2:%d" % gp})
+        self.assertEqual(st, 200, doc)
+        self.assertIsNone(doc["blocked"], doc)
+        st, doc = self.http("POST", "/api/v1/targets/old/run")
+        self.assertEqual(st, 200, doc)
+        with self.good.lock:
+            self.assertIn("Authorization: Basic " + BASIC, self.good.auth)
+        self.assert_no_secret(s, log1 + s.stop())
 
     def test_config_check_warns(self):
         """Write tokens + credentials in defaults + no api.allow_hosts: a

@@ -6,7 +6,8 @@
  * host, under every spelling of a refused address, and only with resolve
  * addresses that are allowed too (resolve would otherwise connect an
  * allowed name anywhere), and without turning off the transport's guards
- * the defaults keep (insecure, http); api.allow_hosts parsed with a module's grammar
+ * the defaults keep (insecure, http); no API target names a file on the
+ * server (a cacert other than the defaults'); api.allow_hosts parsed with a module's grammar
  * and errors; `oaprobe config check`'s warnings (credentials in defaults,
  * write tokens possible, api.allow_hosts unset or "*"); the key listed by
  * `oaprobe config keys`.
@@ -147,7 +148,7 @@ static void test_hosts(void **state)
         {"{\"host\": \"mail.contoso.com\", \"insecure\": true}", CFG_ALLOW_NO, "insecure",
          "the target carries credentials: without certificate verification whoever answers "
          "for its host on the network would receive them; only the file may turn it off "
-         "(defaults.insecure), or use cacert"},
+         "(defaults.insecure) or name a CA to trust (defaults.cacert)"},
         {"{\"host\": \"mail.contoso.com\", \"http\": true, \"auth\": \"basic\"}",
          CFG_ALLOW_NO, "http", "plain HTTP would send them in clear"},
         {"{\"host\": \"mail.contoso.com\", \"insecure\": false, \"http\": false}",
@@ -155,6 +156,13 @@ static void test_hosts(void **state)
         {"{\"host\": \"evil.example\", \"depth\": \"echo\", \"insecure\": true, "
          "\"http\": true}",
          CFG_ALLOW_YES, "", ""},
+        /* a file on the server is the file's to name, credentials or not */
+        {"{\"host\": \"mail.contoso.com\", \"cacert\": \"/etc/oaprobe/lab-ca.pem\"}",
+         CFG_ALLOW_NO, "cacert",
+         "a file on the server cannot be set through the API; set it in the configuration "
+         "file (defaults.cacert)"},
+        {"{\"host\": \"evil.example\", \"depth\": \"tls\", \"cacert\": \"/etc/shadow\"}",
+         CFG_ALLOW_NO, "cacert", "a file on the server cannot be set through the API"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int v = judge(c, cases[i].body, key, sizeof key, why, sizeof why);
@@ -202,6 +210,20 @@ static void test_unset(void **state)
     assert_int_equal(judge(c, "{\"host\": \"m.example\", \"insecure\": true, \"http\": true}",
                            key, sizeof key, why, sizeof why),
                      CFG_ALLOW_YES);
+    cfg_free(c);
+    /* the defaults' cacert is inherited, and may be repeated; another is refused */
+    c = load_ok("api: {allow_hosts: [m.example]}\n"
+                "defaults: {user: u, password_file: /p, cacert: /etc/oaprobe/ca.pem}\n");
+    assert_int_equal(judge(c, "{\"host\": \"m.example\"}", key, sizeof key, why, sizeof why),
+                     CFG_ALLOW_YES);
+    assert_int_equal(judge(c, "{\"host\": \"m.example\", \"cacert\": \"/etc/oaprobe/ca.pem\"}",
+                           key, sizeof key, why, sizeof why),
+                     CFG_ALLOW_YES);
+    assert_int_equal(judge(c, "{\"host\": \"m.example\", \"depth\": \"echo\", "
+                              "\"cacert\": \"/etc/oaprobe/other.pem\"}",
+                           key, sizeof key, why, sizeof why),
+                     CFG_ALLOW_NO);
+    assert_string_equal(key, "cacert");
     cfg_free(c);
     /* a target of the file is judged the same way by the function (the
      * service never asks: the file is the operator's) */
