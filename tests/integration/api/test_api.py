@@ -53,6 +53,18 @@ class Fake:
         return rc, err
 
 
+def wait_counts(fake, want, timeout=10.0):
+    """The fake's "counts" answer once it is want (streams open and
+    dropped), polled for at most timeout seconds: a stream counts once the
+    loop has read its request, which a loaded machine can delay."""
+    end = time.monotonic() + timeout
+    got = fake.command("counts")
+    while got != want and time.monotonic() < end:
+        time.sleep(0.02)
+        got = fake.command("counts")
+    return got
+
+
 def request(port, method, target, body=None, headers=None, host="127.0.0.1"):
     c = http.client.HTTPConnection(host, port, timeout=10)
     h = dict(headers or {})
@@ -462,8 +474,7 @@ class Api(unittest.TestCase):
         slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         slow.connect(("127.0.0.1", self.port))
         slow.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
-        time.sleep(0.2)
-        self.assertEqual(self.fake.command("counts"), "streams 1 dropped 0")
+        self.assertEqual(wait_counts(self.fake, "streams 1 dropped 0"), "streams 1 dropped 0")
         # 16 MiB of events to a client that reads nothing
         self.assertEqual(self.fake.command("burst 4000 4096"), "burst done")
         self.assertEqual(self.fake.command("counts"), "streams 0 dropped 1")
@@ -501,8 +512,7 @@ class Concurrency(unittest.TestCase):
             s = socket.create_connection(("127.0.0.1", p), timeout=10)
             s.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
             streams.append(s)
-        time.sleep(0.2)
-        self.assertEqual(self.fake.command("counts"), "streams 20 dropped 0")
+        self.assertEqual(wait_counts(self.fake, "streams 20 dropped 0"), "streams 20 dropped 0")
 
         def one(i):
             if i % 3 == 0:
