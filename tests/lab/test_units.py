@@ -1,12 +1,14 @@
 """Unit tests of the lab's building blocks (no servers started): ValidPorts
 matching, RTS encoding/parsing against the byte vectors of rpc-over-http.md,
 the NTLM verifier, the backend's bind handling and the scenario file loader
-(including the loopback-only rule).
+(including the loopback-only rule); and that no two tests start their labs
+on the same --net (read from the sources).
 
 Run: /usr/bin/python3 -m unittest -v test_units   (from tests/lab)
 """
 
 import os
+import re
 import struct
 import sys
 import tempfile
@@ -19,6 +21,7 @@ sys.path.insert(0, HERE)
 from impacket import ntlm  # noqa: E402
 
 import backend  # noqa: E402
+import fixture  # noqa: E402
 import labclient  # noqa: E402
 import labconfig  # noqa: E402
 import rts  # noqa: E402
@@ -321,6 +324,58 @@ class ConfigTest(unittest.TestCase):
         with self.assertRaises(labconfig.ConfigError) as cm:
             lf.select(["one", "two"])
         self.assertIn("both bind", str(cm.exception))
+
+
+class LabNetsTest(unittest.TestCase):
+    """Every test that starts a lab has its own --net (its 127.<net>.x.y
+    addresses and, as root, the standard ports on them): ctest runs tests
+    in parallel and, in CI, on one shared loopback, so two tests whose
+    labs share a net collide on their ports. Read from the sources:
+    net_for("NAME") values (fixture.net_for, 100..249), net=N literals of
+    Lab(...), --net N in the scripts and the default of a --net option."""
+
+    PATTERNS = [
+        (re.compile(r'net_for\(\s*"([^"]+)"\s*\)'), lambda m: fixture.net_for(m.group(1))),
+        (re.compile(r"\bnet=(\d+)"), lambda m: int(m.group(1))),
+        (re.compile(r"--net\s+(\d+)"), lambda m: int(m.group(1))),
+        (re.compile(r'"--net",\s*type=int,\s*default=(\d+)'), lambda m: int(m.group(1))),
+    ]
+    # the lab's own modules (definitions, usage texts), this file, and the
+    # benchmarks (run by hand, one at a time)
+    SKIP = {"fixture.py", "labconfig.py", "oalab.py", "test_units.py"}
+
+    def uses(self):
+        tests = os.path.dirname(HERE)
+        found = {}  # net -> {file: first line}
+        for root, dirs, files in os.walk(tests):
+            dirs[:] = [d for d in dirs if d not in ("bench", "node_modules", "__pycache__")]
+            for name in files:
+                if name in self.SKIP or not name.endswith((".py", ".sh", ".js")):
+                    continue
+                path = os.path.join(root, name)
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    for no, line in enumerate(f, 1):
+                        for rx, value in self.PATTERNS:
+                            for m in rx.finditer(line):
+                                net = value(m)
+                                if 0 < net <= 255:  # --net 300: a usage error test
+                                    rel = os.path.relpath(path, tests)
+                                    found.setdefault(net, {}).setdefault(rel, no)
+        return found
+
+    def test_each_test_has_its_own_net(self):
+        found = self.uses()
+        self.assertGreaterEqual(len(found), 10, found)  # the scan sees the tests
+        shared = {net: files for net, files in found.items() if len(files) > 1}
+        self.assertEqual(shared, {}, "lab nets used by more than one test (file: line); "
+                         "give one another name for net_for() or another fixed net")
+        # fixed nets stay out of net_for()'s range, where a new name could land
+        for net, files in found.items():
+            named = any("net_for(" in open(os.path.join(os.path.dirname(HERE), f),
+                                              encoding="utf-8").read() for f in files)
+            if not named:
+                self.assertFalse(100 <= net <= 249, "fixed net %d (%s) is in net_for()'s "
+                                 "range 100..249" % (net, files))
 
 
 if __name__ == "__main__":
