@@ -21,9 +21,12 @@ import os
 import random
 import signal
 import socket
+import sqlite3
 import subprocess
 import threading
 import time
+import urllib.error
+import urllib.request
 
 OAPROBE = None  # the oaprobe binary under test
 CURRENT = []  # the Serve processes running, for the messages of wait_for
@@ -41,6 +44,42 @@ def wait_for(what, fn, timeout=30.0, step=0.1):
         time.sleep(step)
     logs = "".join("\n--- %s:\n%s" % (s.log_path, s.log()[-3000:]) for s in CURRENT)
     raise AssertionError("timed out after %.0f s waiting for %s%s" % (timeout, what, logs))
+
+
+def api(port, method, path, data=None, token=None, timeout=30):
+    """(status, body bytes) of one request to the service on 127.0.0.1:port:
+    data a JSON text (str or bytes, sent as application/json) or None, token
+    a bearer token or None; an error status is returned, not raised."""
+    if isinstance(data, str):
+        data = data.encode()
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method=method,
+                                 data=data)
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def json_or_text(raw):
+    """raw parsed as JSON, else as text."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+def query(db, sql, args=()):
+    """The rows of sql on database file db, opened read-only."""
+    conn = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
 
 
 class Serve:

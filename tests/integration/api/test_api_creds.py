@@ -47,8 +47,6 @@ import subprocess
 import sys
 import tempfile
 import unittest
-import urllib.error
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "lab")))
@@ -118,18 +116,8 @@ class ApiCreds(unittest.TestCase):
         return svc.Serve(self, self.config(allow, clear, extra), self.tmp).start()
 
     def http(self, method, path, body=None, token=WRITE):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path),
-                                     method=method, data=data)
-        if token:
-            req.add_header("Authorization", "Bearer " + token)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=60) as r:
-                st, raw = r.status, r.read()
-        except urllib.error.HTTPError as e:
-            st, raw = e.code, e.read()
+        st, raw = svc.api(self.port, method, path,
+                          json.dumps(body) if body is not None else None, token, 60)
         text = raw.decode("utf-8", "replace")
         self.seen.append(text)
         try:
@@ -138,11 +126,7 @@ class ApiCreds(unittest.TestCase):
             return st, text
 
     def stored(self):
-        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=10)
-        try:
-            return sorted(r[0] for r in con.execute("SELECT name FROM api_targets"))
-        finally:
-            con.close()
+        return sorted(r[0] for r in svc.query(self.db, "SELECT name FROM api_targets"))
 
     def listed(self):
         st, doc = self.http("GET", "/api/v1/targets", token=None)

@@ -48,7 +48,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -166,11 +165,7 @@ class Probe(unittest.TestCase):
         return None
 
     def q(self, sql):
-        db = sqlite3.connect("file:%s/oa.db?mode=ro" % self.tmp, uri=True, timeout=10)
-        try:
-            return db.execute(sql).fetchall()
-        finally:
-            db.close()
+        return svc.query(os.path.join(self.tmp, "oa.db"), sql)
 
     # ---------------------------------------------------------- tests
 

@@ -188,29 +188,12 @@ class Restart(unittest.TestCase):
         return svc.Serve(self, cfg, self.tmp).start()
 
     def http(self, method, path, body=None, token=TOKEN):
-        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), method=method,
-                                     data=json.dumps(body).encode() if body is not None
-                                     else None)
-        if token:
-            req.add_header("Authorization", "Bearer " + token)
-        if body is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                status, raw = r.status, r.read()
-        except urllib.error.HTTPError as e:
-            status, raw = e.code, e.read()
-        try:
-            return status, json.loads(raw)
-        except ValueError:
-            return status, raw.decode("utf-8", "replace")
+        status, raw = svc.api(self.port, method, path,
+                              json.dumps(body) if body is not None else None, token)
+        return status, svc.json_or_text(raw)
 
     def q(self, sql, args=()):
-        db = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=10)
-        try:
-            return db.execute(sql, args).fetchall()
-        finally:
-            db.close()
+        return svc.query(self.db, sql, args)
 
     def runs(self, name):
         try:

@@ -35,8 +35,6 @@ import sys
 import tempfile
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAB = os.path.join(HERE, "..", "..", "lab")
@@ -102,32 +100,15 @@ class ServeLab(unittest.TestCase):
 
     def http(self, method, path, body=None, token=None, timeout=30):
         """(status, parsed JSON or text) of one request to the service's API."""
-        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), method=method,
-                                     data=body.encode() if body is not None else None)
-        if token:
-            req.add_header("Authorization", "Bearer " + token)
-        if body is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                status, raw = r.status, r.read()
-        except urllib.error.HTTPError as e:
-            status, raw = e.code, e.read()
-        try:
-            return status, json.loads(raw)
-        except ValueError:
-            return status, raw.decode("utf-8", "replace")
+        status, raw = service.api(self.port, method, path, body, token, timeout)
+        return status, service.json_or_text(raw)
 
     def tokens_file(self):
         path = write_secret(os.path.join(self.tmp, "tokens"), "tester write %s" % TOKEN)
         return ["api:", "  tokens_file: %s" % path]
 
     def q(self, sql, args=()):
-        db = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=10)
-        try:
-            return db.execute(sql, args).fetchall()
-        finally:
-            db.close()
+        return service.query(self.db, sql, args)
 
     def runs(self, name):
         return self.q("SELECT r.id, r.started_at, r.status, r.codes, r.lag_ms, r.flags FROM runs r "
