@@ -103,17 +103,24 @@ static void undefer(struct api_req *r)
     }
 }
 
-void api_reply_shared(struct api_req *r, unsigned status, struct MHD_Response *resp,
-                      bool shared)
+void api_reply_shared(struct api_req *r, unsigned status, struct api_shared *s)
 {
-    if (r == NULL || (r->state != REQ_BODY && r->state != REQ_DEFERRED)) {
-        if (!shared && resp)
-            MHD_destroy_response(resp);
+    if (r == NULL || (r->state != REQ_BODY && r->state != REQ_DEFERRED))
+        return;
+    if (s == NULL) {
+        api_error(r, 500, "internal", "out of memory");
         return;
     }
     req_headers_free(r);
-    r->resp = resp;
-    r->resp_shared = shared;
+    if (r->resp)
+        MHD_destroy_response(r->resp);
+    r->resp = NULL;
+    /* r's own reference: a deferred request is queued in a later MHD_run
+     * (after undefer resumes it), and the cache may rebuild or evict the
+     * body before that (api_int.h, struct api_shared) */
+    struct api_shared *had = r->shared;
+    r->shared = api_shared_hold(s);
+    api_shared_drop(had);
     r->status = status;
     enum api_req_state was = r->state;
     r->state = REQ_REPLIED;
@@ -147,12 +154,13 @@ void api_reply_resp(struct api_req *r, unsigned status, const char *ctype,
     for (size_t i = 0; i < r->nh; i++)
         MHD_add_response_header(resp, r->hname[i], r->hval[i]);
     req_headers_free(r);
-    if (r->resp && !r->resp_shared)
+    if (r->resp)
         MHD_destroy_response(r->resp);
+    api_shared_drop(r->shared);
+    r->shared = NULL;
     if (r->match.route && r->match.route->scope == API_WRITE)
         api_cache_written(r->api->cache); /* the client reads its own write */
     r->resp = resp;
-    r->resp_shared = false;
     r->status = status;
     enum api_req_state was = r->state;
     r->state = REQ_REPLIED;
@@ -410,12 +418,17 @@ static void req_prepare(struct api_req *r)
 
 static enum MHD_Result queue(struct api_req *r)
 {
-    if (r->resp == NULL)
+    struct MHD_Response *resp = r->shared ? r->shared->resp : r->resp;
+    if (resp == NULL)
         return MHD_NO;
-    enum MHD_Result ret = MHD_queue_response(r->conn, r->status, r->resp);
-    if (!r->resp_shared) /* a cached body keeps the cache's reference */
+    /* MHD takes its own reference (kept while the connection sends it);
+     * r lets go of its one, queued or not */
+    enum MHD_Result ret = MHD_queue_response(r->conn, r->status, resp);
+    if (r->resp)
         MHD_destroy_response(r->resp);
+    api_shared_drop(r->shared);
     r->resp = NULL;
+    r->shared = NULL;
     r->state = REQ_QUEUED;
     return ret;
 }
@@ -501,7 +514,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return queue(r);
     case REQ_DEFERRED:
         return MHD_YES;
-    case REQ_REPLIED:
+    case REQ_REPLIED: /* resumed: answered meanwhile; a cached body is held by
+                       * r's own reference (api_shared), whatever the cache did since */
         return queue(r);
     case REQ_QUEUED:
         return MHD_YES;
@@ -515,8 +529,9 @@ static void req_free(struct api_req *r)
         return;
     if (r->on_free)
         r->on_free(r->on_free_arg);
-    if (r->resp && !r->resp_shared)
+    if (r->resp) /* answered, never queued: the client left, or a stop */
         MHD_destroy_response(r->resp);
+    api_shared_drop(r->shared);
     req_headers_free(r);
     free(r->body);
     free(r->target);
@@ -708,6 +723,8 @@ void api_cache_counts(const struct api *a, struct api_cache_stats *out)
         out->daily_builds = a->daily_builds;
         out->daily_running = a->ndaily;
     }
+    if (out != NULL)
+        out->responses = api_shared_live();
 }
 
 uint16_t api_port(const struct api *a, size_t i)

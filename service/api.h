@@ -211,7 +211,9 @@ void api_publish_state(struct api *a, const struct view_target *t, enum oa_state
                        int64_t at_ms);
 
 /* api_cache_counts: the sizes and counters of the cache of rendered bodies
- * (service/api_cache.h; out is a struct api_cache_stats). */
+ * (service/api_cache.h; out is a struct api_cache_stats). a may be NULL
+ * (freed): every count 0 but `responses`, which is 0 then unless a cached
+ * body leaked (the tests' check). */
 struct api_cache_stats;
 void api_cache_counts(const struct api *a, struct api_cache_stats *out);
 

@@ -65,8 +65,8 @@ struct entry {
     const char *body;                /* owned by `id`; NULL: in memfd `fd` */
     int fd;                          /* owned by `id`; -1: in `body` */
     size_t len;
-    struct MHD_Response *id;         /* identity; one reference */
-    struct MHD_Response *gz;         /* gzip, or NULL; one reference */
+    struct api_shared *id;           /* identity; the cache's reference */
+    struct api_shared *gz;           /* gzip, or NULL; the cache's reference */
     size_t gz_len;
     bool gz_none;                    /* not worth it, or failed */
     struct gzjob *gzj;               /* the gzip variant under way, or NULL */
@@ -124,10 +124,8 @@ static void drop_responses(struct entry *e)
 {
     if (e->gzj != NULL)
         gz_stop(e->gzj); /* of the old body; its requests wait for the next */
-    if (e->id)
-        MHD_destroy_response(e->id);
-    if (e->gz)
-        MHD_destroy_response(e->gz);
+    api_shared_drop(e->id); /* a request answered with it keeps its own */
+    api_shared_drop(e->gz);
     e->id = e->gz = NULL;
     e->body = NULL;
     e->fd = -1;
@@ -332,9 +330,10 @@ static int memfd_of(const char *body, size_t len)
 }
 
 /* A response of body (malloc'd: freed with the response, or at once when
- * *fd_out gets a memfd holding it) with e's headers. NULL: body freed. */
-static struct MHD_Response *make_response(const struct api_cache *c, const struct entry *e,
-                                          char *body, size_t len, bool gz, int *fd_out)
+ * *fd_out gets a memfd holding it) with e's headers, the caller's reference.
+ * NULL: body freed. */
+static struct api_shared *make_response(const struct api_cache *c, const struct entry *e,
+                                        char *body, size_t len, bool gz, int *fd_out)
 {
     struct MHD_Response *resp = NULL;
     int fd = fd_out != NULL && len >= API_CACHE_FD_MIN ? memfd_of(body, len) : -1;
@@ -345,7 +344,6 @@ static struct MHD_Response *make_response(const struct api_cache *c, const struc
         free(body);
         if (resp == NULL)
             return NULL;
-        *fd_out = fd;
     } else {
         resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
         if (resp == NULL) {
@@ -363,7 +361,10 @@ static struct MHD_Response *make_response(const struct api_cache *c, const struc
                                          : "Accept, Accept-Encoding");
     if (gz)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-    return resp;
+    struct api_shared *s = api_shared_new(resp); /* else resp (fd, body) destroyed */
+    if (s != NULL && fd >= 0)
+        *fd_out = fd;
+    return s;
 }
 
 /* The gzip form of body (level 6, or 1 above 256 KiB: the loop waits for
@@ -707,7 +708,7 @@ static void answer(struct api_cache *c, struct entry *e, struct api_req *r, bool
         api_reply(r, 304, e->ctype, NULL, 0);
         return;
     }
-    api_reply_shared(r, e->status, gz ? e->gz : e->id, kept);
+    api_reply_shared(r, e->status, gz ? e->gz : e->id); /* r's own reference */
 }
 
 bool api_cache_fresh(struct api_req *r, const struct api_cache_spec *sp)
@@ -759,17 +760,15 @@ void api_cache_reply(struct api_req *r, const struct api_cache_spec *sp)
     lru_front(c, e);
     if (!e->pinned && entry_bytes(e) > API_CACHE_BYTES_MAX / 4) {
         /* too big to keep: r holds the only reference from here on */
-        struct MHD_Response *id = e->id, *gz = e->gz;
+        struct api_shared *id = e->id, *gz = e->gz;
         e->id = e->gz = NULL;
         struct entry tmp = *e;
         tmp.id = id;
         tmp.gz = gz;
         table_remove(c, e);
         answer(c, &tmp, r, false);
-        if (r->resp != tmp.id && tmp.id)
-            MHD_destroy_response(tmp.id);
-        if (r->resp != tmp.gz && tmp.gz)
-            MHD_destroy_response(tmp.gz);
+        api_shared_drop(tmp.id);
+        api_shared_drop(tmp.gz);
         return;
     }
     evict(c, e);

@@ -3,9 +3,10 @@
  * "The cache of rendered bodies").
  *
  * A cached body is one MHD_Response shared by every request that gets it
- * (MHD counts the references: the cache drops its own when the body is
- * replaced, a connection still sending it keeps the bytes alive), with its
- * headers set once: Content-Type, the security headers of every answer,
+ * (struct api_shared, api_int.h: the cache holds one reference, every
+ * request answered with it one more until it is queued, MHD one per
+ * connection sending it; a rebuild or an eviction drops the cache's only),
+ * with its headers set once: Content-Type, the security headers of every answer,
  * Cache-Control: no-cache, a strong ETag and Vary. A gzip variant is made
  * on the first request that accepts gzip, for bodies of API_CACHE_GZIP_MIN
  * bytes or more: at once, or for a list body of API_CACHE_GZIP_SYNC_MAX
@@ -93,6 +94,10 @@ struct api_cache_stats {
     size_t daily_running;                /* and under way now */
     uint64_t gzip_sliced;                /* gzip variants started across loop
                                           * turns (a restart counts again) */
+    size_t responses;                    /* shared responses not yet destroyed
+                                          * in the process: the cache's bodies
+                                          * and the answers not yet queued
+                                          * (api_int.h, struct api_shared) */
 };
 
 /* api_cache_new: an empty cache; boot_id makes ETags differ between two

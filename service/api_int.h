@@ -17,6 +17,39 @@
 
 struct api_sse; /* api_sse.c */
 
+/*
+ * A response shared by the cache and the requests answered with it
+ * (api_shared.c), with its own count of holders. MHD's count covers only
+ * the connections that queued it (MHD_queue_response takes a reference);
+ * a request answered from the cache holds the response from
+ * api_reply_shared until on_request queues it, and a deferred request
+ * (/api/v1/daily, a gzip variant made across loop turns) is queued in a
+ * later MHD_run, after its connection was resumed: the cache may rebuild or
+ * evict the body meanwhile. So the cache holds one reference per body,
+ * every request answered with it one more until it is queued or freed, and
+ * the last to let go destroys the MHD response (MHD's own references, one
+ * per connection still sending it, go on).
+ */
+struct api_shared {
+    unsigned refs;
+    struct MHD_Response *resp;
+};
+
+/* api_shared_new: resp (not NULL) with one reference, the caller's; NULL
+ * when out of memory (resp is destroyed then). */
+struct api_shared *api_shared_new(struct MHD_Response *resp);
+
+/* api_shared_hold: one more reference to s; returns s. */
+struct api_shared *api_shared_hold(struct api_shared *s);
+
+/* api_shared_drop: let go of a reference; the last destroys the response.
+ * NULL is a no-op. */
+void api_shared_drop(struct api_shared *s);
+
+/* api_shared_live: the shared responses not yet destroyed in the process
+ * (the cache's bodies and the answers not yet queued): 0 after api_free. */
+size_t api_shared_live(void);
+
 struct api_listener {
     struct api *api;
     struct MHD_Daemon *d;
@@ -52,8 +85,9 @@ struct api_req {
     char err_detail[256];
     /* the answer */
     unsigned status;
-    struct MHD_Response *resp;
-    bool resp_shared;          /* resp belongs to the cache (api_cache.c) */
+    struct MHD_Response *resp; /* r's own answer, or NULL */
+    struct api_shared *shared; /* or a cached body: r's reference, until
+                                * it is queued or r is freed */
     char *hname[API_REPLY_HEADERS], *hval[API_REPLY_HEADERS];
     size_t nh;
     struct api_req *next_deferred, *prev_deferred; /* a->deferred list */
@@ -96,10 +130,10 @@ void api_kick(struct api *a);
 /* api.c: Content-Type and the security headers every answer carries. */
 void api_common_headers(struct MHD_Response *resp, const char *ctype);
 
-/* api.c: answer r with resp as it is (its headers set already). shared:
- * the caller keeps its reference (a cached body); else r takes it over. */
-void api_reply_shared(struct api_req *r, unsigned status, struct MHD_Response *resp,
-                      bool shared);
+/* api.c: answer r with s as it is (its headers set already): r takes a
+ * reference of its own (released once queued, or when r is freed), the
+ * caller keeps its own. */
+void api_reply_shared(struct api_req *r, unsigned status, struct api_shared *s);
 
 /* api.c: answer r with a response built by the caller (NULL: 500); the
  * common headers are added. */

@@ -17,9 +17,12 @@
  *         add-run NAME    a committed run of NAME now (view_touch_history)
  *         cache           prints the API cache's "entries E bytes B pinned
  *                         P pinned_bytes Q builds N hits H evictions V
- *                         daily_builds D daily_running R" (builds of
- *                         /api/v1/daily across loop turns started, and
- *                         under way: api_daily.h)
+ *                         daily_builds D daily_running R gzip_sliced G
+ *                         responses S" (builds of /api/v1/daily across
+ *                         loop turns started, and under way: api_daily.h;
+ *                         shared responses alive: api_int.h)
+ *   On exit, after api_free, a shared response still alive (a leak) is
+ *   reported on stderr and the exit status is 1.
  *   --many N adds N copies of contoso-mail (many-00000 ...), for bodies
  *   large enough to go out of a memfd with sendfile (SIGPIPE is ignored, as
  *   oaprobe serve does).
@@ -366,11 +369,12 @@ static void command(struct fake *f, char *line)
         struct api_cache_stats cs;
         api_cache_counts(f->api, &cs);
         printf("entries %zu bytes %zu pinned %zu pinned_bytes %zu builds %llu hits %llu "
-               "evictions %llu daily_builds %llu daily_running %zu gzip_sliced %llu\n",
+               "evictions %llu daily_builds %llu daily_running %zu gzip_sliced %llu "
+               "responses %zu\n",
                cs.entries, cs.bytes, cs.pinned, cs.pinned_bytes, (unsigned long long)cs.builds,
                (unsigned long long)cs.hits, (unsigned long long)cs.evictions,
                (unsigned long long)cs.daily_builds, cs.daily_running,
-               (unsigned long long)cs.gzip_sliced);
+               (unsigned long long)cs.gzip_sliced, cs.responses);
     } else {
         printf("unknown command\n");
     }
@@ -481,6 +485,13 @@ int main(int argc, char **argv)
         free(run);
     }
     api_free(f.api);
+    struct api_cache_stats left;
+    api_cache_counts(NULL, &left);
+    if (left.responses != 0) { /* a cached body nobody lets go of */
+        fprintf(stderr, "api_fake: %zu shared responses left after api_free\n",
+                left.responses);
+        rc = -1;
+    }
     loop_free(f.loop);
     store_close(f.st);
     tokens_free(f.tokens);
