@@ -413,7 +413,11 @@ int render_api_status_ok(const struct view_service *s)
         return 0;
     for (size_t i = 0; i < s->ntargets; i++) {
         const struct view_target *t = s->targets[i];
-        if (t == NULL || t->maintenance)
+        if (t == NULL)
+            continue;
+        if (t->blocked != NULL) /* never run, maintenance or not: needs action */
+            return 0;
+        if (t->maintenance)
             continue;
         if (view_target_pending(t) || t->status != OA_STATE_OK)
             return 0;
@@ -425,14 +429,16 @@ char *render_api_status(const struct view_service *s, int64_t now_ms, size_t *le
 {
     if (s == NULL)
         return NULL;
-    json_int_t n[OA_STATE__COUNT] = {0}, pending = 0, maint = 0, total = 0;
+    json_int_t n[OA_STATE__COUNT] = {0}, pending = 0, blocked = 0, maint = 0, total = 0;
     for (size_t i = 0; i < s->ntargets; i++) {
         const struct view_target *t = s->targets[i];
         if (t == NULL)
             continue;
         total++;
         maint += t->maintenance != 0;
-        if (view_target_pending(t))
+        if (t->blocked != NULL) /* its last state is no one's state now */
+            blocked++;
+        else if (view_target_pending(t))
             pending++;
         else if ((unsigned)t->status < OA_STATE__COUNT)
             n[t->status]++;
@@ -442,11 +448,11 @@ char *render_api_status(const struct view_service *s, int64_t now_ms, size_t *le
     int ok = render_api_status_ok(s);
     int64_t up_ms = s->started_at_ms > 0 && now_ms > s->started_at_ms ? now_ms - s->started_at_ms : 0;
     json_t *cfg = json_object();
-    json_t *o = json_pack("{s:b, s:s, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:I}", "ok", ok,
+    json_t *o = json_pack("{s:b, s:s, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:I}", "ok", ok,
                           "status", ok ? "ok" : "degraded", "targets", total, "counts",
                           "ok", n[OA_STATE_OK], "warning", n[OA_STATE_WARNING], "critical",
                           n[OA_STATE_CRITICAL], "unknown", n[OA_STATE_UNKNOWN], "pending",
-                          pending, "maintenance", maint);
+                          pending, "blocked", blocked, "maintenance", maint);
     int bad = o == NULL || cfg == NULL;
     if (!bad) {
         bad |= ju_set(o, "version", ju_str(s->version));

@@ -79,15 +79,19 @@ char *render_api_accepted(const char *target, const char *location, size_t *len)
 
 /*
  * render_api_status_ok: 1 when GET /api/v1/status answers 200 (every target
- * outside a maintenance window has status ok; no target is fine too), 0 for
- * 503 (a target is warning, critical, unknown or pending).
+ * outside a maintenance window has status ok, and none is blocked; no
+ * target is fine too), 0 for 503 (a target is warning, critical, unknown
+ * or pending, or blocked: an API target that is never run, in a
+ * maintenance window or not, is a hole in the monitoring to act on).
  */
 int render_api_status_ok(const struct view_service *s);
 
 /*
  * render_api_status: GET /api/v1/status:
  *   {"ok": bool, "status": "ok"|"degraded", "targets": n,
- *    "counts": {"ok", "warning", "critical", "unknown", "pending"},
+ *    "counts": {"ok", "warning", "critical", "unknown", "pending",
+ *               "blocked"} (each target in one: a blocked one only in
+ *               blocked, whatever its last state),
  *    "maintenance": n, "version", "started_at", "uptime_seconds",
  *    "config": {"last_reload_successful", "last_reload_success_at",
  *               "error"}}

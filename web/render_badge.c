@@ -102,7 +102,10 @@ char *render_badge_state(const struct view_target *t, size_t *len)
     if (t == NULL)
         return NULL;
     const char *msg, *color;
-    if (t->maintenance) {
+    if (t->blocked != NULL) { /* not run: its last state is stale */
+        msg = "blocked";
+        color = "#9f9f9f";
+    } else if (t->maintenance) {
         msg = "maintenance";
         color = "#1f78d1";
     } else if (view_target_pending(t)) {

@@ -5,7 +5,8 @@
  *
  * State colours: ok #40cc11, warning #cc8111, critical #c7130a, unknown and
  * pending #9f9f9f, maintenance #1f78d1 (the target's state, "maintenance"
- * while in a window). Uptime colours (Gatus api/badge.go, see
+ * while in a window); "blocked" on #9f9f9f for an API target that is not
+ * run (view_target.blocked), before maintenance: its last state is stale. Uptime colours (Gatus api/badge.go, see
  * monitoring-conventions.md b3): >= 97.5 % #40cc11, >= 95 % #94cc11,
  * >= 90 % #ccd311, >= 80 % #ccb311, >= 65 % #cc8111, else #c7130a; no data
  * "no data" on #9f9f9f. The message is the percentage with two decimals.

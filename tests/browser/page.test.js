@@ -266,6 +266,59 @@ test('a target broken then mended changes on the open page without reload', asyn
   await ctx.close();
 });
 
+test('a blocked API target: its row, the banner, the order, the filters and its page say it is not run and why', async () => {
+  const { ctx, page } = await newPage();
+  await page.goto(fx.url + '/');
+  await page.waitForSelector('tr[data-name="contoso-mail"]');
+  await page.waitForFunction(() => /Live/.test(document.getElementById('live').textContent));
+  /* contoso-mail (the only ok target) becomes blocked: its last state, ok,
+   * stays in the summary as the API keeps it */
+  const why = 'host: the target carries credentials and host "mail.contoso.com" is not in api.allow_hosts (list it there, or use depth tls or echo)';
+  await post(fx.url + '/_fixture/set/contoso-mail', { blocked: why });
+  await page.waitForFunction(() => /Blocked/.test(document.querySelector('tr[data-name="contoso-mail"] td.st').textContent));
+  const st = await page.textContent('tr[data-name="contoso-mail"] td.st');
+  assert.ok(!/OK/.test(st), st);
+  assert.match(st, /\u2298/);
+  assert.equal((await page.textContent('tr[data-name="contoso-mail"] td.what')).trim(), 'Not run: ' + why);
+  await page.waitForFunction(() => /1 blocked \(not run\)/.test(document.getElementById('banner-counts').textContent));
+  assert.equal(await page.textContent('#banner-counts'),
+    '2 critical \u00b7 1 blocked (not run) \u00b7 1 warning \u00b7 1 pending \u00b7 1 in maintenance (6 targets)');
+  assert.match(await page.textContent('#banner-title'), /Outage/);
+  /* severity order: after the critical ones, before the warning */
+  const order = await page.$$eval('tbody tr', (rs) => rs.map((r) => r.dataset.name));
+  assert.ok(order.indexOf('contoso-mail') > order.indexOf('tailspin-backend') &&
+    order.indexOf('contoso-mail') < order.indexOf('fabrikam-cert'), order.join());
+  const shown = async () => page.$$eval('tbody tr:not([hidden])', (r) => r.map((x) => x.dataset.name));
+  await page.selectOption('#f-state', 'blocked');
+  assert.deepEqual(await shown(), ['contoso-mail']);
+  await page.selectOption('#f-state', 'problems');
+  assert.ok((await shown()).includes('contoso-mail'));
+  await page.selectOption('#f-state', 'ok');
+  assert.deepEqual(await shown(), []);
+  await page.selectOption('#f-state', '');
+  await page.fill('#f-q', 'allow_hosts');
+  assert.deepEqual(await shown(), ['contoso-mail']);
+  await page.fill('#f-q', '');
+  await page.screenshot({ path: path.join(OUT, 'overview-blocked.png'), fullPage: true });
+  /* its page: the badge says blocked, not its last state */
+  await page.goto(fx.url + '/t/contoso-mail');
+  await page.waitForSelector('.headline');
+  const head = await page.textContent('.headline');
+  assert.match(head, /Blocked/);
+  assert.ok(!/OK/.test(head), head);
+  assert.ok((await page.textContent('main')).includes('Not run: ' + why));
+  assert.ok(!/Every layer works/.test(await page.textContent('main')));
+  /* unblocked (a PUT, or a wider api.allow_hosts): its state again */
+  await post(fx.url + '/_fixture/set/contoso-mail', { blocked: null });
+  await page.goto(fx.url + '/');
+  await page.waitForFunction(() => {
+    const c = document.querySelector('tr[data-name="contoso-mail"] td.st');
+    return c && /OK/.test(c.textContent);
+  });
+  assert.ok(!/blocked/.test(await page.textContent('#banner-counts')));
+  await ctx.close();
+});
+
 test('run now: refused without a write token, works with one', async () => {
   const { ctx, page } = await newPage();
   await page.goto(fx.url + '/t/contoso-mail');

@@ -9,13 +9,18 @@
 
 (function () {
   const TOKEN_KEY = 'oaprobe.token';
-  const ORDER = { critical: 0, unknown: 1, warning: 2, pending: 3, ok: 4 };
+  /* blocked: an API target the service keeps but never runs (`blocked` says
+   * why); its last state is stale, so it shows as blocked, next to the
+   * problems: someone has to act on it */
+  const ORDER = { critical: 0, blocked: 1, unknown: 2, warning: 3, pending: 4, ok: 5 };
+  const MAINT_ORDER = 4.5;
   const STATES = {
     ok: { icon: '\u2714', word: 'OK' },
     warning: { icon: '!', word: 'Warning' },
     critical: { icon: '\u2716', word: 'Critical' },
     unknown: { icon: '?', word: 'Unknown' },
     pending: { icon: '\u2026', word: 'Pending' },
+    blocked: { icon: '\u2298', word: 'Blocked' },
     skipped: { icon: '\u2013', word: 'Skipped' },
   };
   const LAYERS = {
@@ -55,6 +60,10 @@
     const s = STATES[status] || STATES.unknown;
     return el('span', { class: 'state s-' + (STATES[status] ? status : 'unknown') + (extra ? ' ' + extra : '') },
       el('span', { class: 'ic', 'aria-hidden': 'true', text: s.icon }), s.word);
+  }
+  /* the state a target shows: blocked wins over its stale last state */
+  function shownState(t) {
+    return t.blocked ? 'blocked' : t.status;
   }
   function maintBadge() {
     return el('span', { class: 'state s-maint' }, el('span', { class: 'ic', 'aria-hidden': 'true', text: '\u2692' }),
@@ -355,7 +364,8 @@
     const label = el('select', { id: 'f-label' }, el('option', { value: '', text: 'All labels' }));
     const state = el('select', { id: 'f-state' },
       ...[['', 'All states'], ['problems', 'Problems (not OK)'], ['critical', 'Critical'], ['warning', 'Warning'],
-        ['unknown', 'Unknown'], ['pending', 'Pending'], ['ok', 'OK'], ['maintenance', 'In maintenance']]
+        ['unknown', 'Unknown'], ['blocked', 'Blocked (not run)'], ['pending', 'Pending'], ['ok', 'OK'],
+        ['maintenance', 'In maintenance']]
         .map(([v, t]) => el('option', { value: v, text: t })));
     const sort = el('select', { id: 'f-sort' },
       ...[['severity', 'Severity'], ['name', 'Name'], ['latency', 'Latency'], ['uptime', 'Uptime 24 h'],
@@ -409,10 +419,11 @@
       const old = r.t;
       r.t = t;
       const c = r.c;
-      const key = t.status + '|' + t.maintenance;
+      const st = shownState(t);
+      const key = st + '|' + t.maintenance;
       if (r.key !== key) {
         clear(c.st);
-        c.st.append(stateBadge(t.status));
+        c.st.append(stateBadge(st));
         if (t.maintenance) c.st.append(' ', maintBadge());
         r.key = key;
         /* a short highlight of the changed row, without forcing a layout */
@@ -431,17 +442,19 @@
         if (all.length > 4) c.labels.append(el('span', { class: 'tag', title: lt, text: '+' + (all.length - 4) + ' more' }));
       }
       let what;
-      if (t.status === 'pending') what = 'No run yet';
+      if (t.blocked) what = 'Not run: ' + t.blocked;
+      else if (t.status === 'pending') what = 'No run yet';
       else if (t.message) what = t.message;
       else if (t.reason) what = t.reason;
       else what = t.status === 'ok' ? '' : 'State ' + t.status;
-      const wkey = what + '|' + (t.reason || '');
+      const reason = t.blocked ? '' : t.reason || '';
+      const wkey = what + '|' + reason;
       if (c.what.dataset.v !== wkey) {
         c.what.dataset.v = wkey;
         clear(c.what);
         const box = el('div', { class: 'clamp' });
-        if (t.reason) box.append(el('span', { class: 'code', text: t.reason }), ': ');
-        box.append(t.reason && t.message ? t.message : what);
+        if (reason) box.append(el('span', { class: 'code', text: reason }), ': ');
+        box.append(reason && t.message ? t.message : what);
         c.what.append(box);
         c.what.title = what.length > 120 ? what : '';
       }
@@ -454,10 +467,10 @@
     }
 
     function matches(t) {
-      const s = state.value;
-      if (s === 'problems' && (t.status === 'ok' || t.maintenance)) return false;
+      const s = state.value, st = shownState(t);
+      if (s === 'problems' && st !== 'blocked' && (st === 'ok' || t.maintenance)) return false;
       if (s === 'maintenance' && !t.maintenance) return false;
-      if (s && s !== 'problems' && s !== 'maintenance' && t.status !== s) return false;
+      if (s && s !== 'problems' && s !== 'maintenance' && st !== s) return false;
       if (label.value) {
         const i = label.value.indexOf('=');
         const k = label.value.slice(0, i), v = label.value.slice(i + 1);
@@ -465,7 +478,7 @@
       }
       const text = q.value.trim().toLowerCase();
       if (text) {
-        const hay = (t.name + ' ' + (t.host || '') + ' ' + (t.location || '') + ' ' + (t.reason || '') + ' ' +
+        const hay = (t.name + ' ' + (t.host || '') + ' ' + (t.location || '') + ' ' + (t.reason || '') + ' ' + (t.blocked || '') + ' ' +
           (t.message || '') + ' ' + Object.entries(t.labels || {}).map(([k, v]) => k + '=' + v).join(' ')).toLowerCase();
         if (!hay.includes(text)) return false;
       }
@@ -481,7 +494,8 @@
         case 'uptime': return nul(x.uptime && x.uptime['24h'], 2) - nul(y.uptime && y.uptime['24h'], 2) || byName;
         case 'cert': return nul(x.cert_days_left, 1e9) - nul(y.cert_days_left, 1e9) || byName;
         default: {
-          const sx = x.maintenance ? 3.5 : nul(ORDER[x.status], 1), sy = y.maintenance ? 3.5 : nul(ORDER[y.status], 1);
+          const rank = (t) => (!t.blocked && t.maintenance ? MAINT_ORDER : nul(ORDER[shownState(t)], 2));
+          const sx = rank(x), sy = rank(y);
           return sx - sy || byName;
         }
       }
@@ -501,22 +515,27 @@
       if (label.value !== before) arrange(null);
     }
     function banners() {
-      const n = { ok: 0, warning: 0, critical: 0, unknown: 0, pending: 0 };
+      /* as GET /api/v1/status counts: a blocked target only as blocked (in
+       * a maintenance window too), never as its stale last state */
+      const n = { ok: 0, warning: 0, critical: 0, unknown: 0, pending: 0, blocked: 0 };
       let maint = 0;
       for (const r of rows.values()) {
+        if (r.t.blocked) { n.blocked++; continue; }
         if (r.t.maintenance) { maint++; continue; }
         n[r.t.status] = (n[r.t.status] || 0) + 1;
       }
       let cls, title;
       if (rows.size === 0) { cls = 'b-pending'; title = 'No targets configured'; }
       else if (n.critical) { cls = 'b-outage'; title = '\u2716 Outage'; }
-      else if (n.warning || n.unknown) { cls = 'b-degraded'; title = '! Degraded'; }
+      else if (n.warning || n.unknown || n.blocked) { cls = 'b-degraded'; title = '! Degraded'; }
       else if (n.pending) { cls = 'b-pending'; title = '\u2026 Waiting for the first runs'; }
       else { cls = 'b-ok'; title = '\u2714 All systems operational'; }
       banner.className = 'banner ' + cls;
       setText(document.getElementById('banner-title'), title);
       const parts = [];
-      for (const s of ['critical', 'warning', 'unknown', 'pending', 'ok']) if (n[s]) parts.push(n[s] + ' ' + STATES[s].word.toLowerCase());
+      for (const s of ['critical', 'blocked', 'warning', 'unknown', 'pending', 'ok']) {
+        if (n[s]) parts.push(n[s] + ' ' + (s === 'blocked' ? 'blocked (not run)' : STATES[s].word.toLowerCase()));
+      }
       if (maint) parts.push(maint + ' in maintenance');
       setText(document.getElementById('banner-counts'), parts.join(' \u00b7 ') + (parts.length ? ' (' + rows.size + ' targets)' : ''));
       if (kiosk) document.title = title.replace(/^\W+/, '') + ' \u2013 oaprobe';
@@ -780,12 +799,12 @@
     let d = null;
     function renderHead() {
       clear(head);
-      head.append(el('div', { class: 'headline' }, el('h1', { text: d.name }), stateBadge(d.status),
+      head.append(el('div', { class: 'headline' }, el('h1', { text: d.name }), stateBadge(shownState(d)),
         d.maintenance ? maintBadge() : null, d.running ? el('span', { class: 'tag', text: 'running' }) : null));
-      if (d.status === 'ok' && !d.message) head.append(el('p', { class: 'ok-note', text: 'Every layer works.' }));
+      if (d.blocked) head.append(el('p', null, el('strong', { text: 'Not run: ' }), d.blocked));
+      else if (d.status === 'ok' && !d.message) head.append(el('p', { class: 'ok-note', text: 'Every layer works.' }));
       else if (d.message) head.append(el('p', null, el('strong', { text: 'What is wrong: ' }), d.message));
       else if (d.status === 'pending') head.append(el('p', { class: 'muted', text: 'No run yet.' }));
-      if (d.blocked) head.append(el('p', null, el('strong', { text: 'Not run: ' }), d.blocked));
       const labels = Object.entries(d.labels || {}).map(([k, v]) => el('span', { class: 'tag', text: k + '=' + v }));
       head.append(el('dl', { class: 'facts' },
         fact('Host', d.host || '\u2014'), fact('Location', d.location || '\u2014'),

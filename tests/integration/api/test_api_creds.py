@@ -20,7 +20,8 @@ for Basic and keep what they are sent (where the password would go):
 - a stored target that a reload or a restart no longer allows is kept
   (store row, listed) but blocked: `blocked` says why, no next run, run
   now and /probe are 403, /metrics has oaprobe_target_blocked and no stale
-  probe_success (promtool check metrics accepts it), its firing alert is
+  probe_success (promtool check metrics accepts it), /api/v1/status is 503
+  with it in counts.blocked, its badge reads "blocked", its firing alert is
   resolved (a webhook receiver gets it) as a removed target's, the log
   says so (at a restart too: the alert resolved at start); DELETE works;
   widening api.allow_hosts again runs it;
@@ -294,6 +295,17 @@ class ApiCreds(unittest.TestCase):
         pt = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
                             capture_output=True, timeout=60)
         self.assertEqual(pt.returncode, 0, pt.stdout + pt.stderr)
+        # /api/v1/status: counted as blocked only (not as its last state), not ok
+        st, doc = self.http("GET", "/api/v1/status", token=None)
+        self.assertEqual((st, doc["ok"], doc["status"]), (503, False, "degraded"), doc)
+        self.assertEqual(doc["counts"]["blocked"], 2, doc)
+        self.assertEqual(sum(doc["counts"].values()), doc["targets"], doc)
+        # the badge: "blocked" in grey, not the stale critical
+        st, svg = self.http("GET", "/api/v1/targets/kept/badge.svg", token=None)
+        self.assertEqual(st, 200)
+        self.assertIn("<title>kept: blocked</title>", svg)
+        self.assertIn('fill="#9f9f9f"', svg)
+        self.assertNotIn("critical", svg)
         self.assertIn("reload: API target kept: not run (kept in the store; DELETE it, or PUT "
                       "it again with an allowed host or depth tls or echo): host: ", s.log())
         # a restart: loaded, still blocked, nothing lost

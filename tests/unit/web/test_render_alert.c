@@ -1,7 +1,7 @@
 /*
  * test_render_alert.c: Alertmanager postable alerts, webhook v4 payloads
  * (fingerprint, zero endsAt, groupKey, truncation), SVG badges (colours,
- * escaping), and the secret rule over every renderer: the sample view's
+ * escaping, a blocked target's "blocked" in grey), and the secret rule over every renderer: the sample view's
  * opts carry a password; no output may contain it.
  */
 #include <setjmp.h>
@@ -204,6 +204,21 @@ static void test_badges(void **state)
     free(s);
     s = render_badge_state(&v->t[4], NULL);
     assert_non_null(strstr(s, "many-labels: pending"));
+    free(s);
+    /* blocked (never run): not its stale last state, grey; before maintenance */
+    struct view_target b = v->t[2];
+    b.blocked = "host: the target carries credentials and host \"x\" is not in api.allow_hosts";
+    s = render_badge_state(&b, NULL);
+    assert_non_null(strstr(s, "<title>contoso-vp: blocked</title>"));
+    assert_non_null(strstr(s, "fill=\"#9f9f9f\""));
+    assert_null(strstr(s, "critical"));
+    assert_null(strstr(s, "#c7130a"));
+    free(s);
+    b = v->t[5];
+    b.blocked = "cacert: a file on the server cannot be set through the API";
+    s = render_badge_state(&b, NULL);
+    assert_non_null(strstr(s, "odd-labels: blocked"));
+    assert_null(strstr(s, "#1f78d1"));
     free(s);
     s = render_badge_svg("a<b>&\"c'", "\x01x", "red", NULL);
     assert_non_null(strstr(s, "a&lt;b&gt;&amp;&quot;c&apos;:  x"));

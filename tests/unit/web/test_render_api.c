@@ -220,6 +220,7 @@ static void test_status(void **state)
     assert_int_equal(json_integer_value(json_object_get(c, "warning")), 1);
     assert_int_equal(json_integer_value(json_object_get(c, "critical")), 3);
     assert_int_equal(json_integer_value(json_object_get(c, "pending")), 1);
+    assert_int_equal(json_integer_value(json_object_get(c, "blocked")), 0);
     assert_int_equal(json_integer_value(json_object_get(d, "maintenance")), 1);
     assert_int_equal(json_integer_value(json_object_get(d, "targets")), 6);
     assert_true(json_real_value(json_object_get(d, "uptime_seconds")) == 18000.0);
@@ -252,6 +253,28 @@ static void test_status(void **state)
     s.targets = pend;
     s.ntargets = 1;
     assert_int_equal(render_api_status_ok(&s), 0);
+    /* a blocked target is not ok (503), in a maintenance window too, and is
+     * counted as blocked only, not as its stale last state */
+    struct view_target blk_ok = v->t[0], blk_maint = v->t[5];
+    blk_ok.blocked = "host: the target carries credentials and host \"x\" is not in "
+                     "api.allow_hosts (list it there, or use depth tls or echo)";
+    blk_maint.blocked = blk_ok.blocked;
+    const struct view_target *blk[] = {&v->t[0], &blk_ok, &blk_maint};
+    s.targets = blk;
+    s.ntargets = 3;
+    assert_int_equal(render_api_status_ok(&s), 0);
+    d = parse(render_api_status(&s, VIEWS_NOW, NULL));
+    assert_true(json_is_false(json_object_get(d, "ok")));
+    assert_string_equal(sget(d, "status"), "degraded");
+    c = json_object_get(d, "counts");
+    assert_int_equal(json_integer_value(json_object_get(c, "ok")), 1);
+    assert_int_equal(json_integer_value(json_object_get(c, "critical")), 0);
+    assert_int_equal(json_integer_value(json_object_get(c, "blocked")), 2);
+    assert_int_equal(json_integer_value(json_object_get(d, "maintenance")), 1);
+    assert_int_equal(json_integer_value(json_object_get(d, "targets")), 3);
+    json_decref(d);
+    s.ntargets = 1; /* the healthy one alone */
+    assert_int_equal(render_api_status_ok(&s), 1);
     s.ntargets = 0;
     assert_int_equal(render_api_status_ok(&s), 1);
     assert_int_equal(render_api_status_ok(NULL), 0);
