@@ -242,8 +242,8 @@ void hooks_attempt_done(struct delivery *d, bool ok, int status, const char *why
     struct hooks *h = d->h;
     const char *kind = view_hook_kind_name(d->kind);
     if (ok) {
-        hooks_alert_delivered(d);
         hooks_record(d, VIEW_OUTCOME_SUCCESS, status);
+        hooks_alert_delivered(d);
         if (d->attempt > 1)
             hooks_logf(h, "%s %s: %s %s delivered at attempt %u", kind, d->name, d->event,
                        d->target, d->attempt);
@@ -252,8 +252,8 @@ void hooks_attempt_done(struct delivery *d, bool ok, int status, const char *why
     }
     int64_t delay = retry_delay_ms(d->attempt, next_rand(h));
     if (delay < 0) {
-        hooks_alert_delivered(d); /* given up: not sent again after a restart */
         hooks_record(d, VIEW_OUTCOME_FAILURE, status);
+        hooks_alert_delivered(d); /* given up: not sent again after a restart */
         hooks_logf(h, "%s %s: %s %s: %s; gave up after %u attempts", kind, d->name, d->event,
                    d->target, why, d->attempt);
         delivery_free(d);
@@ -264,8 +264,8 @@ void hooks_attempt_done(struct delivery *d, bool ok, int status, const char *why
                (double)delay / 1000.0);
     d->retry_timer = loop_timer_at(h->l, loop_now_ms(h->l) + delay, retry_fire, d);
     if (d->retry_timer == NULL) {
-        hooks_alert_delivered(d);
         hooks_record(d, VIEW_OUTCOME_FAILURE, status);
+        hooks_alert_delivered(d);
         delivery_free(d);
     }
 }

@@ -160,8 +160,10 @@ void hooks_alert_event(struct hooks *h, struct target_alert *a, const struct vie
 void hooks_alert_rewrite(struct hooks *h, struct target_alert *a, const struct view_target *t);
 
 /* hooks_alert_delivered: d ended for good (taken, or given up): strike its
- * hook off what its alert owes and write the record (before d's own
- * delivery row, so that a delivery listed as done is never sent again). */
+ * hook off what its alert owes and write the record. Called after d's own
+ * delivery row is submitted (the writer commits in order): a notification
+ * taken is always listed, and when a kill -9 falls between the two commits
+ * and it is sent again, the repeat is listed too. */
 void hooks_alert_delivered(struct delivery *d);
 
 /* hooks_alert_unwait: forget a's gate (timer and commit waiter). */

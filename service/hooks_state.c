@@ -8,7 +8,7 @@
  *                   written through the writer, and the deliveries leave
  *                   when the writer reports it committed (the gate)
  *   hook done       (taken, or given up) struck off; the record written
- *                   again, before the delivery's own row; a resolved alert
+ *                   again, after the delivery's own row; a resolved alert
  *                   owing nothing more is deleted
  *   start           every record read back; what it still owes is sent
  *                   again, rendered from the record (same labels, so the
