@@ -27,6 +27,11 @@ what the operator set up and what was already paged survive it.
   outage; the firing and the resolution sent again after a kill carry the
   fingerprint and startsAt of the ones in flight; Alertmanager keeps one
   alert with its startsAt; GET /api/v1/deliveries lists each once.
+- test_kill_between_answer_and_record: the one repeat, pinned: the webhook
+  and the exec hook take the firing while the test holds the database's
+  write lock (the record cannot strike them off), kill -9: after the
+  restart each gets it once more, with the same fingerprint and startsAt,
+  then one resolved.
 
     /usr/bin/python3 tests/integration/hooks/test_restart.py --oaprobe BIN
 Run inside `unshare -n` (the lab binds its standard ports).
@@ -60,15 +65,17 @@ TOKEN = "write-token-%016x" % int.from_bytes(os.urandom(8), "big")
 
 class GatedReceiver:
     """A loopback webhook receiver whose answers the test can hold back.
-    A request that arrives while held is kept in `held` and never answered
-    (when released, its connection is closed without an answer): the sender
-    cannot count it as delivered, nor can the receiver count it as taken.
-    `acked` keeps the bodies answered 200: the notifications taken."""
+    A request that arrives while held is kept in `held`; release() closes
+    its connection without an answer (the sender cannot count it as
+    delivered, nor can the receiver count it as taken), release(answer=True)
+    answers it 200 after all. `acked` keeps the bodies answered 200: the
+    notifications taken."""
 
     def __init__(self):
         self.acked, self.held = [], []
         self.holding = threading.Event()
         self.dropped = threading.Event()
+        self.answer = False
         outer = self
 
         class H(http.server.BaseHTTPRequestHandler):
@@ -78,8 +85,9 @@ class GatedReceiver:
                 if outer.holding.is_set():
                     outer.held.append(body)
                     outer.dropped.wait(300)
-                    self.close_connection = True
-                    return
+                    if not outer.answer:
+                        self.close_connection = True
+                        return
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -96,7 +104,8 @@ class GatedReceiver:
         self.dropped.clear()
         self.holding.set()
 
-    def release(self):
+    def release(self, answer=False):
+        self.answer = answer
         self.holding.clear()
         self.dropped.set()
 
@@ -137,9 +146,10 @@ class Restart(unittest.TestCase):
             f.write("#!/bin/sh\necho \"RUN $OAPROBE_EVENT $OAPROBE_TARGET $OAPROBE_STATE\" "
                     ">> %s/exec.log\ncat > /dev/null\n" % self.tmp)
         os.chmod(self.script, 0o755)
-        # the exec hook of the kill test: RUN once it took the event (exit
-        # 0); while exec.hang exists it says HUNG and waits for its parent
-        # (the service) to die, then exits 1 without taking it
+        # the exec hook of the kill tests: RUN once it took the event (exit
+        # 0); while exec.hang exists it says HUNG and waits: if its parent
+        # (the service) dies, it exits 1 without taking the event; if
+        # exec.hang goes first, it takes it
         self.hang_script = os.path.join(self.tmp, "hang-hook.py")
         with open(self.hang_script, "w") as f:
             f.write("#!/usr/bin/python3\nimport os, sys, time\nsys.stdin.read()\n"
@@ -149,9 +159,10 @@ class Restart(unittest.TestCase):
                     "    with open(d + '/exec.log', 'a') as f:\n"
                     "        f.write('HUNG %%s %%s\\n' %% (ev, tg))\n"
                     "    parent = os.getppid()\n"
-                    "    while os.getppid() == parent:\n"
+                    "    while os.getppid() == parent and os.path.exists(d + '/exec.hang'):\n"
                     "        time.sleep(0.05)\n"
-                    "    sys.exit(1)\n"
+                    "    if os.getppid() != parent:\n"
+                    "        sys.exit(1)\n"
                     "with open(d + '/exec.log', 'a') as f:\n"
                     "    f.write('RUN %%s %%s %%s\\n' %% (ev, tg, os.environ['OAPROBE_STATE']))\n"
                     % self.tmp)
@@ -444,19 +455,22 @@ class Restart(unittest.TestCase):
 
     # ------------------------------------------------------------ kills at the dangerous moments
 
-    def kill_config(self, rx, am_port):
+    def kill_config(self, rx, am_port=None):
         """flappy only, the gated receiver as webhook "rx", the exec hook that
-        can hang (60 s timeout: the kill comes first), a real Alertmanager."""
+        can hang (60 s timeout: the kill comes first), a real Alertmanager
+        (when am_port)."""
         return ("listen: 127.0.0.1:%d\nstorage: %s\nexternal_url: http://oaprobe.test\n"
                 "api:\n  tokens_file: %s\n"
                 "defaults:\n  interval: 2s\n  timeout: 2s\n  failure_threshold: 2\n"
                 "  remind_every: 1h\n  cacert: %s\n  user: '%s'\n  password_file: %s\n"
-                "alertmanagers: ['http://127.0.0.1:%d']\n"
+                "%s"
                 "webhooks:\n  - {name: rx, url: 'http://127.0.0.1:%d/hook', timeout: 60s}\n"
                 "exec:\n  - {name: log, command: [%s], timeout: 60s}\n"
                 "targets:\n%s"
                 % (self.port, self.db, self.tokens, self.lab.data["ca_bundle"],
-                   self.lab.user_spec(), self.pw, am_port, rx.port, self.hang_script,
+                   self.lab.user_spec(), self.pw,
+                   "alertmanagers: ['http://127.0.0.1:%d']\n" % am_port if am_port else "",
+                   rx.port, self.hang_script,
                    self.target("healthy", "flappy")))
 
     def exec_lines(self, kind):
@@ -486,8 +500,8 @@ class Restart(unittest.TestCase):
         rx.hold()
         open(os.path.join(self.tmp, "exec.hang"), "w").close()
 
-    def release_all(self, rx):
-        rx.release()
+    def release_all(self, rx, answer=False):
+        rx.release(answer)
         os.unlink(os.path.join(self.tmp, "exec.hang"))
 
     def deliveries(self, kind, event):
@@ -636,6 +650,62 @@ class Restart(unittest.TestCase):
                   kills, [b["status"] for b in rx.acked], len(rx.held),
                   [e for e, _ in self.exec_lines("RUN")], len(self.exec_lines("HUNG")),
                   self.am_rx(amrx, "flappy")))
+
+
+    def test_kill_between_answer_and_record(self):
+        """The one case that repeats a notification, pinned: the webhook and
+        the exec hook take the firing while the test holds the database's
+        write lock, so the record cannot strike them off; kill -9. After the
+        restart each gets the firing again, with the same fingerprint and
+        startsAt (how a receiver tells the repeat), once; then one resolved:
+        at least once, never lost."""
+        rx = GatedReceiver()
+        self.addCleanup(rx.close)
+        cfg = self.kill_config(rx)
+        s = self.serve(cfg)
+        svc.wait_for("two runs of flappy", lambda: self.runs("flappy") >= 2, 30)
+        self.hold_all(rx)
+        self.lab.set_down(["healthy"])
+        svc.wait_for("the firing held at the webhook and the exec hook",
+                     lambda: len(rx.held) == 1 and self.exec_lines("HUNG") == [
+                         ("firing", "flappy")], 30)
+        svc.wait_for("the record owing the firing to both",
+                     lambda: self.owed() == (True, "firing", ["exec:log", "webhook:rx"]), 30)
+        lock = sqlite3.connect(self.db, timeout=30, isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")
+        try:
+            self.release_all(rx, answer=True)  # both take it now
+            svc.wait_for("the firing taken by the webhook and the exec hook",
+                         lambda: [b["status"] for b in rx.acked] == ["firing"] and
+                         self.exec_lines("RUN") == [("firing", "flappy")], 30)
+            # whether or not the service has seen the answers yet, the
+            # record that would strike them off cannot be committed
+            s.kill9()
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        self.assertEqual(self.owed(), (True, "firing", ["exec:log", "webhook:rx"]))
+        s = self.serve(cfg)
+        svc.wait_for("the firing sent again to both",
+                     lambda: [b["status"] for b in rx.acked] == ["firing", "firing"] and
+                     self.exec_lines("RUN") == [("firing", "flappy")] * 2, 30)
+        a, b = rx.acked[0]["alerts"][0], rx.acked[1]["alerts"][0]
+        self.assertEqual((b["fingerprint"], b["startsAt"], b["labels"]),
+                         (a["fingerprint"], a["startsAt"], a["labels"]))
+        svc.wait_for("the record owing nothing", lambda: self.owed() == (True, None, []), 30)
+        base = self.runs("flappy")
+        svc.wait_for("3 more failed runs", lambda: self.runs("flappy") >= base + 3, 30)
+        self.lab.set_down([])
+        svc.wait_for("one resolved each", lambda: [b["status"] for b in rx.acked] ==
+                     ["firing", "firing", "resolved"] and [e for e, _ in self.exec_lines(
+                         "RUN")] == ["firing", "firing", "resolved"], 30)
+        svc.wait_for("the record deleted", lambda: self.owed() is None, 30)
+        s.stop()
+        self.clean_db()
+        print("answer then kill: webhook took %s, exec ran %s (the repeat: same fingerprint "
+              "%s and startsAt %s)" % ([b["status"] for b in rx.acked],
+                                       [e for e, _ in self.exec_lines("RUN")],
+                                       b["fingerprint"], b["startsAt"]))
 
 
 if __name__ == "__main__":
