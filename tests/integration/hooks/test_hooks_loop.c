@@ -232,6 +232,22 @@ static void watch_writer(struct loop *l, struct store_writer *w)
     loop_fd_add(l, store_writer_fd(w), EPOLLIN, writer_ready, w);
 }
 
+/* A scenario's store: DIR/FILE (its path in db), its writer started and
+ * watched on the loop; NULL (a failed CHECK) when it does not start. */
+static struct store_writer *open_writer(struct loop *l, const char *dir, const char *file,
+                                        char *db, size_t dblen)
+{
+    snprintf(db, dblen, "%s/%s", dir, file);
+    struct store_writer *w = NULL;
+    char err[256];
+    if (store_writer_start(db, 0, 0, &w, err, sizeof err) != 0) {
+        CHECK(0, "store_writer_start: %s", err);
+        return NULL;
+    }
+    watch_writer(l, w);
+    return w;
+}
+
 static void unwatch_writer(struct loop *l, struct store_writer *w)
 {
     loop_fd_del(l, store_writer_fd(w));
@@ -372,14 +388,9 @@ static void write_script(const char *dir, const char *body)
 static void scenario_outage(const char *dir, struct loop *l)
 {
     char db[512];
-    snprintf(db, sizeof db, "%s/outage.db", dir);
-    struct store_writer *w = NULL;
-    char err[256];
-    if (store_writer_start(db, 0, 0, &w, err, sizeof err) != 0) {
-        CHECK(0, "store_writer_start: %s", err);
+    struct store_writer *w = open_writer(l, dir, "outage.db", db, sizeof db);
+    if (w == NULL)
         return;
-    }
-    watch_writer(l, w);
     write_script(dir, "{ echo \"RUN $OAPROBE_EVENT $OAPROBE_STATE $OAPROBE_STATE_ID "
                       "$OAPROBE_TARGET $OAPROBE_HOST $OAPROBE_CODES $OAPROBE_LOCATION $1\"; "
                       "env; echo STDIN; cat; echo; } >> \"$(dirname \"$0\")/exec.log\"; "
@@ -628,14 +639,9 @@ static int count_alerts(void *arg, const char *name, const char *json, int64_t a
 static void scenario_persist(const char *dir, struct loop *l)
 {
     char db[512];
-    snprintf(db, sizeof db, "%s/persist.db", dir);
-    struct store_writer *w = NULL;
-    char err[256];
-    if (store_writer_start(db, 0, 0, &w, err, sizeof err) != 0) {
-        CHECK(0, "store_writer_start: %s", err);
+    struct store_writer *w = open_writer(l, dir, "persist.db", db, sizeof db);
+    if (w == NULL)
         return;
-    }
-    watch_writer(l, w);
     write_script(dir, "cat > /dev/null");
     struct recv wh, am;
     recv_start(&wh, l, ANSWER);
@@ -684,6 +690,7 @@ static void scenario_persist(const char *dir, struct loop *l)
     CHECK(store_writer_flush(w, 10000) == 0, "writer flushed");
 
     /* "restart": a new alerting on the same file */
+    char err[256];
     struct store *st = NULL;
     if (store_open(db, &st, err, sizeof err) != 0) {
         CHECK(0, "store_open: %s", err);
@@ -792,14 +799,9 @@ static struct hooks *kill_hooks(struct hooks *h, struct recv *wh)
 static void scenario_owed(const char *dir, struct loop *l)
 {
     char db[512];
-    snprintf(db, sizeof db, "%s/owed.db", dir);
-    struct store_writer *w = NULL;
-    char err[256];
-    if (store_writer_start(db, 0, 0, &w, err, sizeof err) != 0) {
-        CHECK(0, "store_writer_start: %s", err);
+    struct store_writer *w = open_writer(l, dir, "owed.db", db, sizeof db);
+    if (w == NULL)
         return;
-    }
-    watch_writer(l, w);
     write_script(dir, "cat > /dev/null");
     struct recv wh, am;
     recv_start(&wh, l, HANG);
@@ -826,6 +828,7 @@ static void scenario_owed(const char *dir, struct loop *l)
           "the record owes the firing to the webhook only: %s", o.json);
     h = kill_hooks(h, &wh);
     /* the restart */
+    char err[256];
     struct store *st = NULL;
     if (store_open(db, &st, err, sizeof err) != 0) {
         CHECK(0, "store_open: %s", err);
