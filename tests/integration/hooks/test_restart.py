@@ -500,6 +500,22 @@ class Restart(unittest.TestCase):
         rx.hold()
         open(os.path.join(self.tmp, "exec.hang"), "w").close()
 
+    def serve_to_held_firing(self, cfg, rx):
+        """Starts the service on cfg, takes flappy down after two runs with
+        the webhook and the exec hook holding (hold_all), and returns the
+        service once the firing is held at both and its record, committed,
+        owes it to those two only."""
+        s = self.serve(cfg)
+        svc.wait_for("two runs of flappy", lambda: self.runs("flappy") >= 2, 30)
+        self.hold_all(rx)
+        self.lab.set_down(["healthy"])
+        svc.wait_for("the firing held at the webhook and the exec hook",
+                     lambda: len(rx.held) == 1 and self.exec_lines("HUNG") == [
+                         ("firing", "flappy")], 30)
+        svc.wait_for("the record owing the firing to the webhook and the exec hook only",
+                     lambda: self.owed() == (True, "firing", ["exec:log", "webhook:rx"]), 30)
+        return s
+
     def release_all(self, rx, answer=False):
         rx.release(answer)
         os.unlink(os.path.join(self.tmp, "exec.hang"))
@@ -526,18 +542,9 @@ class Restart(unittest.TestCase):
         am = self.alertmanager(amrx.port)
         cfg = self.kill_config(rx, am)
         kills = 0
-        s = self.serve(cfg)
-        svc.wait_for("two runs of flappy", lambda: self.runs("flappy") >= 2, 30)
-
         # 1. the firing is committed and in flight at the webhook and the
         #    exec hook (Alertmanager took it): kill -9
-        self.hold_all(rx)
-        self.lab.set_down(["healthy"])
-        svc.wait_for("the firing held at the webhook and the exec hook",
-                    lambda: len(rx.held) == 1 and self.exec_lines("HUNG") == [
-                        ("firing", "flappy")], 30)
-        svc.wait_for("the record owing the firing to the webhook and the exec hook only",
-                    lambda: self.owed() == (True, "firing", ["exec:log", "webhook:rx"]), 30)
+        s = self.serve_to_held_firing(cfg, rx)
         self.assertEqual((rx.acked, self.exec_lines("RUN")), ([], []))
         svc.wait_for("flappy at Alertmanager", lambda: self.am_alerts(am, "flappy"), 30)
         first = self.am_alerts(am, "flappy")[0]
@@ -662,15 +669,7 @@ class Restart(unittest.TestCase):
         rx = GatedReceiver()
         self.addCleanup(rx.close)
         cfg = self.kill_config(rx)
-        s = self.serve(cfg)
-        svc.wait_for("two runs of flappy", lambda: self.runs("flappy") >= 2, 30)
-        self.hold_all(rx)
-        self.lab.set_down(["healthy"])
-        svc.wait_for("the firing held at the webhook and the exec hook",
-                     lambda: len(rx.held) == 1 and self.exec_lines("HUNG") == [
-                         ("firing", "flappy")], 30)
-        svc.wait_for("the record owing the firing to both",
-                     lambda: self.owed() == (True, "firing", ["exec:log", "webhook:rx"]), 30)
+        s = self.serve_to_held_firing(cfg, rx)
         lock = sqlite3.connect(self.db, timeout=30, isolation_level=None)
         lock.execute("BEGIN IMMEDIATE")
         try:
