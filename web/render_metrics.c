@@ -186,6 +186,15 @@ static const char *fmt_u(char *buf, size_t cap, uint64_t v)
     return buf;
 }
 
+/* A family of one sample without labels: an unsigned value. */
+static void scalar_u(struct out *o, const char *name, const char *type, const char *help,
+                     uint64_t value)
+{
+    char v[32];
+    family(o, name, type, help);
+    sample(o, "", "", NULL, fmt_u(v, sizeof v, value));
+}
+
 /* Microseconds as seconds with 6 decimals, no exponent. */
 static const char *fmt_us(char *buf, size_t cap, int64_t us)
 {
@@ -610,23 +619,21 @@ static void service_families(struct out *o, const struct view_service *s)
         sample(o, "", "", o->extra.p, fmt_u(v, sizeof v, s->adhoc[k]));
     }
     if (s->adhoc_max > 0) {
-        family(o, "oaprobe_adhoc_probes_max", "gauge",
-               "The most ad-hoc /probe checks run at once (max_probes); more are refused");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->adhoc_max));
-        family(o, "oaprobe_adhoc_probes_in_flight", "gauge", "Ad-hoc /probe checks running now");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->adhoc_in_flight));
+        scalar_u(o, "oaprobe_adhoc_probes_max", "gauge",
+                 "The most ad-hoc /probe checks run at once (max_probes); more are refused",
+                 s->adhoc_max);
+        scalar_u(o, "oaprobe_adhoc_probes_in_flight", "gauge", "Ad-hoc /probe checks running now",
+                 s->adhoc_in_flight);
     }
     if (s->checks_max > 0) {
-        family(o, "oaprobe_checks_max", "gauge",
-               "The most checks the scheduler runs at once (from the fd limit and the memory "
-               "budget, or --max-checks / max_checks)");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->checks_max));
-        family(o, "oaprobe_checks_in_flight", "gauge",
-               "Checks running now, ad-hoc /probe checks included");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->checks_in_flight));
-        family(o, "oaprobe_checks_queued", "gauge",
-               "Scheduled runs waiting for a free place under the cap");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->checks_queued));
+        scalar_u(o, "oaprobe_checks_max", "gauge",
+                 "The most checks the scheduler runs at once (from the fd limit and the memory "
+                 "budget, or --max-checks / max_checks)",
+                 s->checks_max);
+        scalar_u(o, "oaprobe_checks_in_flight", "gauge",
+                 "Checks running now, ad-hoc /probe checks included", s->checks_in_flight);
+        scalar_u(o, "oaprobe_checks_queued", "gauge",
+                 "Scheduled runs waiting for a free place under the cap", s->checks_queued);
     }
     if (s->store.capacity > 0) {
         family(o, "oaprobe_store_dropped_writes_total", "counter",
@@ -636,34 +643,29 @@ static void service_families(struct out *o, const struct view_service *s)
             label(&o->extra, "kind", view_store_kind_name((enum view_store_kind)k));
             sample(o, "", "", o->extra.p, fmt_u(v, sizeof v, s->store.dropped[k]));
         }
-        family(o, "oaprobe_store_queue_items", "gauge",
-               "Writes the store writer holds now (queued, or done and not yet collected)");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->store.items));
-        family(o, "oaprobe_store_queue_capacity_items", "gauge",
-               "The most writes the store writer holds; more are dropped");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->store.capacity));
-        family(o, "oaprobe_store_queue_bytes", "gauge",
-               "Bytes copied into the writes the store writer has queued");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->store.bytes));
-        family(o, "oaprobe_store_queue_capacity_bytes", "gauge",
-               "The most bytes the store writer queues; more are dropped");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, s->store.bytes_capacity));
+        scalar_u(o, "oaprobe_store_queue_items", "gauge",
+                 "Writes the store writer holds now (queued, or done and not yet collected)",
+                 s->store.items);
+        scalar_u(o, "oaprobe_store_queue_capacity_items", "gauge",
+                 "The most writes the store writer holds; more are dropped", s->store.capacity);
+        scalar_u(o, "oaprobe_store_queue_bytes", "gauge",
+                 "Bytes copied into the writes the store writer has queued", s->store.bytes);
+        scalar_u(o, "oaprobe_store_queue_capacity_bytes", "gauge",
+                 "The most bytes the store writer queues; more are dropped",
+                 s->store.bytes_capacity);
     }
     const struct view_kerberos *k = &s->kerberos;
     if (k->workers_max > 0) {
-        family(o, "oaprobe_kerberos_workers", "gauge",
-               "Kerberos worker threads of the check engine now (tickets are acquired off "
-               "the event loop)");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, k->workers));
-        family(o, "oaprobe_kerberos_workers_max", "gauge",
-               "The most Kerberos worker threads the check engine starts");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, k->workers_max));
-        family(o, "oaprobe_kerberos_workers_peak", "gauge",
-               "The most Kerberos worker threads at once since the start");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, k->workers_peak));
-        family(o, "oaprobe_kerberos_queue_length", "gauge",
-               "Kerberos ticket acquisitions waiting for a free worker");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, k->queued));
+        scalar_u(o, "oaprobe_kerberos_workers", "gauge",
+                 "Kerberos worker threads of the check engine now (tickets are acquired off "
+                 "the event loop)",
+                 k->workers);
+        scalar_u(o, "oaprobe_kerberos_workers_max", "gauge",
+                 "The most Kerberos worker threads the check engine starts", k->workers_max);
+        scalar_u(o, "oaprobe_kerberos_workers_peak", "gauge",
+                 "The most Kerberos worker threads at once since the start", k->workers_peak);
+        scalar_u(o, "oaprobe_kerberos_queue_length", "gauge",
+                 "Kerberos ticket acquisitions waiting for a free worker", k->queued);
         family(o, "oaprobe_kerberos_acquisitions_total", "counter",
                "Kerberos ticket acquisitions finished, by outcome (ok, rejected by the KDC, "
                "error)");
@@ -672,12 +674,10 @@ static void service_families(struct out *o, const struct view_service *s)
             label(&o->extra, "outcome", view_krb_name((enum view_krb)i));
             sample(o, "", "", o->extra.p, fmt_u(v, sizeof v, k->acquisitions[i]));
         }
-        family(o, "oaprobe_kerberos_tgts_acquired_total", "counter",
-               "Kerberos ticket-granting tickets acquired (first or renewed)");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, k->tgts));
-        family(o, "oaprobe_trust_store_loads_total", "counter",
-               "Trust stores (CA bundles) the check engine loaded");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, k->trust_loads));
+        scalar_u(o, "oaprobe_kerberos_tgts_acquired_total", "counter",
+                 "Kerberos ticket-granting tickets acquired (first or renewed)", k->tgts);
+        scalar_u(o, "oaprobe_trust_store_loads_total", "counter",
+                 "Trust stores (CA bundles) the check engine loaded", k->trust_loads);
     }
     const struct view_tls *tls = &s->tls;
     if (tls->known) {
@@ -690,16 +690,16 @@ static void service_families(struct out *o, const struct view_service *s)
         wbuf_reset(&o->extra);
         label(&o->extra, "session", "full");
         sample(o, "", "", o->extra.p, fmt_u(v, sizeof v, tls->handshakes_full));
-        family(o, "oaprobe_tls_session_cache_targets", "gauge",
-               "Targets whose TLS session cache holds sessions from one run to the next now");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, tls->cache_targets));
-        family(o, "oaprobe_tls_session_cache_targets_max", "gauge",
-               "The most targets whose TLS session caches hold sessions (tls_session_cache)");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, tls->cache_targets_max));
-        family(o, "oaprobe_tls_session_cache_refused_total", "counter",
-               "Checks whose target found the session cache budget full (their sessions are "
-               "resumed only within the check)");
-        sample(o, "", "", NULL, fmt_u(v, sizeof v, tls->cache_refused));
+        scalar_u(o, "oaprobe_tls_session_cache_targets", "gauge",
+                 "Targets whose TLS session cache holds sessions from one run to the next now",
+                 tls->cache_targets);
+        scalar_u(o, "oaprobe_tls_session_cache_targets_max", "gauge",
+                 "The most targets whose TLS session caches hold sessions (tls_session_cache)",
+                 tls->cache_targets_max);
+        scalar_u(o, "oaprobe_tls_session_cache_refused_total", "counter",
+                 "Checks whose target found the session cache budget full (their sessions are "
+                 "resumed only within the check)",
+                 tls->cache_refused);
     }
     family(o, "oaprobe_start_time_seconds", "gauge", "Start time of the service in Unix seconds");
     sample(o, "", "", NULL, fmt_ms(v, sizeof v, s->started_at_ms));
